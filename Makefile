@@ -1,0 +1,38 @@
+# The two commands in the README: `make demo` and `make test`. Both create .venv when missing.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
+
+.PHONY: demo test lint typecheck unit install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Dependencies are installed when pyproject.toml changes; the project itself is reinstalled
+# on every run (a real, non-editable install: generated/ and mock_server/ only exist inside
+# the sdcontracts namespace once installed, and the tests then exercise the shipped layout).
+$(VENV)/.deps: pyproject.toml | $(BIN)/python
+	$(PIP) install ".[test]"
+	@touch $@
+
+install: $(VENV)/.deps
+	$(PIP) install --no-deps --force-reinstall .
+
+demo: install
+	$(BIN)/sdcontracts examples
+
+lint: install
+	$(BIN)/ruff check src tests contract_tests bench mock_server
+	$(BIN)/ruff format --check src tests contract_tests bench mock_server
+
+typecheck: install
+	$(BIN)/mypy --strict src
+
+unit: install
+	$(BIN)/python -m pytest
+
+test: lint typecheck unit
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,1 @@
+"""Generated pydantic models (filled by `make generate`; never edited by hand)."""

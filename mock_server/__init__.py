@@ -1,0 +1,1 @@
+"""Provider emulation (handlers, state, adapters)."""

@@ -1,0 +1,23 @@
+"""sdcontracts: schema-first validation, clients and contract tests for Stable Diffusion
+img2img provider APIs (Tensor.Art, PICPIK, Novita/PPInfra, Alibaba Cloud, Zhiqite).
+
+>>> import sdcontracts
+>>> report = sdcontracts.validate("aliyun", {"negative_prompt": "blurry"})
+>>> report.violations[0].message
+"the payload has no field 'negative_prompt'; did you mean 'negtive_prompt'?"
+"""
+
+from __future__ import annotations
+
+from ._catalogue import providers
+from ._catalogue import schema_names as schemas
+from ._report import Report, Violation
+from ._validation import validate
+
+__version__ = "0.1.0"
+
+__all__ = ["Report", "Violation", "__version__", "providers", "schemas", "validate"]
+
+for _name in ("Report", "Violation"):
+    globals()[_name].__module__ = __name__
+del _name

@@ -1,0 +1,221 @@
+"""The ``sdcontracts`` command line.
+
+Exit codes: 0 success (valid, or every example as recorded), 1 violations found (or an
+example whose verdict changed), 2 usage error or unreadable input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from . import _catalogue
+from ._report import Report, Violation
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+class _UsageError(Exception):
+    """Bad arguments or unreadable input: exit 2 with this message."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.run(args, sys.stdout)
+        return code
+    except _UsageError as error:
+        print(f"sdcontracts: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:  # `sdcontracts … | head`
+        return EXIT_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sdcontracts",
+        description="Validate requests against Stable Diffusion img2img provider contracts.",
+    )
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+
+    catalogue = "\n".join(
+        f"  {pid:<10} {', '.join(_catalogue.schema_names(pid))}" for pid in _catalogue.providers()
+    )
+    validate = commands.add_parser(
+        "validate",
+        help="check JSON payloads against a provider's documented contract",
+        description="Check JSON payloads against a provider's documented contract. "
+        "Prints each violation with its JSON Pointer, rule id and message.",
+        epilog=f"providers and their schemas:\n{catalogue}\n\n"
+        "exit status: 0 all valid, 1 violations found, 2 usage error or unreadable input",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    validate.add_argument("provider", metavar="PROVIDER", help="provider id, e.g. novita")
+    validate.add_argument(
+        "files", metavar="FILE", nargs="*", default=["-"], help="JSON files to check; - (the default) reads standard input"
+    )
+    validate.add_argument(
+        "--schema", default="img2img.request", metavar="NAME", help="message to check against (default: img2img.request)"
+    )
+    validate.add_argument("--json", action="store_true", help="print the reports as one JSON document")
+    validate.set_defaults(run=_validate)
+
+    corpus = commands.add_parser(
+        "examples",
+        help="check every doc example against its recorded verdict",
+        description="Validate every JSON example from the provider docs and compare the result "
+        "with the verdict recorded in schemas/<provider>/examples/ (valid, or the known doc "
+        "defects it shows).",
+        epilog="exit status: 0 every example as recorded, 1 some verdict differs, 2 usage error",
+    )
+    corpus.add_argument("providers", metavar="PROVIDER", nargs="*", help="providers to show (default: all)")
+    corpus.add_argument("-v", "--verbose", action="store_true", help="show each violation and why it is expected")
+    corpus.add_argument("--json", action="store_true", help="print the results as one JSON document")
+    corpus.set_defaults(run=_examples)
+    return parser
+
+
+# -- validate ----------------------------------------------------------------------------------
+
+
+def _validate(args: argparse.Namespace, out: TextIO) -> int:
+    from ._validation import validate
+
+    provider = _known(args.provider)
+    try:
+        _catalogue.check_schema(provider, args.schema)
+    except ValueError as error:
+        raise _UsageError(str(error)) from None
+    if args.files == ["-"] and sys.stdin.isatty():
+        raise _UsageError("no input: give FILE arguments, or pipe JSON to standard input")
+    results: list[tuple[str, Report]] = []
+    for name in args.files:
+        payload, duplicates = _load(name)
+        report = validate(provider, payload, schema=args.schema)
+        if duplicates:
+            extra = tuple(
+                Violation("", "duplicate-key", f"the key {key!r} appears twice in one object; JSON parsers keep only the last")
+                for key in duplicates
+            )
+            report = Report(report.provider, report.schema, extra + report.violations)
+        results.append((name, report))
+    if args.json:
+        document = {
+            "ok": all(r.ok for _, r in results),
+            "results": [{"file": name, **r.to_dict()} for name, r in results],
+        }
+        json.dump(document, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    else:
+        for name, report in results:
+            _print_report(name, report, out)
+    return EXIT_OK if all(r.ok for _, r in results) else EXIT_INVALID
+
+
+def _known(provider: str) -> str:
+    try:
+        return _catalogue.check_provider(provider)
+    except ValueError as error:
+        raise _UsageError(str(error)) from None
+
+
+def _load(name: str) -> tuple[Any, list[str]]:
+    duplicates: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj: dict[str, Any] = {}
+        for key, value in items:
+            if key in obj:
+                duplicates.append(key)
+            obj[key] = value
+        return obj
+
+    label = "standard input" if name == "-" else name
+    try:
+        if name == "-":
+            text = sys.stdin.read()
+        else:
+            with open(name, encoding="utf-8") as handle:
+                text = handle.read()
+    except (OSError, UnicodeDecodeError) as error:
+        raise _UsageError(f"cannot read {label}: {error}") from None
+    try:
+        return json.loads(text, object_pairs_hook=pairs), duplicates
+    except json.JSONDecodeError as error:
+        raise _UsageError(f"{label} is not JSON: {error}") from None
+    except RecursionError:
+        raise _UsageError(f"{label} nests too deeply to parse") from None
+
+
+def _print_report(name: str, report: Report, out: TextIO) -> None:
+    label = "<stdin>" if name == "-" else name
+    if report.ok:
+        out.write(f"{label}: valid ({report.provider} {report.schema})\n")
+        return
+    count = len(report.violations)
+    out.write(f"{label}: {count} violation{'s' if count > 1 else ''} ({report.provider} {report.schema})\n")
+    for v in report.violations:
+        out.write(f"  {v.path or '/'}  [{v.rule}]\n      {v.message}\n")
+
+
+# -- examples ----------------------------------------------------------------------------------
+
+
+def _examples(args: argparse.Namespace, out: TextIO) -> int:
+    from ._corpus import check, examples
+
+    chosen = [_known(p) for p in args.providers] or list(_catalogue.providers())
+    outcomes = [check(example) for pid in chosen for example in examples(pid)]
+    if args.json:
+        document = [
+            {
+                "provider": o.example.provider,
+                "example": o.example.name,
+                "recorded": o.example.verdict,
+                "holds": o.holds,
+                "report": o.report.to_dict(),
+            }
+            for o in outcomes
+        ]
+        json.dump(document, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+        return EXIT_OK if all(o.holds for o in outcomes) else EXIT_INVALID
+    width = max((len(o.example.name) for o in outcomes), default=10)
+    for pid in chosen:
+        mine = [o for o in outcomes if o.example.provider == pid]
+        valid = sum(o.example.verdict == "valid" for o in mine)
+        out.write(f"\n{pid}: {len(mine)} doc examples, {valid} valid, {len(mine) - valid} with known doc defects\n")
+        for o in mine:
+            status = "as recorded" if o.holds else "DIFFERS FROM RECORD"
+            verdict = o.example.verdict
+            if verdict == "invalid":
+                verdict += f" ({len(o.example.expected)})"
+            out.write(f"  {o.example.name:<{width}}  {verdict:<13} {status}\n")
+            if args.verbose or not o.holds:
+                _print_defects(o.example.record, o.report, out)
+    held = sum(o.holds for o in outcomes)
+    out.write(f"\n{held} of {len(outcomes)} examples hold their recorded verdict.\n")
+    return EXIT_OK if held == len(outcomes) else EXIT_INVALID
+
+
+def _print_defects(record: dict[str, Any], report: Report, out: TextIO) -> None:
+    defects = [((d["rule"], d["path"]), d.get("defect", "")) for d in record["violations"]]
+    for v in report.violations:
+        match = next((i for i, (key, _) in enumerate(defects) if key == (v.rule, v.path)), None)
+        why = defects.pop(match)[1] if match is not None else None
+        mark = "expected" if match is not None else "UNEXPECTED"
+        out.write(f"      {mark}: {v.path or '/'} [{v.rule}] {v.message}\n")
+        if why:
+            out.write(f"        doc defect: {why}\n")
+    for (rule, path), why in defects:
+        out.write(f"      MISSING: {path or '/'} [{rule}] {why}\n")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,353 @@
+"""Compile a hand-written provider schema into the two forms validation runs on.
+
+1. A tree of `Node`s that `_engine.Interpreter` walks to explain, precisely, every violation.
+2. A plain JSON Schema for jsonschema-rs, which answers "is this valid?" in microseconds.
+
+Both come from the one hand-written file. The schema language is JSON Schema 2020-12,
+restricted to the keywords below so that both engines read every constraint the same way;
+any other keyword is a compile error, never silently ignored. Extensions (documented in
+``schemas/README.md``):
+
+- ``x-protojson: true`` (root): every property may also be spelt snake_case.
+- ``format: "int64"`` on ``type: ["string", "integer"]``: protobuf int64, a number or a
+  decimal string; numeric keywords apply to both.
+- ``x-image``: the string is a base64 image, with optional ``maxWidth``/``maxHeight``/``maxBytes``.
+- ``x-secret: true``: never echo the value in messages.
+- ``x-doc`` / ``x-source`` / ``x-note`` / ``x-members``: annotations.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._images import ImageLimits
+from ._protojson import snake_name
+
+__all__ = ["FREE", "Node", "SchemaError", "compile_engine_schema", "compile_nodes"]
+
+ASSERTIONS = frozenset(
+    {
+        "type", "enum", "const",
+        "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
+        "minLength", "maxLength", "pattern", "format",
+        "minItems", "maxItems", "uniqueItems", "items",
+        "properties", "required", "additionalProperties",
+        "$ref", "$defs",
+    }
+)  # fmt: skip
+ANNOTATIONS = frozenset(
+    {"$schema", "$id", "$comment", "title", "description", "default", "examples", "deprecated",
+     "readOnly", "writeOnly", "contentEncoding", "contentMediaType"}
+)  # fmt: skip
+EXTENSIONS = frozenset(
+    {"x-protojson", "x-image", "x-secret", "x-doc", "x-source", "x-note", "x-members", "x-pattern"}
+)
+JSON_TYPES = frozenset({"null", "boolean", "integer", "number", "string", "array", "object"})
+
+
+class SchemaError(Exception):
+    """A provider schema uses something the validator cannot enforce exactly."""
+
+
+@dataclass(eq=False, slots=True)
+class Node:
+    """One compiled subschema. Field names mirror the JSON Schema keywords they come from."""
+
+    location: str
+    doc: str = ""
+    types: frozenset[str] | None = None
+    enum: tuple[Any, ...] | None = None
+    enum_keys: frozenset[tuple[str, Any]] | None = None
+    const: tuple[Any] | None = None  # a 1-tuple so that `const: null` is expressible
+    minimum: int | float | None = None
+    maximum: int | float | None = None
+    exclusive_minimum: int | float | None = None
+    exclusive_maximum: int | float | None = None
+    multiple_of: int | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    pattern: re.Pattern[str] | None = None
+    pattern_hint: str = ""
+    min_items: int | None = None
+    max_items: int | None = None
+    unique_items: bool = False
+    items: Node | None = None
+    properties: dict[str, Node] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)  # every accepted spelling -> canonical
+    spellings: dict[str, tuple[str, ...]] = field(default_factory=dict)  # canonical -> spellings
+    required: tuple[str, ...] = ()
+    closed: bool = False  # additionalProperties: false
+    additional: Node | None = None  # schema for unlisted properties of an open object
+    int64: bool = False
+    image: ImageLimits | None = None
+    secret: bool = False
+    free: bool = False  # accepts any JSON value: only JSON-ness is checked
+    python: bool = False  # this node or one below it has checks only Python can run
+
+
+FREE = Node(location="(any)", free=True, python=True)
+
+
+def enum_key(value: Any) -> tuple[str, Any]:
+    """A hashable key under which JSON-equal scalars coincide (``1 == 1.0``, ``True != 1``)."""
+    if isinstance(value, bool):
+        return ("boolean", value)
+    if value is None:
+        return ("null", None)
+    if isinstance(value, str):
+        return ("string", value)
+    if isinstance(value, int | float):
+        return ("number", value)
+    return ("other", repr(value))
+
+
+def compile_nodes(schema: Mapping[str, Any], doc_for: Callable[[Mapping[str, Any]], str]) -> Node:
+    """Compile a schema document into its root `Node`.
+
+    ``doc_for(subschema)`` renders the doc reference of a subschema (its ``x-doc`` quote and
+    source), or returns "" to inherit the parent's.
+    """
+    return _Compiler(schema, doc_for).compile(schema, "#", "")
+
+
+class _Compiler:
+    def __init__(self, root: Mapping[str, Any], doc_for: Callable[[Mapping[str, Any]], str]) -> None:
+        self.root = root
+        self.doc_for = doc_for
+        self.protojson = bool(root.get("x-protojson", False))
+        self.refs: dict[str, Node] = {}
+        self.building: set[str] = set()
+
+    def resolve(self, ref: str) -> Mapping[str, Any]:
+        if not ref.startswith("#/$defs/"):
+            raise SchemaError(f"only local '#/$defs/...' references are supported, not {ref!r}")
+        target = self.root.get("$defs", {}).get(ref[len("#/$defs/") :])
+        if not isinstance(target, Mapping):
+            raise SchemaError(f"unresolvable reference {ref!r}")
+        return target
+
+    def compile(self, schema: Any, location: str, inherited_doc: str) -> Node:
+        if schema is True or schema == {}:
+            return FREE
+        if not isinstance(schema, Mapping):
+            raise SchemaError(f"{location}: a subschema must be an object or true, not {schema!r}")
+        ref = schema.get("$ref")
+        if ref is not None:
+            extra = set(schema) - ANNOTATIONS - EXTENSIONS - {"$ref"}
+            if extra:
+                raise SchemaError(f"{location}: keywords beside $ref are not supported: {sorted(extra)}")
+            if ref in self.building:
+                # jsonschema-rs recurses on the native stack as deep as the payload nests under
+                # a recursive schema, and a hostile payload would crash the process.
+                raise SchemaError(f"{location}: recursive reference {ref!r} is not supported")
+            if ref not in self.refs:
+                self.building.add(ref)
+                self.refs[ref] = self.compile(self.resolve(ref), ref, inherited_doc)
+                self.building.discard(ref)
+            return self.refs[ref]
+        unknown = set(schema) - ASSERTIONS - ANNOTATIONS - EXTENSIONS
+        if unknown:
+            raise SchemaError(f"{location}: unsupported keywords {sorted(unknown)}")
+        node = Node(location=location, doc=self.doc_for(schema) or inherited_doc)
+        self._scalars(node, schema, location)
+        self._containers(node, schema, location)
+        node.python = (
+            node.image is not None
+            or node.free
+            or any(child.python for child in node.properties.values())
+            or (node.items is not None and node.items.python)
+            or (node.additional is not None and node.additional.python)
+        )
+        return node
+
+    def _scalars(self, node: Node, schema: Mapping[str, Any], location: str) -> None:
+        types = schema.get("type")
+        if types is not None:
+            names = frozenset([types] if isinstance(types, str) else types)
+            if not names <= JSON_TYPES:
+                raise SchemaError(f"{location}: unknown types {sorted(names - JSON_TYPES)}")
+            node.types = names
+        if "enum" in schema:
+            values = tuple(schema["enum"])
+            if any(isinstance(v, dict | list) for v in values):
+                raise SchemaError(f"{location}: enum values must be scalars")
+            node.enum = values
+            node.enum_keys = frozenset(enum_key(v) for v in values)
+        if "const" in schema:
+            node.const = (schema["const"],)
+        for keyword, slot in (
+            ("minimum", "minimum"),
+            ("maximum", "maximum"),
+            ("exclusiveMinimum", "exclusive_minimum"),
+            ("exclusiveMaximum", "exclusive_maximum"),
+        ):
+            if keyword in schema:
+                setattr(node, slot, schema[keyword])
+        if "multipleOf" in schema:
+            step = schema["multipleOf"]
+            if not isinstance(step, int) or isinstance(step, bool) or step <= 0:
+                raise SchemaError(f"{location}: multipleOf must be a positive integer")
+            node.multiple_of = step
+        node.min_length = schema.get("minLength")
+        node.max_length = schema.get("maxLength")
+        if "pattern" in schema:
+            node.pattern = re.compile(schema["pattern"])
+            node.pattern_hint = schema.get("x-pattern", f"the pattern {schema['pattern']}")
+        fmt = schema.get("format")
+        if fmt is not None:
+            if fmt != "int64" or node.types != frozenset({"string", "integer"}):
+                raise SchemaError(
+                    f"{location}: the only format supported is int64 on type [string, integer]"
+                )
+            node.int64 = True
+            if "exclusiveMinimum" in schema or "exclusiveMaximum" in schema:
+                raise SchemaError(f"{location}: int64 fields take minimum/maximum, not exclusive bounds")
+        image = schema.get("x-image")
+        if image is not None:
+            node.image = ImageLimits(
+                max_width=image.get("maxWidth"),
+                max_height=image.get("maxHeight"),
+                max_bytes=image.get("maxBytes"),
+            )
+        node.secret = bool(schema.get("x-secret", False))
+
+    def _containers(self, node: Node, schema: Mapping[str, Any], location: str) -> None:
+        node.min_items = schema.get("minItems")
+        node.max_items = schema.get("maxItems")
+        node.unique_items = bool(schema.get("uniqueItems", False))
+        if "items" in schema:
+            node.items = self.compile(schema["items"], f"{location}/items", node.doc)
+        elif node.types and "array" in node.types:
+            node.items = FREE
+        properties = schema.get("properties", {})
+        for name, subschema in properties.items():
+            node.properties[name] = self.compile(subschema, f"{location}/properties/{name}", node.doc)
+            spellings = (name,)
+            if self.protojson and snake_name(name) != name:
+                spellings = (name, snake_name(name))
+            node.spellings[name] = spellings
+            for spelling in spellings:
+                if spelling in node.names:
+                    raise SchemaError(f"{location}: the spelling {spelling!r} names two fields")
+                node.names[spelling] = name
+        node.required = tuple(schema.get("required", ()))
+        missing = [r for r in node.required if r not in properties]
+        if missing:
+            raise SchemaError(f"{location}: required fields without a schema: {missing}")
+        additional = schema.get("additionalProperties", True)
+        if additional is False:
+            node.closed = True
+        elif additional is True or additional == {}:
+            node.additional = FREE
+        else:
+            node.additional = self.compile(additional, f"{location}/additionalProperties", node.doc)
+        node.free = (
+            node.types is None
+            and node.enum is None
+            and node.const is None
+            and not node.properties
+            and node.items is None
+            and not node.closed
+            and node.additional is FREE
+        )
+        if node.free:  # a schema made only of annotations is the free schema
+            node.additional = FREE
+        elif not (node.types is None or "object" in node.types):
+            node.additional = None
+
+
+# -- the jsonschema-rs form ----------------------------------------------------------------
+
+
+def compile_engine_schema(schema: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Callable[[str], bool]]]:
+    """The plain JSON Schema jsonschema-rs runs, and the custom format checkers it needs.
+
+    Extensions become standard keywords: protojson aliases are listed as properties of
+    their own (required by either spelling, never both), and int64 strings get a format
+    checker that applies the node's numeric bounds to the parsed value.
+    """
+    formats: dict[str, Callable[[str], bool]] = {}
+    protojson = bool(schema.get("x-protojson", False))
+    return _engine_form(copy.deepcopy(dict(schema)), protojson, formats), formats
+
+
+def _engine_form(schema: Any, protojson: bool, formats: dict[str, Callable[[str], bool]]) -> Any:
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key.startswith("x-") or key in ("description", "title", "examples", "$comment"):
+            continue
+        if key in ("properties", "$defs"):
+            out[key] = {k: _engine_form(v, protojson, formats) for k, v in value.items()}
+        elif key in ("items", "additionalProperties"):
+            out[key] = _engine_form(value, protojson, formats)
+        else:
+            out[key] = value
+    if out.get("format") == "int64":
+        name, check = _int64_format(schema)
+        formats[name] = check
+        out["format"] = name
+    if protojson and "properties" in out:
+        _add_aliases(out)
+    return out
+
+
+def _add_aliases(schema: dict[str, Any]) -> None:
+    properties: dict[str, Any] = schema["properties"]
+    required = list(schema.get("required", ()))
+    plain_required: list[str] = []
+    either: list[dict[str, Any]] = []
+    exclusive: dict[str, Any] = {}
+    for name in list(properties):
+        alias = snake_name(name)
+        if alias == name:
+            if name in required:
+                plain_required.append(name)
+            continue
+        properties[alias] = properties[name]
+        exclusive[name] = {"not": {"required": [alias]}}
+        if name in required:
+            either.append({"anyOf": [{"required": [name]}, {"required": [alias]}]})
+    if plain_required:
+        schema["required"] = plain_required
+    else:
+        schema.pop("required", None)
+    if either:
+        schema["allOf"] = either
+    if exclusive:
+        schema["dependentSchemas"] = exclusive
+
+
+_DECIMAL = re.compile(r"[+-]?[0-9]+")
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def parse_int64(text: str) -> int | None:
+    """The value of a protobuf-JSON int64 string, or None when it is not one."""
+    if len(text) > 21 or not _DECIMAL.fullmatch(text):
+        return None
+    value = int(text)
+    return value if INT64_MIN <= value <= INT64_MAX else None
+
+
+def _int64_format(schema: Mapping[str, Any]) -> tuple[str, Callable[[str], bool]]:
+    low = schema.get("minimum")
+    high = schema.get("maximum")
+    step = schema.get("multipleOf")
+
+    def check(text: str) -> bool:
+        value = parse_int64(text)
+        if value is None:
+            return False
+        if low is not None and value < low:
+            return False
+        if high is not None and value > high:
+            return False
+        return not (step is not None and value % step)
+
+    return f"int64[{low},{high},{step}]", check

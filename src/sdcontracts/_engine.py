@@ -1,0 +1,403 @@
+"""The interpreter: walk a compiled `Node` tree over a payload and explain every violation.
+
+It runs only when jsonschema-rs has already said "invalid" (or could not read the payload),
+so it is written for clarity of its messages, not speed. ``python_checks`` is the other
+entry point: the few checks jsonschema-rs cannot run (image headers, JSON-ness of free-form
+values), run even when the payload is otherwise valid.
+
+One defect, one violation: a value of the wrong type is reported once and not descended
+into; a misspelt key is reported as unknown and its value left alone.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from . import _pointer
+from ._compiler import Node, enum_key, parse_int64
+from ._images import check_base64_image
+from ._report import Violation
+from ._suggest import suggest
+
+__all__ = ["Interpreter", "json_kind"]
+
+_ARTICLE = {
+    "null": "null",
+    "boolean": "a boolean",
+    "integer": "an integer",
+    "number": "a number",
+    "string": "a string",
+    "array": "an array",
+    "object": "an object",
+}
+_ENUM_SHOWN = 24
+
+
+def json_kind(value: Any) -> str | None:
+    """The JSON type of a Python value, or None when it is not JSON.
+
+    Integral floats are integers (JSON Schema counts ``1.0`` as an integer); NaN and the
+    infinities are not JSON. ``tuple`` counts as an array and a finite ``Decimal`` as a number,
+    as they do for jsonschema-rs, so both engines agree.
+    """
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float | Decimal):
+        if not math.isfinite(value):
+            return None
+        return "integer" if value == int(value) else "number"
+    if value is None:
+        return "null"
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list | tuple):
+        return "array"
+    return None
+
+
+def show(value: Any, node: Node | None = None, limit: int = 60) -> str:
+    """A short, safe rendering of a value for messages."""
+    if node is not None and node.secret:
+        return "(value withheld)"
+    if isinstance(value, str):
+        text = json.dumps(value if len(value) <= limit else value[:limit], ensure_ascii=False)
+        return text if len(value) <= limit else text[:-1] + f"…\" ({len(value):,} characters)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, int) and abs(value) >= 10**limit:
+        return f"an integer of {len(str(abs(value))):,} digits"
+    if isinstance(value, dict):
+        return f"an object with {len(value)} field(s)"
+    if isinstance(value, list | tuple):
+        return f"an array of {len(value)} item(s)"
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _bounds(node: Node) -> str:
+    low = high = ""
+    if node.minimum is not None:
+        low = f"at least {node.minimum}"
+    if node.exclusive_minimum is not None:
+        low = f"greater than {node.exclusive_minimum}"
+    if node.maximum is not None:
+        high = f"at most {node.maximum}"
+    if node.exclusive_maximum is not None:
+        high = f"less than {node.exclusive_maximum}"
+    if node.minimum is not None and node.maximum is not None:
+        return f"{node.minimum} to {node.maximum}"
+    return " and ".join(part for part in (low, high) if part)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
+class Interpreter:
+    """Checks payloads against one compiled schema tree."""
+
+    def __init__(self, root: Node) -> None:
+        self.root = root
+        self._root_probe = _build_probe(root, {})
+
+    def violations(self, payload: Any) -> list[Violation]:
+        out: list[Violation] = []
+        self._check(self.root, payload, "", out)
+        return out
+
+    def python_checks(self, payload: Any) -> list[Violation]:
+        """Only the checks jsonschema-rs cannot run, on a payload it found schema-valid."""
+        out: list[Violation] = []
+        if self._root_probe is not None:
+            self._probe(self._root_probe, payload, (), out)
+        return out
+
+    # -- full check ------------------------------------------------------------------------
+
+    def _check(self, node: Node, value: Any, ptr: str, out: list[Violation]) -> None:
+        if node.free:
+            out.extend(_json_problems(value, ptr, node))
+            return
+        kind = json_kind(value)
+        if kind is None:
+            out.append(_not_json(value, ptr, node))
+            return
+        if node.types is not None and kind not in node.types:
+            if not (kind == "integer" and "number" in node.types):
+                self._wrong_type(node, value, kind, ptr, out)
+                return
+        if node.const is not None and enum_key(value) != enum_key(node.const[0]):
+            out.append(
+                Violation(
+                    ptr, "const",
+                    f"{_pointer.label(ptr)} must be {show(node.const[0])}, not {show(value, node)}",
+                    node.doc, node.const[0],
+                )
+            )  # fmt: skip
+            return
+        if node.enum_keys is not None and enum_key(value) not in node.enum_keys:
+            out.append(self._not_in_enum(node, value, ptr))
+            return
+        if kind in ("integer", "number"):
+            self._numeric(node, value, ptr, out)
+        elif kind == "string":
+            self._string(node, value, ptr, out)
+        elif kind == "array":
+            self._array(node, value, ptr, out)
+        elif kind == "object":
+            self._object(node, value, ptr, out)
+
+    def _wrong_type(self, node: Node, value: Any, kind: str, ptr: str, out: list[Violation]) -> None:
+        assert node.types is not None
+        wanted = " or ".join(_ARTICLE[t] for t in sorted(node.types, key=_type_order))
+        if node.int64:
+            wanted = "an integer or a decimal string"
+        out.append(
+            Violation(
+                ptr, "type",
+                f"{_pointer.label(ptr)} must be {wanted}, not {_ARTICLE[kind]} ({show(value, node)})",
+                node.doc, sorted(node.types),
+            )
+        )  # fmt: skip
+
+    def _not_in_enum(self, node: Node, value: Any, ptr: str) -> Violation:
+        assert node.enum is not None
+        allowed = ", ".join(show(v) for v in node.enum[:_ENUM_SHOWN])
+        if len(node.enum) > _ENUM_SHOWN:
+            allowed += f", … ({len(node.enum)} in all)"
+        message = f"{_pointer.label(ptr)} is {show(value, node)}, not one of the allowed values: {allowed}"
+        if isinstance(value, str):
+            close = suggest(value, [v for v in node.enum if isinstance(v, str)])
+            if close is not None:
+                message += f"; did you mean {show(close)}?"
+        return Violation(ptr, "enum", message, node.doc, list(node.enum))
+
+    def _numeric(self, node: Node, value: Any, ptr: str, out: list[Violation]) -> None:
+        where = _pointer.label(ptr)
+        shown = show(value, node)
+        allowed = _bounds(node)
+        if node.minimum is not None and value < node.minimum:
+            out.append(Violation(ptr, "minimum", f"{where} is {shown}, below the minimum {node.minimum} (allowed: {allowed})", node.doc, node.minimum))
+        if node.maximum is not None and value > node.maximum:
+            out.append(Violation(ptr, "maximum", f"{where} is {shown}, above the maximum {node.maximum} (allowed: {allowed})", node.doc, node.maximum))
+        if node.exclusive_minimum is not None and value <= node.exclusive_minimum:
+            out.append(Violation(ptr, "exclusive-minimum", f"{where} is {shown}; it must be greater than {node.exclusive_minimum} (allowed: {allowed})", node.doc, node.exclusive_minimum))
+        if node.exclusive_maximum is not None and value >= node.exclusive_maximum:
+            out.append(Violation(ptr, "exclusive-maximum", f"{where} is {shown}; it must be less than {node.exclusive_maximum} (allowed: {allowed})", node.doc, node.exclusive_maximum))
+        if node.multiple_of is not None and (value != int(value) or int(value) % node.multiple_of):
+            out.append(Violation(ptr, "multiple-of", f"{where} is {shown}, not a multiple of {node.multiple_of}", node.doc, node.multiple_of))
+        # fmt: skip
+
+    def _string(self, node: Node, value: str, ptr: str, out: list[Violation]) -> None:
+        where = _pointer.label(ptr)
+        if node.int64:
+            number = parse_int64(value)
+            if number is None:
+                out.append(Violation(ptr, "format", f"{where} is {show(value, node)}, not a decimal int64 string", node.doc, "int64"))
+                return
+            self._numeric(node, number, ptr, out)
+        length = len(value)
+        if node.min_length is not None and length < node.min_length:
+            out.append(Violation(ptr, "min-length", f"{where} has {_count(length, 'character')}; at least {node.min_length:,} required", node.doc, node.min_length))
+        if node.max_length is not None and length > node.max_length:
+            out.append(Violation(ptr, "max-length", f"{where} has {_count(length, 'character')}; at most {node.max_length:,} allowed", node.doc, node.max_length))
+        if node.pattern is not None and not node.pattern.search(value):
+            out.append(Violation(ptr, "pattern", f"{where} is {show(value, node)}, which is not {node.pattern_hint}", node.doc, node.pattern.pattern))
+        if node.image is not None:
+            self._image(node, value, ptr, out)
+        # fmt: skip
+
+    def _image(self, node: Node, value: str, ptr: str, out: list[Violation]) -> None:
+        assert node.image is not None
+        problem = check_base64_image(value, node.image)
+        if problem is not None:
+            rule, message = problem
+            out.append(Violation(ptr, rule, f"{_pointer.label(ptr)}: {message}", node.doc, node.image))
+
+    def _array(self, node: Node, value: list[Any] | tuple[Any, ...], ptr: str, out: list[Violation]) -> None:
+        where = _pointer.label(ptr)
+        n = len(value)
+        if node.min_items is not None and n < node.min_items:
+            out.append(Violation(ptr, "min-items", f"{where} has {_count(n, 'item')}; at least {node.min_items} required", node.doc, node.min_items))
+        if node.max_items is not None and n > node.max_items:
+            out.append(Violation(ptr, "max-items", f"{where} has {_count(n, 'item')}; at most {node.max_items} allowed", node.doc, node.max_items))
+        if node.unique_items:
+            seen: dict[str, int] = {}
+            for index, item in enumerate(value):
+                key = json.dumps(item, sort_keys=True, default=repr)
+                if key in seen:
+                    out.append(Violation(_pointer.join(ptr, index), "unique-items", f"{where}[{index}] repeats {where}[{seen[key]}]; items must be unique", node.doc, True))
+                seen.setdefault(key, index)
+        if node.items is not None:
+            for index, item in enumerate(value):
+                self._check(node.items, item, _pointer.join(ptr, index), out)
+        # fmt: skip
+
+    def _object(self, node: Node, value: dict[Any, Any], ptr: str, out: list[Violation]) -> None:
+        seen: dict[str, str] = {}  # canonical name -> spelling used
+        for key, item in value.items():
+            if not isinstance(key, str):
+                out.append(
+                    Violation(
+                        ptr, "not-json",
+                        f"{_pointer.label(ptr)} has the key {key!r} of type {type(key).__name__}; JSON object keys are strings",
+                        node.doc,
+                    )
+                )  # fmt: skip
+                continue
+            here = _pointer.join(ptr, key)
+            canonical = node.names.get(key)
+            if canonical is None:
+                if node.closed:
+                    out.append(self._unknown(node, key, here))
+                elif node.additional is not None:
+                    self._check(node.additional, item, here, out)
+                continue
+            if canonical in seen:
+                out.append(
+                    Violation(
+                        here, "duplicate-field",
+                        f"{_pointer.label(ptr)} gives {canonical!r} twice, as {seen[canonical]!r} and {key!r}; "
+                        "give each field once, in either spelling",
+                        node.doc, canonical,
+                    )
+                )  # fmt: skip
+                continue
+            seen[canonical] = key
+            self._check(node.properties[canonical], item, here, out)
+        for name in node.required:
+            if name not in seen:
+                spelt = " or ".join(repr(s) for s in node.spellings[name])
+                out.append(
+                    Violation(
+                        ptr, "required",
+                        f"{_pointer.label(ptr)} is missing the required field {spelt}",
+                        node.properties[name].doc or node.doc, name,
+                    )
+                )  # fmt: skip
+
+    def _unknown(self, node: Node, key: str, here: str) -> Violation:
+        parent = _pointer.label(here.rsplit("/", 1)[0])
+        close = suggest(key, node.names)
+        message = f"{parent} has no field {key!r}"
+        if close is not None:
+            canonical = node.names[close]
+            message += f"; did you mean {close!r}?"
+            if close != canonical:
+                message = message[:-1] + f" (also spelt {canonical!r})?"
+        else:
+            allowed = ", ".join(node.properties)
+            message += f"; allowed fields: {allowed}" if len(allowed) < 400 else ""
+        return Violation(here, "unknown-field", message, node.doc, close)
+
+    # -- python-only checks ----------------------------------------------------------------
+
+    def _probe(self, probe: _Probe, value: Any, tokens: tuple[str | int, ...], out: list[Violation]) -> None:
+        node = probe.node
+        if node.free:
+            out.extend(_json_problems(value, _pointer.join("", *tokens), node))
+            return
+        if node.image is not None and isinstance(value, str):
+            problem = check_base64_image(value, node.image)
+            if problem is not None:
+                ptr = _pointer.join("", *tokens)
+                out.append(Violation(ptr, problem[0], f"{_pointer.label(ptr)}: {problem[1]}", node.doc, node.image))
+        if isinstance(value, dict):
+            for spellings, child in probe.children:
+                for spelling in spellings:
+                    if spelling in value:
+                        self._probe(child, value[spelling], (*tokens, spelling), out)
+            if probe.rest is not None:
+                for key, item in value.items():
+                    if key not in node.names:
+                        self._probe(probe.rest, item, (*tokens, key), out)
+        elif probe.each is not None and isinstance(value, list | tuple):
+            for index, item in enumerate(value):
+                self._probe(probe.each, item, (*tokens, index), out)
+
+
+@dataclass(eq=False, slots=True)
+class _Probe:
+    """The part of a schema tree that leads to Python-only checks, and nothing else."""
+
+    node: Node
+    children: tuple[tuple[tuple[str, ...], _Probe], ...] = ()
+    each: _Probe | None = None
+    rest: _Probe | None = None
+
+
+def _build_probe(node: Node, memo: dict[int, _Probe]) -> _Probe | None:
+    if not node.python:
+        return None
+    if id(node) in memo:
+        return memo[id(node)]
+    probe = memo[id(node)] = _Probe(node)
+    children = []
+    for name, child in node.properties.items():
+        sub = _build_probe(child, memo)
+        if sub is not None:
+            children.append((node.spellings[name], sub))
+    probe.children = tuple(children)
+    probe.each = _build_probe(node.items, memo) if node.items is not None else None
+    probe.rest = _build_probe(node.additional, memo) if node.additional is not None else None
+    return probe
+
+
+def _not_json(value: Any, ptr: str, node: Node) -> Violation:
+    if isinstance(value, float | Decimal):
+        what = f"{value!r}, which JSON cannot represent"
+    else:
+        what = f"a Python {type(value).__name__}, which is not a JSON value"
+    return Violation(ptr, "not-json", f"{_pointer.label(ptr)} is {what}", node.doc)
+
+
+def _json_problems(value: Any, ptr: str, node: Node) -> Iterator[Violation]:
+    """Every non-JSON value inside a free-form value.
+
+    Iterative, and each entry links to its parent instead of carrying a pointer string, so a
+    value nested a million levels deep costs linear time and no stack; a pointer is spelt
+    out only for a problem found.
+    """
+    Link = tuple[Any, "str | int"] | None  # (parent link, token)
+    stack: list[tuple[Any, Link]] = [(value, None)]
+
+    def where(link: Link) -> str:
+        tokens: list[str | int] = []
+        while link is not None:
+            link, token = link
+            tokens.append(token)
+        return _pointer.join(ptr, *reversed(tokens))
+
+    while stack:
+        item, link = stack.pop()
+        kind = json_kind(item)
+        if kind is None:
+            yield _not_json(item, where(link), node)
+        elif kind == "object":
+            for key, child in item.items():
+                if isinstance(key, str):
+                    stack.append((child, (link, key)))
+                else:
+                    here = where(link)
+                    yield Violation(
+                        here, "not-json",
+                        f"{_pointer.label(here)} has the key {key!r} of type {type(key).__name__}; JSON object keys are strings",
+                        node.doc,
+                    )  # fmt: skip
+        elif kind == "array":
+            stack.extend((child, (link, index)) for index, child in enumerate(item))
+
+
+def _type_order(name: str) -> int:
+    return ["integer", "number", "string", "boolean", "array", "object", "null"].index(name)

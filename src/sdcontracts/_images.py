@@ -1,0 +1,213 @@
+"""Check base64-encoded images without decoding them.
+
+Providers take images as base64 strings and document limits on the decoded file (bytes) and
+on the picture (pixels). Both are read here from the string itself: the byte size from its
+length, the pixel size from the image header, decoding only the few bytes the header parser
+asks for. Base64 maps every 4 characters to 3 bytes, so any byte range can be decoded on its
+own; a JPEG whose frame header sits behind large metadata costs a few small decodes, not one
+big one.
+"""
+
+from __future__ import annotations
+
+import binascii
+import struct
+from dataclasses import dataclass
+from typing import NamedTuple
+
+__all__ = ["ImageInfo", "ImageLimits", "check_base64_image"]
+
+_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+_ALPHABET_PAD = _ALPHABET + b"="
+_JPEG_MARKER_LIMIT = 512  # segments scanned before giving up on finding the frame header
+
+
+@dataclass(frozen=True, slots=True)
+class ImageLimits:
+    """Documented limits for one image field; ``None`` means the doc states none."""
+
+    max_width: int | None = None
+    max_height: int | None = None
+    max_bytes: int | None = None
+
+
+class ImageInfo(NamedTuple):
+    """What an image header says, and the decoded size."""
+
+    format: str
+    width: int
+    height: int
+    size: int  # decoded bytes
+
+
+class _Invalid(Exception):
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.message = message
+
+
+def check_base64_image(text: str, limits: ImageLimits) -> tuple[str, str] | None:
+    """Return ``(rule, message)`` for the first problem with a base64 image string, else None.
+
+    Rules: ``image-encoding`` (not standard padded base64), ``image-format`` (decodes, but not
+    a PNG, JPEG, WebP, GIF or BMP header), ``image-dimensions`` and ``image-size`` (over the
+    documented limits).
+    """
+    try:
+        info = read_base64_image(text)
+    except _Invalid as problem:
+        return problem.rule, problem.message
+    if limits.max_bytes is not None and info.size > limits.max_bytes:
+        return "image-size", (
+            f"the decoded image is {info.size:,} bytes; at most {limits.max_bytes:,} bytes "
+            f"({limits.max_bytes / 1048576:g} MiB) are allowed"
+        )
+    too_wide = limits.max_width is not None and info.width > limits.max_width
+    too_tall = limits.max_height is not None and info.height > limits.max_height
+    if too_wide or too_tall:
+        return "image-dimensions", (
+            f"the image is {info.width}x{info.height} px ({info.format}); at most "
+            f"{limits.max_width or 'any'}x{limits.max_height or 'any'} px is allowed"
+        )
+    return None
+
+
+def read_base64_image(text: str) -> ImageInfo:
+    """Read format, pixel size and decoded byte size from a base64 image string."""
+    raw = _check_alphabet(text)
+    padding = len(raw) - len(raw.rstrip(b"="))
+    size = len(raw) // 4 * 3 - padding
+    head = binascii.a2b_base64(raw[:44])  # 33 bytes: every header below fits
+    if head[:8] == b"\x89PNG\r\n\x1a\n":
+        if len(head) < 24 or head[12:16] != b"IHDR":
+            raise _Invalid("image-format", "the PNG header is truncated")
+        width, height = struct.unpack(">II", head[16:24])
+        return ImageInfo("png", width, height, size)
+    if head[:2] == b"\xff\xd8":
+        width, height = _jpeg_size(_Base64Reader(raw, size))
+        return ImageInfo("jpeg", width, height, size)
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        width, height = struct.unpack("<HH", head[6:10])
+        return ImageInfo("gif", width, height, size)
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        width, height = _webp_size(head)
+        return ImageInfo("webp", width, height, size)
+    if head[:2] == b"BM" and len(head) >= 26:
+        width, height = struct.unpack("<ii", head[18:26])
+        return ImageInfo("bmp", abs(width), abs(height), size)
+    raise _Invalid(
+        "image-format",
+        "the decoded bytes are not a PNG, JPEG, WebP, GIF or BMP image "
+        f"(they start with {head[:8].hex(' ') or 'nothing'})",
+    )
+
+
+def _check_alphabet(text: str) -> bytes:
+    """The string as ASCII bytes if it is standard padded base64; else raise with the reason.
+
+    The happy path is a few C-speed passes (isascii, encode, translate, find); the reason is
+    worked out only on failure.
+    """
+    n = len(text)
+    if n and not n & 3 and text.isascii():
+        raw = text.encode("ascii")
+        if not raw.translate(None, _ALPHABET_PAD):
+            pad = raw.find(b"=")
+            if pad == -1 or (pad >= n - 2 and raw[pad:] == b"=" * (n - pad)):
+                return raw
+    raise _explain_alphabet(text)
+
+
+def _explain_alphabet(text: str) -> _Invalid:
+    if not text:
+        return _Invalid("image-encoding", "the string is empty; it must hold a base64-encoded image")
+    if text.startswith("data:"):
+        return _Invalid(
+            "image-encoding", "the string is a data: URI; send only the base64 text after the comma"
+        )
+    if not text.isascii():
+        return _Invalid("image-encoding", "the string has non-ASCII characters; it is not base64")
+    raw = text.encode("ascii")
+    body = raw.rstrip(b"=")
+    stray = body.translate(None, _ALPHABET)
+    if stray:
+        char = chr(stray[0])
+        at = body.index(stray[:1])
+        if char in "\r\n":
+            hint = "; encode without line wrapping (for example `base64 -w 0`)"
+        elif char in "-_":
+            hint = "; that is the URL-safe alphabet, use the standard one (+ and /)"
+        elif char == "=":
+            hint = "; '=' may only pad the end"
+        else:
+            hint = ""
+        return _Invalid(
+            "image-encoding",
+            f"the string has {char!r} at position {at:,}, outside the base64 alphabet{hint}",
+        )
+    return _Invalid(
+        "image-encoding",
+        f"the string has {len(raw):,} characters, not a multiple of 4, or more than two '='; "
+        "standard base64 is padded with '=' to a multiple of 4",
+    )
+
+
+class _Base64Reader:
+    """Random access to the bytes a padded base64 string encodes."""
+
+    __slots__ = ("raw", "size")
+
+    def __init__(self, raw: bytes, size: int) -> None:
+        self.raw = raw
+        self.size = size
+
+    def read(self, offset: int, count: int) -> bytes:
+        if offset >= self.size or count <= 0:
+            return b""
+        first = offset // 3
+        last = min((offset + count + 2) // 3, len(self.raw) // 4)
+        chunk = binascii.a2b_base64(self.raw[first * 4 : last * 4])
+        skip = offset - first * 3
+        return chunk[skip : skip + count]
+
+
+def _jpeg_size(reader: _Base64Reader) -> tuple[int, int]:
+    offset = 2
+    for _ in range(_JPEG_MARKER_LIMIT):
+        marker = reader.read(offset, 4)
+        while len(marker) >= 2 and marker[0] == 0xFF and marker[1] == 0xFF:  # fill bytes
+            offset += 1
+            marker = reader.read(offset, 4)
+        if len(marker) < 4 or marker[0] != 0xFF:
+            break
+        kind = marker[1]
+        if kind in (0xD8, 0x01) or 0xD0 <= kind <= 0xD7:  # markers without a length
+            offset += 2
+            continue
+        length = struct.unpack(">H", marker[2:4])[0]
+        if 0xC0 <= kind <= 0xCF and kind not in (0xC4, 0xC8, 0xCC):
+            frame = reader.read(offset + 5, 4)
+            if len(frame) < 4:
+                break
+            height, width = struct.unpack(">HH", frame)
+            return width, height
+        if kind == 0xDA or length < 2:  # scan data before any frame header
+            break
+        offset += 2 + length
+    raise _Invalid("image-format", "the JPEG has no readable frame header (SOF) giving its size")
+
+
+def _webp_size(head: bytes) -> tuple[int, int]:
+    chunk = head[12:16]
+    if chunk == b"VP8 " and len(head) >= 30:
+        width, height = struct.unpack("<HH", head[26:30])
+        return width & 0x3FFF, height & 0x3FFF
+    if chunk == b"VP8L" and len(head) >= 25:
+        bits = int.from_bytes(head[21:25], "little")
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    if chunk == b"VP8X" and len(head) >= 30:
+        width = int.from_bytes(head[24:27], "little") + 1
+        height = int.from_bytes(head[27:30], "little") + 1
+        return width, height
+    raise _Invalid("image-format", "the WebP header is truncated or of an unknown kind")

@@ -1,0 +1,37 @@
+"""JSON Pointers (RFC 6901) and the dotted labels used in messages."""
+
+from __future__ import annotations
+
+__all__ = ["join", "label", "parts"]
+
+
+def _escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def _unescape(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+def join(base: str, *tokens: str | int) -> str:
+    """Append reference tokens to a pointer: ``join("/a", "b/c", 0) == "/a/b~1c/0"``."""
+    return base + "".join("/" + _escape(str(t)) for t in tokens)
+
+
+def parts(pointer: str) -> list[str]:
+    """Split a pointer into its unescaped tokens; ``""`` (the whole document) has none."""
+    if not pointer:
+        return []
+    return [_unescape(t) for t in pointer[1:].split("/")]
+
+
+def label(pointer: str) -> str:
+    """A readable name for the value at ``pointer``: ``/request/loras/2/strength`` becomes
+    ``request.loras[2].strength``; the whole document is ``the payload``."""
+    out = ""
+    for token in parts(pointer):
+        if token.isdigit() and out:
+            out += f"[{token}]"
+        else:
+            out += ("." if out else "") + token
+    return out or "the payload"

@@ -1,0 +1,141 @@
+"""``validate(provider, payload)``: the one validator the library, the mock and the strategies share.
+
+Two engines read the same compiled schema. jsonschema-rs decides validity in microseconds;
+only when it says "invalid" (rare on a service's request path) does the Python interpreter
+walk the payload to explain each violation. The provider's rules and the few checks only
+Python can run (image headers, JSON-ness of free-form values) always run. Whatever the
+payload is, the answer is a `Report`: bad input is reported, never raised.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from . import _catalogue
+from ._compiler import compile_engine_schema, compile_nodes
+from ._engine import Interpreter, show
+from ._report import Report, Violation
+from .rules import Rule, ruleset
+
+__all__ = ["compiled", "validate"]
+
+
+class CompiledSchema:
+    """One provider schema, compiled for both engines, with its rules."""
+
+    def __init__(self, provider: str, name: str) -> None:
+        import jsonschema_rs  # deferred: keeps `import sdcontracts` cheap
+
+        self.provider = provider
+        self.name = name
+        self.schema = _catalogue.raw_schema(provider, name)
+
+        def doc_for(subschema: Mapping[str, Any]) -> str:
+            quote = subschema.get("x-doc")
+            if quote is None and "x-source" not in subschema:
+                return ""
+            return _catalogue.doc_reference(provider, quote, subschema.get("x-source"))
+
+        self.root = compile_nodes(self.schema, doc_for)
+        self.interpreter = Interpreter(self.root)
+        engine_schema, formats = compile_engine_schema(self.schema)
+        self.engine_schema = engine_schema
+        self.formats = formats
+        self._fast = jsonschema_rs.validator_for(engine_schema, formats=formats, validate_formats=True)
+        rules = ruleset(provider)
+        self.rules: tuple[Rule, ...] = rules.for_schema(name)
+        self._prepare = rules.prepare.get(name)
+        self._rule_docs = {
+            r.id: _catalogue.doc_reference(provider, r.doc, r.source) for r in self.rules
+        }
+        self._valid = Report(provider, name)
+
+    def validate(self, payload: Any) -> Report:
+        try:
+            fast_ok = bool(self._fast.is_valid(payload))
+        except Exception:  # payloads jsonschema-rs cannot read (non-str keys, bytes, sets…)
+            fast_ok = False
+        if fast_ok:
+            found = self.interpreter.python_checks(payload)
+        else:
+            found = self.interpreter.violations(payload)
+            if not found:
+                found = self._fallback(payload)
+        if self.rules:
+            subject = payload
+            if self._prepare is not None:
+                try:
+                    subject = self._prepare(payload)
+                except Exception as error:
+                    subject = None
+                    found.append(self._internal_error("prepare", error))
+            if subject is not None:
+                for rule in self.rules:
+                    found.extend(self._run(rule, subject))
+        if not found:
+            return self._valid
+        return Report(self.provider, self.name, tuple(found))
+
+    def _run(self, rule: Rule, subject: Any) -> list[Violation]:
+        doc = self._rule_docs[rule.id]
+        try:
+            return [Violation(f.path, rule.id, f.message, doc) for f in rule.findings(subject)]
+        except Exception as error:  # a bug in a rule must not break the caller's request path
+            return [self._internal_error(rule.id, error)]
+
+    def _internal_error(self, where: str, error: Exception) -> Violation:
+        return Violation(
+            "", "internal-error",
+            f"{self.provider} rule {where} failed on this payload ({type(error).__name__}: {error}); "
+            "this is a bug in sdcontracts, please report it",
+        )  # fmt: skip
+
+    def _fallback(self, payload: Any) -> list[Violation]:
+        """jsonschema-rs said invalid but the interpreter found nothing: report what it saw.
+
+        This is a disagreement between the engines, which the differential tests exist to
+        prevent; reporting it beats silently calling the payload valid.
+        """
+        try:
+            errors = list(self._fast.iter_errors(payload))
+        except Exception as error:
+            return [Violation("", "not-json", f"the payload could not be read: {show(str(error))}")]
+        return [
+            Violation("/" + "/".join(str(p) for p in e.instance_path), "schema", e.message)
+            for e in errors
+        ]
+
+
+_LOCK = threading.Lock()
+_COMPILED: dict[tuple[str, str], CompiledSchema] = {}
+
+
+def compiled(provider: str, schema: str = "img2img.request") -> CompiledSchema:
+    """The compiled form of a schema: compiled once, on first use, under a lock."""
+    try:
+        return _COMPILED[(provider, schema)]
+    except (KeyError, TypeError):
+        pass
+    _catalogue.check_schema(_catalogue.check_provider(provider), schema)
+    with _LOCK:
+        if (provider, schema) not in _COMPILED:
+            _COMPILED[(provider, schema)] = CompiledSchema(provider, schema)
+        return _COMPILED[(provider, schema)]
+
+
+def validate(provider: str, payload: Any, *, schema: str = "img2img.request") -> Report:
+    """Check a payload against a provider's documented contract.
+
+    ``payload`` is the parsed JSON body (any value at all: bad input gives violations, never
+    an exception). ``schema`` names the message, ``img2img.request`` by default; see
+    ``sdcontracts.schemas(provider)``. An unknown provider or schema name raises ValueError.
+
+    >>> report = validate("novita", {"request": {"prompt": ""}})
+    >>> report.ok
+    False
+    >>> sorted(report.rules)
+    ['min-length', 'required']
+    """
+    return compiled(provider, schema).validate(payload)

@@ -1,0 +1,93 @@
+"""Rules: the documented constraints JSON Schema cannot state, one small object each.
+
+A rule has a stable id (``<provider>.<name>``), the doc sentence it comes from, the schema it
+applies to and one check. The check receives the payload (or what the rule set's ``prepare``
+made of it, parsed once for all its rules) and yields `Finding`s; it must not assume the
+payload is schema-valid, and it skips what it cannot interpret, because the schema already
+reports that (one defect, one violation).
+
+Rules register themselves by id when their provider module is imported; registering an id
+twice is an error at import time, never a silent override.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+__all__ = ["Finding", "Rule", "RuleConflict", "RuleSet", "registered"]
+
+
+class Finding(NamedTuple):
+    """Where a rule is broken (a JSON Pointer) and a message saying what is wrong and allowed."""
+
+    path: str
+    message: str
+
+
+Check = Callable[[Any], Iterable[Finding]]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One documented constraint: ``Rule('tensorart.count-without-diffusion', ...)``."""
+
+    id: str
+    provider: str
+    schema: str
+    doc: str
+    source: str
+    check: Check
+
+    def __repr__(self) -> str:
+        return f"<Rule {self.id} on {self.schema}>"
+
+    def findings(self, subject: Any) -> Iterator[Finding]:
+        """Run the check on a (prepared) payload."""
+        yield from self.check(subject)
+
+
+class RuleConflict(Exception):
+    """Two rules were registered under one id."""
+
+
+_REGISTRY: dict[str, Rule] = {}
+
+
+def registered() -> dict[str, Rule]:
+    """Every rule registered so far, by id (read-only view semantics: do not mutate)."""
+    return _REGISTRY
+
+
+class RuleSet:
+    """The rules of one provider; use `rule` as a decorator to add one.
+
+    >>> rules = RuleSet("novita")
+    >>> @rules.rule("example", doc="a sentence from the doc")
+    ... def _example(payload):
+    ...     return ()
+    """
+
+    def __init__(self, provider: str, *, prepare: Mapping[str, Callable[[Any], Any]] | None = None) -> None:
+        self.provider = provider
+        self.rules: list[Rule] = []
+        # schema name -> function turning a payload into what that schema's checks receive;
+        # it returns None when there is nothing for them to check.
+        self.prepare: dict[str, Callable[[Any], Any]] = dict(prepare or {})
+
+    def rule(
+        self, name: str, *, doc: str, source: str = "doc", schema: str = "img2img.request"
+    ) -> Callable[[Check], Check]:
+        def register(check: Check) -> Check:
+            rule = Rule(f"{self.provider}.{name}", self.provider, schema, doc, source, check)
+            if rule.id in _REGISTRY:
+                raise RuleConflict(f"rule {rule.id!r} is registered twice")
+            _REGISTRY[rule.id] = rule
+            self.rules.append(rule)
+            return check
+
+        return register
+
+    def for_schema(self, schema: str) -> tuple[Rule, ...]:
+        return tuple(r for r in self.rules if r.schema == schema)

@@ -1,0 +1,9 @@
+"""aliyun rules beyond what its JSON Schemas state."""
+
+from __future__ import annotations
+
+from ._registry import RuleSet
+
+__all__ = ["RULES"]
+
+RULES = RuleSet("aliyun")

@@ -1,0 +1,307 @@
+"""Tensor.Art job rules: the stage workflow constraints the doc states in prose.
+
+The payload is parsed once into a `_Job` (stages, their types and members, in the spelling
+the payload used: every field may be lowerCamel or snake_case in protobuf JSON), and each rule
+reads that. Stages whose ``type`` is missing or unknown are left out of the rules' view: the
+schema reports them, and a rule guessing at them would report one defect twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from .. import _catalogue
+from .._pointer import join
+from .._protojson import snake_name
+from ._access import field, number
+from ._registry import Finding, RuleSet
+
+__all__ = ["RULES"]
+
+DIFFUSION = "DIFFUSION"
+INPUT = "INPUT_INITIALIZE"
+UPSCALER = "IMAGE_TO_UPSCALER"
+INPAINT = "IMAGE_TO_INPAINT"
+NEEDS_OWN_DIFFUSION = frozenset({"IMAGE_TO_ADETAILER", UPSCALER, INPAINT})
+MAX_AREA = 2_073_600  # SDXL; 512 and 768 engines stop at 1,048,576, but the request does not name the engine
+MIN_AREA = 262_144
+
+
+@lru_cache(maxsize=1)
+def members() -> dict[str, str]:
+    """Stage type -> the member it populates, as the schema's ``x-members`` states it."""
+    stage = _catalogue.raw_schema("tensorart", "img2img.request")["$defs"]["Stage"]
+    mapping: dict[str, str] = stage["x-members"]
+    return mapping
+
+
+@lru_cache(maxsize=1)
+def _member_spellings() -> dict[str, tuple[str, str]]:
+    return {t: (m, snake_name(m)) for t, m in members().items()}
+
+
+@dataclass(slots=True)
+class _Stage:
+    index: int
+    path: str
+    type: str  # a known type (stages with a missing or unknown type are not in the view)
+    body: dict[str, Any]
+    member_key: str | None  # this stage's own member, in the spelling used
+    member: Any
+    after_diffusion: bool  # a DIFFUSION stage comes before this one
+
+    @property
+    def member_path(self) -> str:
+        return join(self.path, self.member_key or "")
+
+
+@dataclass(slots=True)
+class _Job:
+    stages_path: str
+    stages: list[_Stage]
+    complete: bool  # every stage is an object with a known type
+    diffusions: int
+
+
+def _job(payload: Any) -> _Job | None:
+    """The job as the rules see it; None when there is no stage list to check."""
+    found = field(payload, "stages", protojson=True)
+    if found is None or not isinstance(found[1], list):
+        return None
+    key, value = found
+    spellings = _member_spellings()
+    stages: list[_Stage] = []
+    complete = True
+    diffusions = 0
+    for index, body in enumerate(value):
+        kind = body.get("type") if isinstance(body, dict) else None
+        if not isinstance(kind, str) or (kind != "DEFAULT" and kind not in spellings):
+            complete = False
+            continue
+        member_key = None
+        for spelling in spellings.get(kind, ()):
+            if spelling in body:
+                member_key = spelling
+                break
+        stages.append(
+            _Stage(index, f"/{key}/{index}", kind, body, member_key, body.get(member_key), diffusions > 0)
+        )
+        if kind == DIFFUSION:
+            diffusions += 1
+    return _Job("/" + key, stages, complete, diffusions)
+
+
+RULES = RuleSet("tensorart", prepare={"img2img.request": _job})
+
+
+@RULES.rule(
+    "input-initialize-first",
+    doc="Basic minimum workflow: {\"type\": \"INPUT_INITIALIZE\", \"inputInitialize\": {…}} is the first stage "
+    "of every example; it gives the job's input image, seed and count, once",
+)
+def _input_first(job: _Job) -> Iterator[Finding]:
+    inputs = [s for s in job.stages if s.type == INPUT]
+    if not inputs:
+        if job.complete:
+            yield Finding(job.stages_path, "the job has no INPUT_INITIALIZE stage; it must start with exactly one")
+        return
+    first, *extra = inputs
+    if first.index != 0:
+        yield Finding(first.path, f"INPUT_INITIALIZE must be the first stage; here it is stage {first.index}")
+    for stage in extra:
+        yield Finding(stage.path, f"stage {stage.index} is a second INPUT_INITIALIZE; a job has exactly one")
+
+
+@RULES.rule(
+    "stage-member",
+    doc="CreateJobRequestStage { type: TamsApiStageTypeT; inputInitialize?; diffusion?; imageToUpscaler?; "
+    "imageToAdetailer?; imageToInpaint? }: the type names the one member the stage carries",
+    source="spec",
+)
+def _stage_member(job: _Job) -> Iterator[Finding]:
+    spellings = _member_spellings()
+    for stage in job.stages:
+        if stage.type == "DEFAULT":
+            yield Finding(
+                join(stage.path, "type"),
+                f"stage {stage.index} has type DEFAULT, the unset value; use one of {', '.join(members())}",
+            )
+            continue
+        own = members()[stage.type]
+        others = [
+            key
+            for kind, keys in spellings.items()
+            if kind != stage.type
+            for key in keys
+            if key in stage.body
+        ]
+        if stage.member_key is None:
+            carried = f"carries {', '.join(map(repr, others))} instead" if others else "does not carry it"
+            yield Finding(
+                stage.path, f"stage {stage.index} is {stage.type}, whose parameters go in {own!r}, but it {carried}"
+            )
+            continue
+        for key in others:
+            yield Finding(
+                join(stage.path, key),
+                f"stage {stage.index} is {stage.type} and carries only {own!r}; {key!r} belongs to another stage type",
+            )
+
+
+@RULES.rule(
+    "single-diffusion",
+    doc="if has diffusion stage, this diffusion will be ignored, else need to be specified "
+    "(a job has one DIFFUSION stage, which later stages build on)",
+    source="spec",
+)
+def _single_diffusion(job: _Job) -> Iterator[Finding]:
+    for stage in [s for s in job.stages if s.type == DIFFUSION][1:]:
+        yield Finding(stage.path, f"stage {stage.index} is a second DIFFUSION stage; a job has at most one")
+
+
+@RULES.rule(
+    "count-without-diffusion",
+    doc="Do not perform the Diffusion operation, therefore inputInitialize.count can only be 1",
+)
+def _count_without_diffusion(job: _Job) -> Iterator[Finding]:
+    if job.diffusions or not job.complete:
+        return
+    for stage in job.stages:
+        if stage.type != INPUT:
+            continue
+        count = field(stage.member, "count", protojson=True)
+        if count is not None and number(count[1]) is not None and count[1] != 1:
+            yield Finding(
+                join(stage.member_path, count[0]),
+                f"inputInitialize.count is {count[1]}, but the job has no DIFFUSION stage, so it can only be 1",
+            )
+
+
+@RULES.rule(
+    "nested-diffusion",
+    doc="Although not using Diffusion, image_to_adetailer still needs parameters with the original image "
+    "diffusion / image_to_upscaler still requires parameters with the original image diffusion",
+)
+def _nested_diffusion(job: _Job) -> Iterator[Finding]:
+    for stage in job.stages:
+        if stage.type not in NEEDS_OWN_DIFFUSION or stage.after_diffusion or not isinstance(stage.member, dict):
+            continue
+        if field(stage.member, "diffusion", protojson=True) is None:
+            yield Finding(
+                stage.member_path,
+                f"stage {stage.index} ({stage.type}) has no DIFFUSION stage before it, so "
+                f"{stage.member_key}.diffusion must give the original image's diffusion parameters",
+            )
+
+
+@RULES.rule(
+    "latent-upscaler",
+    doc="When using Image to Upscaler, image_to_upscaler.hr_upscaler prohibits the use of late, as late only "
+    "takes effect during the Diffusion phase of txt2img",
+)
+def _latent_upscaler(job: _Job) -> Iterator[Finding]:
+    for stage in job.stages:
+        if stage.type != UPSCALER or not stage.after_diffusion:
+            continue
+        upscaler = field(stage.member, "hrUpscaler", protojson=True)
+        if upscaler is not None and isinstance(upscaler[1], str) and upscaler[1].startswith("Latent"):
+            yield Finding(
+                join(stage.member_path, upscaler[0]),
+                f"hrUpscaler {upscaler[1]!r} is a latent upscaler, which works only inside the Diffusion phase; "
+                "after a DIFFUSION stage use an image upscaler such as '4x-UltraSharp'",
+            )
+
+
+@RULES.rule(
+    "inpaint-mask",
+    doc="Then we need a mask image … the structure of inpainting is: {\"imageToInpaint\": {… \"maskImageResourceId\": …}}",
+)
+def _inpaint_mask(job: _Job) -> Iterator[Finding]:
+    for stage in job.stages:
+        if stage.type != INPAINT or not isinstance(stage.member, dict):
+            continue
+        if field(stage.member, "maskImageResourceId", protojson=True) is None:
+            yield Finding(
+                stage.member_path,
+                f"stage {stage.index} inpaints but gives no maskImageResourceId; upload the mask (a JPEG "
+                "of the source image's size) and pass its resource id",
+            )
+
+
+@RULES.rule(
+    "upscaler-target",
+    doc="hr_scale or hr_resize_x must be specified. If hr_scale is specified, hr_resize_x will be ignored. "
+    "(likewise hr_resize_y)",
+    source="spec",
+)
+def _upscaler_target(job: _Job) -> Iterator[Finding]:
+    for stage, upscaler in _upscalers(job):
+        missing = [n for n in ("hrResizeX", "hrResizeY") if field(upscaler, n, protojson=True) is None]
+        if missing:
+            yield Finding(
+                stage.member_path,
+                f"the upscaler gives neither hrScale nor {' and '.join(missing)}; "
+                "give hrScale, or both hrResizeX and hrResizeY",
+            )
+
+
+@RULES.rule("upscaler-area", doc="262,144 ≤ hr_resize_x * hr_resize_y ≤ 2,073,600", source="spec")
+def _upscaler_area(job: _Job) -> Iterator[Finding]:
+    for stage, upscaler in _upscalers(job):
+        x = _size(upscaler, "hrResizeX", 128, None)
+        y = _size(upscaler, "hrResizeY", 128, None)
+        if x is not None and y is not None and not MIN_AREA <= x * y <= MAX_AREA:
+            yield Finding(
+                stage.member_path,
+                f"hrResizeX x hrResizeY is {x} x {y} = {x * y:,} pixels; it must be {MIN_AREA:,} to {MAX_AREA:,}",
+            )
+
+
+@RULES.rule(
+    "diffusion-area",
+    doc="For SDXL v1.0: 262,144 ≤ height * width ≤ 2,073,600, Maximum 1536 (512 and 768 engines: ≤ 1,048,576, Maximum 1024)",
+    source="spec",
+)
+def _diffusion_area(job: _Job) -> Iterator[Finding]:
+    for path, diffusion in _diffusions(job):
+        width = _size(diffusion, "width", 512, 1536)
+        height = _size(diffusion, "height", 512, 1536)
+        if width is not None and height is not None and width * height > MAX_AREA:
+            yield Finding(
+                path,
+                f"width x height is {width} x {height} = {width * height:,} pixels; at most {MAX_AREA:,} "
+                "(SDXL; 1,048,576 on 512 and 768 engines)",
+            )
+
+
+def _size(obj: dict[str, Any], name: str, low: int, high: int | None) -> int | None:
+    """A dimension when it is individually valid (otherwise the schema has reported it)."""
+    found = field(obj, name, protojson=True)
+    value = number(found[1]) if found else None
+    if value is None or value != int(value) or value < low or (high is not None and value > high) or value % 64:
+        return None
+    return int(value)
+
+
+def _upscalers(job: _Job) -> Iterator[tuple[_Stage, dict[str, Any]]]:
+    """Upscaler members whose target size is given by hrResizeX/Y (hrScale absent)."""
+    for stage in job.stages:
+        if stage.type == UPSCALER and isinstance(stage.member, dict):
+            if field(stage.member, "hrScale", protojson=True) is None:
+                yield stage, stage.member
+
+
+def _diffusions(job: _Job) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every diffusion parameter object: DIFFUSION stages' and those nested in other members."""
+    for stage in job.stages:
+        if not isinstance(stage.member, dict):
+            continue
+        if stage.type == DIFFUSION:
+            yield stage.member_path, stage.member
+            continue
+        nested = field(stage.member, "diffusion", protojson=True)
+        if nested is not None and isinstance(nested[1], dict):
+            yield join(stage.member_path, nested[0]), nested[1]
