@@ -212,6 +212,7 @@ class _Compiler:
                 max_width=image.get("maxWidth"),
                 max_height=image.get("maxHeight"),
                 max_bytes=image.get("maxBytes"),
+                allow_empty=bool(image.get("allowEmpty", False)),
             )
         node.secret = bool(schema.get("x-secret", False))
 

@@ -29,6 +29,7 @@ class ImageLimits:
     max_width: int | None = None
     max_height: int | None = None
     max_bytes: int | None = None
+    allow_empty: bool = False  # "" means "no image" (Go servers read "" as unset)
 
 
 class ImageInfo(NamedTuple):
@@ -54,6 +55,8 @@ def check_base64_image(text: str, limits: ImageLimits) -> tuple[str, str] | None
     a PNG, JPEG, WebP, GIF or BMP header), ``image-dimensions`` and ``image-size`` (over the
     documented limits).
     """
+    if not text and limits.allow_empty:
+        return None
     try:
         info = read_base64_image(text)
     except _Invalid as problem:
