@@ -9,7 +9,7 @@ Nothing is read until it is asked for, so ``import sdcontracts`` stays cheap.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Any
@@ -28,9 +28,7 @@ def _root() -> Traversable:
 @lru_cache(maxsize=1)
 def providers() -> tuple[str, ...]:
     """The ids of every provider, sorted: ``('aliyun', 'novita', 'picpik', 'tensorart', 'zhiqite')``."""
-    return tuple(
-        sorted(d.name for d in _root().iterdir() if d.is_dir() and d.joinpath("provider.json").is_file())
-    )
+    return tuple(sorted(d.name for d in _root().iterdir() if d.is_dir() and d.joinpath("provider.json").is_file()))
 
 
 def _unknown(kind: str, name: object, known: tuple[str, ...]) -> ValueError:
@@ -46,7 +44,7 @@ def check_provider(provider: object) -> str:
     return provider
 
 
-@lru_cache(maxsize=None)
+@cache
 def provider_info(provider: str) -> dict[str, Any]:
     """The parsed ``provider.json`` of a provider."""
     check_provider(provider)
@@ -54,16 +52,12 @@ def provider_info(provider: str) -> dict[str, Any]:
     return data
 
 
-@lru_cache(maxsize=None)
+@cache
 def schema_names(provider: str) -> tuple[str, ...]:
     """The schema names a provider has, such as ``img2img.request`` and ``task.response``."""
     check_provider(provider)
     return tuple(
-        sorted(
-            f.name[: -len(_SUFFIX)]
-            for f in _root().joinpath(provider).iterdir()
-            if f.name.endswith(_SUFFIX)
-        )
+        sorted(f.name[: -len(_SUFFIX)] for f in _root().joinpath(provider).iterdir() if f.name.endswith(_SUFFIX))
     )
 
 
@@ -75,7 +69,7 @@ def check_schema(provider: str, schema: object) -> str:
     return schema
 
 
-@lru_cache(maxsize=None)
+@cache
 def raw_schema(provider: str, schema: str) -> dict[str, Any]:
     """The hand-written JSON Schema document, parsed (shared: do not mutate)."""
     check_schema(provider, schema)

@@ -25,8 +25,14 @@ class _UsageError(Exception):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser, commands = _parser()
+    if argv and argv[0] in commands:
+        # Options may follow FILE arguments (`validate novita a.json --json`), which plain
+        # parse_args cannot do for a `*` positional inside a subcommand.
+        args = commands[argv[0]].parse_intermixed_args(argv[1:])
+    else:
+        args = parser.parse_args(argv)  # prints help or the usage error and exits
     try:
         code: int = args.run(args, sys.stdout)
         return code
@@ -37,16 +43,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     parser = argparse.ArgumentParser(
         prog="sdcontracts",
         description="Validate requests against Stable Diffusion img2img provider contracts.",
     )
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
 
-    catalogue = "\n".join(
-        f"  {pid:<10} {', '.join(_catalogue.schema_names(pid))}" for pid in _catalogue.providers()
-    )
+    catalogue = "\n".join(f"  {pid:<10} {', '.join(_catalogue.schema_names(pid))}" for pid in _catalogue.providers())
     validate = commands.add_parser(
         "validate",
         help="check JSON payloads against a provider's documented contract",
@@ -58,10 +62,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("provider", metavar="PROVIDER", help="provider id, e.g. novita")
     validate.add_argument(
-        "files", metavar="FILE", nargs="*", default=["-"], help="JSON files to check; - (the default) reads standard input"
+        "files",
+        metavar="FILE",
+        nargs="*",
+        default=["-"],
+        help="JSON files to check; - (the default) reads standard input",
     )
     validate.add_argument(
-        "--schema", default="img2img.request", metavar="NAME", help="message to check against (default: img2img.request)"
+        "--schema",
+        default="img2img.request",
+        metavar="NAME",
+        help="message to check against (default: img2img.request)",
     )
     validate.add_argument("--json", action="store_true", help="print the reports as one JSON document")
     validate.set_defaults(run=_validate)
@@ -78,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     corpus.add_argument("-v", "--verbose", action="store_true", help="show each violation and why it is expected")
     corpus.add_argument("--json", action="store_true", help="print the results as one JSON document")
     corpus.set_defaults(run=_examples)
-    return parser
+    return parser, {"validate": validate, "examples": corpus}
 
 
 # -- validate ----------------------------------------------------------------------------------
@@ -100,7 +111,9 @@ def _validate(args: argparse.Namespace, out: TextIO) -> int:
         report = validate(provider, payload, schema=args.schema)
         if duplicates:
             extra = tuple(
-                Violation("", "duplicate-key", f"the key {key!r} appears twice in one object; JSON parsers keep only the last")
+                Violation(
+                    "", "duplicate-key", f"the key {key!r} appears twice in one object; JSON parsers keep only the last"
+                )
                 for key in duplicates
             )
             report = Report(report.provider, report.schema, extra + report.violations)

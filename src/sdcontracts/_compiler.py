@@ -43,9 +43,7 @@ ANNOTATIONS = frozenset(
     {"$schema", "$id", "$comment", "title", "description", "default", "examples", "deprecated",
      "readOnly", "writeOnly", "contentEncoding", "contentMediaType"}
 )  # fmt: skip
-EXTENSIONS = frozenset(
-    {"x-protojson", "x-image", "x-secret", "x-doc", "x-source", "x-note", "x-members", "x-pattern"}
-)
+EXTENSIONS = frozenset({"x-protojson", "x-image", "x-secret", "x-doc", "x-source", "x-note", "x-members", "x-pattern"})
 JSON_TYPES = frozenset({"null", "boolean", "integer", "number", "string", "array", "object"})
 
 
@@ -137,7 +135,7 @@ class _Compiler:
             raise SchemaError(f"{location}: a subschema must be an object or true, not {schema!r}")
         ref = schema.get("$ref")
         if ref is not None:
-            extra = set(schema) - ANNOTATIONS - EXTENSIONS - {"$ref"}
+            extra = set(schema) - ANNOTATIONS - EXTENSIONS - {"$ref", "$defs"}
             if extra:
                 raise SchemaError(f"{location}: keywords beside $ref are not supported: {sorted(extra)}")
             if ref in self.building:
@@ -200,9 +198,7 @@ class _Compiler:
         fmt = schema.get("format")
         if fmt is not None:
             if fmt != "int64" or node.types != frozenset({"string", "integer"}):
-                raise SchemaError(
-                    f"{location}: the only format supported is int64 on type [string, integer]"
-                )
+                raise SchemaError(f"{location}: the only format supported is int64 on type [string, integer]")
             node.int64 = True
             if "exclusiveMinimum" in schema or "exclusiveMaximum" in schema:
                 raise SchemaError(f"{location}: int64 fields take minimum/maximum, not exclusive bounds")
@@ -227,9 +223,8 @@ class _Compiler:
         properties = schema.get("properties", {})
         for name, subschema in properties.items():
             node.properties[name] = self.compile(subschema, f"{location}/properties/{name}", node.doc)
-            spellings = (name,)
-            if self.protojson and snake_name(name) != name:
-                spellings = (name, snake_name(name))
+            alias = snake_name(name) if self.protojson else name
+            spellings = (name,) if alias == name else (name, alias)
             node.spellings[name] = spellings
             for spelling in spellings:
                 if spelling in node.names:

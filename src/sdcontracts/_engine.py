@@ -70,17 +70,21 @@ def show(value: Any, node: Node | None = None, limit: int = 60) -> str:
         return "(value withheld)"
     if isinstance(value, str):
         text = json.dumps(value if len(value) <= limit else value[:limit], ensure_ascii=False)
-        return text if len(value) <= limit else text[:-1] + f"…\" ({len(value):,} characters)"
+        return text if len(value) <= limit else text[:-1] + f'…" ({len(value):,} characters)'
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
         return "null"
     if isinstance(value, int) and abs(value) >= 10**limit:
         return f"an integer of {len(str(abs(value))):,} digits"
-    if isinstance(value, dict):
-        return f"an object with {len(value)} field(s)"
-    if isinstance(value, list | tuple):
-        return f"an array of {len(value)} item(s)"
+    if isinstance(value, dict | list | tuple):
+        try:
+            text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(", ", ": "))
+        except (TypeError, ValueError, RecursionError):
+            text = ""
+        if text and len(text) <= limit:
+            return text
+        return _count(len(value), "field" if isinstance(value, dict) else "item")
     text = repr(value)
     return text if len(text) <= limit else text[:limit] + "…"
 
@@ -102,6 +106,53 @@ def _bounds(node: Node) -> str:
 
 def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
+class _Adder:
+    """Appends violations about one value: ``add(rule, "is 4096, above …")`` prefixes the label."""
+
+    __slots__ = ("node", "out", "ptr")
+
+    def __init__(self, node: Node, ptr: str, out: list[Violation]) -> None:
+        self.node, self.ptr, self.out = node, ptr, out
+
+    def __call__(self, rule: str, message: str, expected: Any = None, *, sep: str = " ") -> None:
+        self.out.append(Violation(self.ptr, rule, f"{_pointer.label(self.ptr)}{sep}{message}", self.node.doc, expected))
+
+
+def _numeric(add: _Adder, node: Node, value: Any) -> None:
+    shown = show(value, node)
+    allowed = _bounds(node)
+    if node.minimum is not None and value < node.minimum:
+        add("minimum", f"is {shown}, below the minimum {node.minimum} (allowed: {allowed})", node.minimum)
+    if node.maximum is not None and value > node.maximum:
+        add("maximum", f"is {shown}, above the maximum {node.maximum} (allowed: {allowed})", node.maximum)
+    if node.exclusive_minimum is not None and value <= node.exclusive_minimum:
+        bound = node.exclusive_minimum
+        add("exclusive-minimum", f"is {shown}; it must be greater than {bound} (allowed: {allowed})", bound)
+    if node.exclusive_maximum is not None and value >= node.exclusive_maximum:
+        bound = node.exclusive_maximum
+        add("exclusive-maximum", f"is {shown}; it must be less than {bound} (allowed: {allowed})", bound)
+    if node.multiple_of is not None and (value != int(value) or int(value) % node.multiple_of):
+        add("multiple-of", f"is {shown}, not a multiple of {node.multiple_of}", node.multiple_of)
+
+
+def _not_in_enum(node: Node, value: Any) -> str:
+    assert node.enum is not None
+    allowed = ", ".join(show(v) for v in node.enum[:_ENUM_SHOWN])
+    if len(node.enum) > _ENUM_SHOWN:
+        allowed += f", … ({len(node.enum)} in all)"
+    message = f"is {show(value, node)}, not one of the allowed values: {allowed}"
+    if isinstance(value, str):
+        close = suggest(value, [v for v in node.enum if isinstance(v, str)])
+        if close is not None:
+            message += f"; did you mean {show(close)}?"
+    return message
+
+
+def _bad_key(key: Any, ptr: str, node: Node) -> Violation:
+    message = f"{_pointer.label(ptr)} has the key {key!r} of type {type(key).__name__}; JSON object keys are strings"
+    return Violation(ptr, "not-json", message, node.doc)
 
 
 class Interpreter:
@@ -133,128 +184,79 @@ class Interpreter:
         if kind is None:
             out.append(_not_json(value, ptr, node))
             return
-        if node.types is not None and kind not in node.types:
-            if not (kind == "integer" and "number" in node.types):
-                self._wrong_type(node, value, kind, ptr, out)
-                return
+        add = _Adder(node, ptr, out)
+        if node.types is not None and kind not in node.types and not (kind == "integer" and "number" in node.types):
+            wanted = " or ".join(_ARTICLE[t] for t in sorted(node.types, key=_type_order))
+            if node.int64:
+                wanted = "an integer or a decimal string"
+            add("type", f"must be {wanted}, not {_ARTICLE[kind]} ({show(value, node)})", sorted(node.types))
+            return
         if node.const is not None and enum_key(value) != enum_key(node.const[0]):
-            out.append(
-                Violation(
-                    ptr, "const",
-                    f"{_pointer.label(ptr)} must be {show(node.const[0])}, not {show(value, node)}",
-                    node.doc, node.const[0],
-                )
-            )  # fmt: skip
+            add("const", f"must be {show(node.const[0])}, not {show(value, node)}", node.const[0])
             return
         if node.enum_keys is not None and enum_key(value) not in node.enum_keys:
-            out.append(self._not_in_enum(node, value, ptr))
+            add("enum", _not_in_enum(node, value), list(node.enum or ()))
             return
         if kind in ("integer", "number"):
-            self._numeric(node, value, ptr, out)
+            _numeric(add, node, value)
         elif kind == "string":
-            self._string(node, value, ptr, out)
+            self._string(add, node, value, out)
         elif kind == "array":
-            self._array(node, value, ptr, out)
+            self._array(add, node, value, ptr, out)
         elif kind == "object":
             self._object(node, value, ptr, out)
 
-    def _wrong_type(self, node: Node, value: Any, kind: str, ptr: str, out: list[Violation]) -> None:
-        assert node.types is not None
-        wanted = " or ".join(_ARTICLE[t] for t in sorted(node.types, key=_type_order))
-        if node.int64:
-            wanted = "an integer or a decimal string"
-        out.append(
-            Violation(
-                ptr, "type",
-                f"{_pointer.label(ptr)} must be {wanted}, not {_ARTICLE[kind]} ({show(value, node)})",
-                node.doc, sorted(node.types),
-            )
-        )  # fmt: skip
-
-    def _not_in_enum(self, node: Node, value: Any, ptr: str) -> Violation:
-        assert node.enum is not None
-        allowed = ", ".join(show(v) for v in node.enum[:_ENUM_SHOWN])
-        if len(node.enum) > _ENUM_SHOWN:
-            allowed += f", … ({len(node.enum)} in all)"
-        message = f"{_pointer.label(ptr)} is {show(value, node)}, not one of the allowed values: {allowed}"
-        if isinstance(value, str):
-            close = suggest(value, [v for v in node.enum if isinstance(v, str)])
-            if close is not None:
-                message += f"; did you mean {show(close)}?"
-        return Violation(ptr, "enum", message, node.doc, list(node.enum))
-
-    def _numeric(self, node: Node, value: Any, ptr: str, out: list[Violation]) -> None:
-        where = _pointer.label(ptr)
-        shown = show(value, node)
-        allowed = _bounds(node)
-        if node.minimum is not None and value < node.minimum:
-            out.append(Violation(ptr, "minimum", f"{where} is {shown}, below the minimum {node.minimum} (allowed: {allowed})", node.doc, node.minimum))
-        if node.maximum is not None and value > node.maximum:
-            out.append(Violation(ptr, "maximum", f"{where} is {shown}, above the maximum {node.maximum} (allowed: {allowed})", node.doc, node.maximum))
-        if node.exclusive_minimum is not None and value <= node.exclusive_minimum:
-            out.append(Violation(ptr, "exclusive-minimum", f"{where} is {shown}; it must be greater than {node.exclusive_minimum} (allowed: {allowed})", node.doc, node.exclusive_minimum))
-        if node.exclusive_maximum is not None and value >= node.exclusive_maximum:
-            out.append(Violation(ptr, "exclusive-maximum", f"{where} is {shown}; it must be less than {node.exclusive_maximum} (allowed: {allowed})", node.doc, node.exclusive_maximum))
-        if node.multiple_of is not None and (value != int(value) or int(value) % node.multiple_of):
-            out.append(Violation(ptr, "multiple-of", f"{where} is {shown}, not a multiple of {node.multiple_of}", node.doc, node.multiple_of))
-        # fmt: skip
-
-    def _string(self, node: Node, value: str, ptr: str, out: list[Violation]) -> None:
-        where = _pointer.label(ptr)
+    def _string(self, add: _Adder, node: Node, value: str, out: list[Violation]) -> None:
         if node.int64:
             number = parse_int64(value)
             if number is None:
-                out.append(Violation(ptr, "format", f"{where} is {show(value, node)}, not a decimal int64 string", node.doc, "int64"))
+                add("format", f"is {show(value, node)}, not a decimal int64 string", "int64")
                 return
-            self._numeric(node, number, ptr, out)
+            _numeric(add, node, number)
         length = len(value)
         if node.min_length is not None and length < node.min_length:
-            out.append(Violation(ptr, "min-length", f"{where} has {_count(length, 'character')}; at least {node.min_length:,} required", node.doc, node.min_length))
+            add(
+                "min-length",
+                f"has {_count(length, 'character')}; at least {node.min_length:,} required",
+                node.min_length,
+            )
         if node.max_length is not None and length > node.max_length:
-            out.append(Violation(ptr, "max-length", f"{where} has {_count(length, 'character')}; at most {node.max_length:,} allowed", node.doc, node.max_length))
+            add(
+                "max-length", f"has {_count(length, 'character')}; at most {node.max_length:,} allowed", node.max_length
+            )
         if node.pattern is not None and not node.pattern.search(value):
-            out.append(Violation(ptr, "pattern", f"{where} is {show(value, node)}, which is not {node.pattern_hint}", node.doc, node.pattern.pattern))
+            add("pattern", f"is {show(value, node)}, which is not {node.pattern_hint}", node.pattern.pattern)
         if node.image is not None:
-            self._image(node, value, ptr, out)
-        # fmt: skip
+            problem = check_base64_image(value, node.image)
+            if problem is not None:
+                add(problem[0], problem[1], node.image.to_dict(), sep=": ")
 
-    def _image(self, node: Node, value: str, ptr: str, out: list[Violation]) -> None:
-        assert node.image is not None
-        problem = check_base64_image(value, node.image)
-        if problem is not None:
-            rule, message = problem
-            out.append(Violation(ptr, rule, f"{_pointer.label(ptr)}: {message}", node.doc, node.image))
-
-    def _array(self, node: Node, value: list[Any] | tuple[Any, ...], ptr: str, out: list[Violation]) -> None:
-        where = _pointer.label(ptr)
+    def _array(
+        self, add: _Adder, node: Node, value: list[Any] | tuple[Any, ...], ptr: str, out: list[Violation]
+    ) -> None:
         n = len(value)
         if node.min_items is not None and n < node.min_items:
-            out.append(Violation(ptr, "min-items", f"{where} has {_count(n, 'item')}; at least {node.min_items} required", node.doc, node.min_items))
+            add("min-items", f"has {_count(n, 'item')}; at least {node.min_items} required", node.min_items)
         if node.max_items is not None and n > node.max_items:
-            out.append(Violation(ptr, "max-items", f"{where} has {_count(n, 'item')}; at most {node.max_items} allowed", node.doc, node.max_items))
+            add("max-items", f"has {_count(n, 'item')}; at most {node.max_items} allowed", node.max_items)
         if node.unique_items:
             seen: dict[str, int] = {}
             for index, item in enumerate(value):
                 key = json.dumps(item, sort_keys=True, default=repr)
                 if key in seen:
-                    out.append(Violation(_pointer.join(ptr, index), "unique-items", f"{where}[{index}] repeats {where}[{seen[key]}]; items must be unique", node.doc, True))
+                    here = _pointer.join(ptr, index)
+                    message = f"{_pointer.label(here)} repeats item {seen[key]}; items must be unique"
+                    out.append(Violation(here, "unique-items", message, node.doc, True))
                 seen.setdefault(key, index)
         if node.items is not None:
             for index, item in enumerate(value):
                 self._check(node.items, item, _pointer.join(ptr, index), out)
-        # fmt: skip
 
     def _object(self, node: Node, value: dict[Any, Any], ptr: str, out: list[Violation]) -> None:
         seen: dict[str, str] = {}  # canonical name -> spelling used
         for key, item in value.items():
             if not isinstance(key, str):
-                out.append(
-                    Violation(
-                        ptr, "not-json",
-                        f"{_pointer.label(ptr)} has the key {key!r} of type {type(key).__name__}; JSON object keys are strings",
-                        node.doc,
-                    )
-                )  # fmt: skip
+                out.append(_bad_key(key, ptr, node))
                 continue
             here = _pointer.join(ptr, key)
             canonical = node.names.get(key)
@@ -265,27 +267,19 @@ class Interpreter:
                     self._check(node.additional, item, here, out)
                 continue
             if canonical in seen:
-                out.append(
-                    Violation(
-                        here, "duplicate-field",
-                        f"{_pointer.label(ptr)} gives {canonical!r} twice, as {seen[canonical]!r} and {key!r}; "
-                        "give each field once, in either spelling",
-                        node.doc, canonical,
-                    )
-                )  # fmt: skip
+                message = (
+                    f"{_pointer.label(ptr)} gives {canonical!r} twice, as {seen[canonical]!r} and {key!r}; "
+                    "give each field once, in either spelling"
+                )
+                out.append(Violation(here, "duplicate-field", message, node.doc, canonical))
                 continue
             seen[canonical] = key
             self._check(node.properties[canonical], item, here, out)
         for name in node.required:
             if name not in seen:
                 spelt = " or ".join(repr(s) for s in node.spellings[name])
-                out.append(
-                    Violation(
-                        ptr, "required",
-                        f"{_pointer.label(ptr)} is missing the required field {spelt}",
-                        node.properties[name].doc or node.doc, name,
-                    )
-                )  # fmt: skip
+                message = f"{_pointer.label(ptr)} is missing the required field {spelt}"
+                out.append(Violation(ptr, "required", message, node.properties[name].doc or node.doc, name))
 
     def _unknown(self, node: Node, key: str, here: str) -> Violation:
         parent = _pointer.label(here.rsplit("/", 1)[0])
@@ -312,7 +306,9 @@ class Interpreter:
             problem = check_base64_image(value, node.image)
             if problem is not None:
                 ptr = _pointer.join("", *tokens)
-                out.append(Violation(ptr, problem[0], f"{_pointer.label(ptr)}: {problem[1]}", node.doc, node.image))
+                out.append(
+                    Violation(ptr, problem[0], f"{_pointer.label(ptr)}: {problem[1]}", node.doc, node.image.to_dict())
+                )
         if isinstance(value, dict):
             for spellings, child in probe.children:
                 for spelling in spellings:
@@ -389,12 +385,7 @@ def _json_problems(value: Any, ptr: str, node: Node) -> Iterator[Violation]:
                 if isinstance(key, str):
                     stack.append((child, (link, key)))
                 else:
-                    here = where(link)
-                    yield Violation(
-                        here, "not-json",
-                        f"{_pointer.label(here)} has the key {key!r} of type {type(key).__name__}; JSON object keys are strings",
-                        node.doc,
-                    )  # fmt: skip
+                    yield _bad_key(key, where(link), node)
         elif kind == "array":
             stack.extend((child, (link, index)) for index, child in enumerate(item))
 

@@ -31,6 +31,11 @@ class ImageLimits:
     max_bytes: int | None = None
     allow_empty: bool = False  # "" means "no image" (Go servers read "" as unset)
 
+    def to_dict(self) -> dict[str, int | bool]:
+        """The limits in the schema's own words (``x-image``), for reports."""
+        names = {"maxWidth": self.max_width, "maxHeight": self.max_height, "maxBytes": self.max_bytes}
+        return {k: v for k, v in names.items() if v is not None} | ({"allowEmpty": True} if self.allow_empty else {})
+
 
 class ImageInfo(NamedTuple):
     """What an image header says, and the decoded size."""
@@ -126,9 +131,7 @@ def _explain_alphabet(text: str) -> _Invalid:
     if not text:
         return _Invalid("image-encoding", "the string is empty; it must hold a base64-encoded image")
     if text.startswith("data:"):
-        return _Invalid(
-            "image-encoding", "the string is a data: URI; send only the base64 text after the comma"
-        )
+        return _Invalid("image-encoding", "the string is a data: URI; send only the base64 text after the comma")
     if not text.isascii():
         return _Invalid("image-encoding", "the string has non-ASCII characters; it is not base64")
     raw = text.encode("ascii")

@@ -47,9 +47,7 @@ class CompiledSchema:
         rules = ruleset(provider)
         self.rules: tuple[Rule, ...] = rules.for_schema(name)
         self._prepare = rules.prepare.get(name)
-        self._rule_docs = {
-            r.id: _catalogue.doc_reference(provider, r.doc, r.source) for r in self.rules
-        }
+        self._rule_docs = {r.id: _catalogue.doc_reference(provider, r.doc, r.source) for r in self.rules}
         self._valid = Report(provider, name)
 
     def validate(self, payload: Any) -> Report:
@@ -102,10 +100,7 @@ class CompiledSchema:
             errors = list(self._fast.iter_errors(payload))
         except Exception as error:
             return [Violation("", "not-json", f"the payload could not be read: {show(str(error))}")]
-        return [
-            Violation("/" + "/".join(str(p) for p in e.instance_path), "schema", e.message)
-            for e in errors
-        ]
+        return [Violation("/" + "/".join(str(p) for p in e.instance_path), "schema", e.message) for e in errors]
 
 
 _LOCK = threading.Lock()

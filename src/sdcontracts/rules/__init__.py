@@ -14,7 +14,7 @@ import importlib
 from .._catalogue import check_provider
 from ._registry import Finding, Rule, RuleConflict, RuleSet
 
-__all__ = ["Finding", "Rule", "RuleConflict", "RuleSet", "ruleset", "rules_for"]
+__all__ = ["Finding", "Rule", "RuleConflict", "RuleSet", "rules_for", "ruleset"]
 
 
 def ruleset(provider: str) -> RuleSet:

@@ -86,9 +86,7 @@ def _job(payload: Any) -> _Job | None:
             if spelling in body:
                 member_key = spelling
                 break
-        stages.append(
-            _Stage(index, f"/{key}/{index}", kind, body, member_key, body.get(member_key), diffusions > 0)
-        )
+        stages.append(_Stage(index, f"/{key}/{index}", kind, body, member_key, body.get(member_key), diffusions > 0))
         if kind == DIFFUSION:
             diffusions += 1
     return _Job("/" + key, stages, complete, diffusions)
@@ -99,7 +97,7 @@ RULES = RuleSet("tensorart", prepare={"img2img.request": _job})
 
 @RULES.rule(
     "input-initialize-first",
-    doc="Basic minimum workflow: {\"type\": \"INPUT_INITIALIZE\", \"inputInitialize\": {…}} is the first stage "
+    doc='Basic minimum workflow: {"type": "INPUT_INITIALIZE", "inputInitialize": {…}} is the first stage '
     "of every example; it gives the job's input image, seed and count, once",
 )
 def _input_first(job: _Job) -> Iterator[Finding]:
@@ -131,13 +129,7 @@ def _stage_member(job: _Job) -> Iterator[Finding]:
             )
             continue
         own = members()[stage.type]
-        others = [
-            key
-            for kind, keys in spellings.items()
-            if kind != stage.type
-            for key in keys
-            if key in stage.body
-        ]
+        others = [key for kind, keys in spellings.items() if kind != stage.type for key in keys if key in stage.body]
         if stage.member_key is None:
             carried = f"carries {', '.join(map(repr, others))} instead" if others else "does not carry it"
             yield Finding(
@@ -217,7 +209,7 @@ def _latent_upscaler(job: _Job) -> Iterator[Finding]:
 
 @RULES.rule(
     "inpaint-mask",
-    doc="Then we need a mask image … the structure of inpainting is: {\"imageToInpaint\": {… \"maskImageResourceId\": …}}",
+    doc='Then we need a mask image … the structure of inpainting is: {"imageToInpaint": {… "maskImageResourceId": …}}',
 )
 def _inpaint_mask(job: _Job) -> Iterator[Finding]:
     for stage in job.stages:
@@ -262,7 +254,8 @@ def _upscaler_area(job: _Job) -> Iterator[Finding]:
 
 @RULES.rule(
     "diffusion-area",
-    doc="For SDXL v1.0: 262,144 ≤ height * width ≤ 2,073,600, Maximum 1536 (512 and 768 engines: ≤ 1,048,576, Maximum 1024)",
+    doc="For SDXL v1.0: 262,144 ≤ height * width ≤ 2,073,600, Maximum 1536 "
+    "(512 and 768 engines: ≤ 1,048,576, Maximum 1024)",
     source="spec",
 )
 def _diffusion_area(job: _Job) -> Iterator[Finding]:
@@ -289,9 +282,9 @@ def _size(obj: dict[str, Any], name: str, low: int, high: int | None) -> int | N
 def _upscalers(job: _Job) -> Iterator[tuple[_Stage, dict[str, Any]]]:
     """Upscaler members whose target size is given by hrResizeX/Y (hrScale absent)."""
     for stage in job.stages:
-        if stage.type == UPSCALER and isinstance(stage.member, dict):
-            if field(stage.member, "hrScale", protojson=True) is None:
-                yield stage, stage.member
+        upscaler = stage.member if stage.type == UPSCALER else None
+        if isinstance(upscaler, dict) and field(upscaler, "hrScale", protojson=True) is None:
+            yield stage, upscaler
 
 
 def _diffusions(job: _Job) -> Iterator[tuple[str, dict[str, Any]]]:
