@@ -253,3 +253,32 @@ def test_engine_schema_agrees_with_the_reference_implementation(payload: Any) ->
     engine, _ = compile_engine_schema(CLOSED)
     reference = jsonschema.Draft202012Validator(engine).is_valid(payload)
     assert reference == fast(CLOSED).is_valid(payload) == (run(CLOSED, payload) == [])
+
+
+NESTED = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "prompt": {"type": "string"},
+        "scripts": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"checkpoint": {"type": "string"}, "units": {"type": "array", "items": {"$ref": "#/$defs/U"}}},
+        },
+    },
+    "$defs": {"U": {"type": "object", "additionalProperties": False, "properties": {"weight": {"type": "number"}}}},
+}
+
+
+@pytest.mark.parametrize(
+    ("key", "expected", "ending"),
+    [
+        ("checkpoint", "scripts.checkpoint", "it belongs in scripts.checkpoint"),
+        ("Weight", "scripts.units[].weight", "it belongs in scripts.units[].weight"),
+        ("Prompt", "prompt", "did you mean 'prompt'?"),
+    ],
+)
+def test_unknown_field_points_to_the_level_where_it_belongs(key: str, expected: str, ending: str) -> None:
+    """A nested field given one or two levels too high says where it goes; a same-name field wins."""
+    (violation,) = run(NESTED, {key: 1})
+    assert (expected, True) == (violation.expected, violation.message.endswith(ending))

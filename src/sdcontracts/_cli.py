@@ -19,6 +19,12 @@ __all__ = ["main"]
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
+SCHEMA_RULES = (
+    "type", "enum", "const", "minimum", "maximum", "exclusive-minimum", "exclusive-maximum", "multiple-of",
+    "min-length", "max-length", "pattern", "format", "min-items", "max-items", "unique-items", "required",
+    "unknown-field", "duplicate-field", "not-json", "image-encoding", "image-format", "image-dimensions", "image-size",
+)  # fmt: skip
+
 
 class _UsageError(Exception):
     """Bad arguments or unreadable input: exit 2 with this message."""
@@ -89,7 +95,17 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     corpus.add_argument("-v", "--verbose", action="store_true", help="show each violation and why it is expected")
     corpus.add_argument("--json", action="store_true", help="print the results as one JSON document")
     corpus.set_defaults(run=_examples)
-    return parser, {"validate": validate, "examples": corpus}
+
+    listing = commands.add_parser(
+        "rules",
+        help="list the cross-field rules with the doc sentence each comes from",
+        description="List every provider rule (the constraints JSON Schema cannot state) with its id, "
+        "the message it applies to and the doc sentence it comes from. Schema constraints report the "
+        "keyword rule ids: " + ", ".join(SCHEMA_RULES) + ".",
+    )
+    listing.add_argument("providers", metavar="PROVIDER", nargs="*", help="providers to list (default: all)")
+    listing.set_defaults(run=_rules)
+    return parser, {"validate": validate, "examples": corpus, "rules": listing}
 
 
 # -- validate ----------------------------------------------------------------------------------
@@ -203,7 +219,9 @@ def _examples(args: argparse.Namespace, out: TextIO) -> int:
     for pid in chosen:
         mine = [o for o in outcomes if o.example.provider == pid]
         valid = sum(o.example.verdict == "valid" for o in mine)
-        out.write(f"\n{pid}: {len(mine)} doc examples, {valid} valid, {len(mine) - valid} with known doc defects\n")
+        constructed = sum(o.example.record["source"] == "constructed" for o in mine)
+        origin = f"{len(mine) - constructed} from the docs" + (f", {constructed} constructed" if constructed else "")
+        out.write(f"\n{pid}: {len(mine)} examples ({origin}), {valid} valid, {len(mine) - valid} invalid as recorded\n")
         for o in mine:
             status = "as recorded" if o.holds else "DIFFERS FROM RECORD"
             verdict = o.example.verdict
@@ -218,6 +236,7 @@ def _examples(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _print_defects(record: dict[str, Any], report: Report, out: TextIO) -> None:
+    label = "why" if record["source"] == "constructed" else "doc defect"
     defects = [((d["rule"], d["path"]), d.get("defect", "")) for d in record["violations"]]
     for v in report.violations:
         match = next((i for i, (key, _) in enumerate(defects) if key == (v.rule, v.path)), None)
@@ -225,9 +244,25 @@ def _print_defects(record: dict[str, Any], report: Report, out: TextIO) -> None:
         mark = "expected" if match is not None else "UNEXPECTED"
         out.write(f"      {mark}: {v.path or '/'} [{v.rule}] {v.message}\n")
         if why:
-            out.write(f"        doc defect: {why}\n")
+            out.write(f"        {label}: {why}\n")
     for (rule, path), why in defects:
         out.write(f"      MISSING: {path or '/'} [{rule}] {why}\n")
+
+
+# -- rules -------------------------------------------------------------------------------------
+
+
+def _rules(args: argparse.Namespace, out: TextIO) -> int:
+    from .rules import rules_for
+
+    for pid in [_known(p) for p in args.providers] or list(_catalogue.providers()):
+        rules = rules_for(pid)
+        out.write(f"\n{pid}: {len(rules)} rule{'s' if len(rules) != 1 else ''}\n")
+        for rule in rules:
+            out.write(f"  {rule.id}  ({rule.schema})\n      {_catalogue.doc_reference(pid, rule.doc, rule.source)}\n")
+            if rule.note:
+                out.write(f"      note: {rule.note}\n")
+    return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

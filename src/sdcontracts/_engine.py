@@ -22,7 +22,7 @@ from . import _pointer
 from ._compiler import Node, enum_key, parse_int64
 from ._images import check_base64_image
 from ._report import Violation
-from ._suggest import suggest
+from ._suggest import same_name, suggest
 
 __all__ = ["Interpreter", "json_kind"]
 
@@ -148,6 +148,26 @@ def _not_in_enum(node: Node, value: Any) -> str:
         if close is not None:
             message += f"; did you mean {show(close)}?"
     return message
+
+
+def _nested_home(node: Node, key: str, depth: int = 3) -> str | None:
+    """Where ``key`` is a field, in the objects below ``node`` (breadth first): "alwayson_scripts.sd_vae"."""
+    level: list[tuple[str, Node]] = [("", node)]
+    for _ in range(depth):
+        below: list[tuple[str, Node]] = []
+        for path, parent in level:
+            for name, child in parent.properties.items():
+                here = f"{path}{name}"
+                if child.items is not None and child.items.properties:
+                    here, child = f"{here}[]", child.items
+                if not child.properties:
+                    continue
+                found = same_name(key, child.names)
+                if found is not None:
+                    return f"{here}.{found}"
+                below.append((f"{here}.", child))
+        level = below
+    return None
 
 
 def _bad_key(key: Any, ptr: str, node: Node) -> Violation:
@@ -282,14 +302,21 @@ class Interpreter:
                 out.append(Violation(ptr, "required", message, node.properties[name].doc or node.doc, name))
 
     def _unknown(self, node: Node, key: str, here: str) -> Violation:
+        """unknown-field, with the most likely intent: the same name in another case or style,
+        then the same field one level down (a nested field given at the wrong level), then
+        another provider's name for it, or a near spelling."""
         parent = _pointer.label(here.rsplit("/", 1)[0])
-        close = suggest(key, node.names)
         message = f"{parent} has no field {key!r}"
+        close = same_name(key, node.names)
+        if close is None:
+            home = _nested_home(node, key)
+            if home is not None:
+                return Violation(here, "unknown-field", f"{message}; it belongs in {home}", node.doc, home)
+            close = suggest(key, node.names)
         if close is not None:
             canonical = node.names[close]
-            message += f"; did you mean {close!r}?"
-            if close != canonical:
-                message = message[:-1] + f" (also spelt {canonical!r})?"
+            also = f" (also spelt {canonical!r})" if close != canonical else ""
+            message += f"; did you mean {close!r}{also}?"
         else:
             allowed = ", ".join(node.properties)
             message += f"; allowed fields: {allowed}" if len(allowed) < 400 else ""

@@ -12,24 +12,24 @@ import difflib
 from collections.abc import Iterable
 from functools import lru_cache
 
-__all__ = ["suggest"]
+__all__ = ["same_name", "suggest"]
 
-# One group per concept: the names the five providers (and the A1111 API they all borrow from)
-# give it. Written once here; the schemas say which name each provider uses.
+# One group per concept: the names the five providers (and the A1111 and ComfyUI APIs they
+# borrow from) give it. Written once here; the schemas say which name each provider uses.
 _CONCEPTS: tuple[frozenset[str], ...] = tuple(
     frozenset(_norm)
     for _norm in (
-        {"cfgscale", "guidancescale", "promptguidancefactor"},
+        {"cfgscale", "guidancescale", "promptguidancefactor", "cfg"},
         {"negativeprompt", "negtiveprompt", "negativeprompts"},
         {"prompt", "prompts", "positiveprompts", "positiveprompt"},
         {"sampler", "samplername", "samplerindex"},
         {"imagenum", "batchsize", "count", "niter", "numimages", "n", "samples"},
         {"seed"},
         {"steps"},
-        {"modelname", "sdmodelcheckpoint", "stablediffusionmodel", "sdmodel", "mainmodelid", "model"},
+        {"modelname", "sdmodelcheckpoint", "stablediffusionmodel", "sdmodel", "mainmodelid", "model", "ckptname"},
         {"sdvae", "vae", "vaename"},
         {"imagebase64", "initimages", "initimage", "imagelink", "referenceimage", "imageresourceid", "image"},
-        {"strength", "denoisingstrength", "referencescale"},
+        {"strength", "denoisingstrength", "referencescale", "denoise"},
         {"clipskip"},
         {"loras", "lora", "submodelids"},
         {"taskid", "idtask", "taskuid", "businesstaskid", "jobid"},
@@ -56,6 +56,12 @@ def _suggest(name: str, candidates: tuple[str, ...]) -> str | None:
                     return original
     close = difflib.get_close_matches(wanted, list(by_normal), n=1, cutoff=0.75)
     return by_normal[close[0]] if close else None
+
+
+def same_name(name: str, candidates: Iterable[str]) -> str | None:
+    """The candidate that is ``name`` in another case or word style (``CfgScale``, ``cfg_scale``)."""
+    wanted = _normal(name)
+    return next((c for c in candidates if _normal(c) == wanted), None)
 
 
 def suggest(name: str, candidates: Iterable[str]) -> str | None:

@@ -36,9 +36,10 @@ class Rule:
     id: str
     provider: str
     schema: str
-    doc: str
+    doc: str  # the doc's own words, verbatim
     source: str
     check: Check
+    note: str = ""  # our reading, where the doc implies rather than states the rule
 
     def __repr__(self) -> str:
         return f"<Rule {self.id} on {self.schema}>"
@@ -77,10 +78,10 @@ class RuleSet:
         self.prepare: dict[str, Callable[[Any], Any]] = dict(prepare or {})
 
     def rule(
-        self, name: str, *, doc: str, source: str = "doc", schema: str = "img2img.request"
+        self, name: str, *, doc: str, source: str = "doc", schema: str = "img2img.request", note: str = ""
     ) -> Callable[[Check], Check]:
         def register(check: Check) -> Check:
-            rule = Rule(f"{self.provider}.{name}", self.provider, schema, doc, source, check)
+            rule = Rule(f"{self.provider}.{name}", self.provider, schema, doc, source, check, note)
             if rule.id in _REGISTRY:
                 raise RuleConflict(f"rule {rule.id!r} is registered twice")
             _REGISTRY[rule.id] = rule

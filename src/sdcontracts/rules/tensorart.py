@@ -97,8 +97,9 @@ RULES = RuleSet("tensorart", prepare={"img2img.request": _job})
 
 @RULES.rule(
     "input-initialize-first",
-    doc='Basic minimum workflow: {"type": "INPUT_INITIALIZE", "inputInitialize": {…}} is the first stage '
-    "of every example; it gives the job's input image, seed and count, once",
+    doc='"stages": [{"type": "INPUT_INITIALIZE", "inputInitialize": {"image_resource_id": …, "count": …}}, …]',
+    note="No sentence states it: every example, in the doc and in the spec's SDK, starts with one "
+    "INPUT_INITIALIZE stage, which gives the job its input image, seed and count.",
 )
 def _input_first(job: _Job) -> Iterator[Finding]:
     inputs = [s for s in job.stages if s.type == INPUT]
@@ -116,8 +117,9 @@ def _input_first(job: _Job) -> Iterator[Finding]:
 @RULES.rule(
     "stage-member",
     doc="CreateJobRequestStage { type: TamsApiStageTypeT; inputInitialize?; diffusion?; imageToUpscaler?; "
-    "imageToAdetailer?; imageToInpaint? }: the type names the one member the stage carries",
+    "imageToAdetailer?; imageToInpaint? }",
     source="spec",
+    note="A stage is a tagged union: its type names the one member it carries (the schema's x-members).",
 )
 def _stage_member(job: _Job) -> Iterator[Finding]:
     spellings = _member_spellings()
@@ -145,9 +147,9 @@ def _stage_member(job: _Job) -> Iterator[Finding]:
 
 @RULES.rule(
     "single-diffusion",
-    doc="if has diffusion stage, this diffusion will be ignored, else need to be specified "
-    "(a job has one DIFFUSION stage, which later stages build on)",
+    doc="if has diffusion stage, this diffusion will be ignored, else need to be specified",
     source="spec",
+    note="Post-processing stages refer to 'the' diffusion stage: a job has at most one.",
 )
 def _single_diffusion(job: _Job) -> Iterator[Finding]:
     for stage in [s for s in job.stages if s.type == DIFFUSION][1:]:
@@ -209,7 +211,8 @@ def _latent_upscaler(job: _Job) -> Iterator[Finding]:
 
 @RULES.rule(
     "inpaint-mask",
-    doc='Then we need a mask image … the structure of inpainting is: {"imageToInpaint": {… "maskImageResourceId": …}}',
+    doc="Then we need a mask image",
+    note="Inpainting redraws the mask's white area, so IMAGE_TO_INPAINT needs maskImageResourceId.",
 )
 def _inpaint_mask(job: _Job) -> Iterator[Finding]:
     for stage in job.stages:
@@ -225,8 +228,8 @@ def _inpaint_mask(job: _Job) -> Iterator[Finding]:
 
 @RULES.rule(
     "upscaler-target",
-    doc="hr_scale or hr_resize_x must be specified. If hr_scale is specified, hr_resize_x will be ignored. "
-    "(likewise hr_resize_y)",
+    doc="hr_scale or hr_resize_x must be specified. If hr_scale is specified, hr_resize_x will be ignored. / "
+    "hr_scale or hr_resize_y must be specified. If hr_scale is specified, hr_resize_y will be ignored.",
     source="spec",
 )
 def _upscaler_target(job: _Job) -> Iterator[Finding]:
@@ -254,9 +257,10 @@ def _upscaler_area(job: _Job) -> Iterator[Finding]:
 
 @RULES.rule(
     "diffusion-area",
-    doc="For SDXL v1.0: 262,144 ≤ height * width ≤ 2,073,600, Maximum 1536 "
-    "(512 and 768 engines: ≤ 1,048,576, Maximum 1024)",
+    doc="For 512 engines: 262,144 ≤ height * width ≤ 1,048,576, Maximum 1024 … For SDXL v1.0: "
+    "262,144 ≤ height * width ≤ 2,073,600, Maximum 1536",
     source="spec",
+    note="The request does not say which engine the model is, so the widest (SDXL) bound is enforced.",
 )
 def _diffusion_area(job: _Job) -> Iterator[Finding]:
     for path, diffusion in _diffusions(job):
