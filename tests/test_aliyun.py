@@ -202,7 +202,8 @@ def test_unknown_field_suggests_the_doc_name(key: str, suggestion: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("key", "suggestion"), [("cfg", "cfg_scale"), ("denoise", "denoising_strength"), ("ckpt_name", "stable_diffusion_model")]
+    ("key", "suggestion"),
+    [("cfg", "cfg_scale"), ("denoise", "denoising_strength"), ("ckpt_name", "stable_diffusion_model")],
 )
 def test_comfyui_input_names_get_the_doc_name_suggested(key: str, suggestion: str) -> None:
     """ComfyUI's short input names (this platform runs ComfyUI) map to the doc's field names."""

@@ -263,7 +263,10 @@ NESTED = {
         "scripts": {
             "type": "object",
             "additionalProperties": False,
-            "properties": {"checkpoint": {"type": "string"}, "units": {"type": "array", "items": {"$ref": "#/$defs/U"}}},
+            "properties": {
+                "checkpoint": {"type": "string"},
+                "units": {"type": "array", "items": {"$ref": "#/$defs/U"}},
+            },
         },
     },
     "$defs": {"U": {"type": "object", "additionalProperties": False, "properties": {"weight": {"type": "number"}}}},
