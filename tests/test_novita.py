@@ -123,9 +123,9 @@ def test_source_image_may_be_at_most_30_mib() -> None:
     header = png(64, 64)
     at_limit = header + b"\0" * (30 * 1024 * 1024 - len(header))
     assert [] == found(request(image_base64=base64.b64encode(at_limit).decode()))
-    assert [
-        ("image-size", "/request/image_base64")
-    ] == found(request(image_base64=base64.b64encode(at_limit + b"\0").decode()))
+    assert [("image-size", "/request/image_base64")] == found(
+        request(image_base64=base64.b64encode(at_limit + b"\0").decode())
+    )
 
 
 @pytest.mark.parametrize(
