@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: demo test lint typecheck unit install clean
+.PHONY: demo test lint typecheck unit install generate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,13 @@ lint: install
 	$(BIN)/ruff check src tests contract_tests bench mock_server
 	$(BIN)/ruff format --check src tests contract_tests bench mock_server
 
+# mypy checks the installed package: it is what ships, with generated/ and mock_server/ in it.
 typecheck: install
-	$(BIN)/mypy --strict src
+	$(BIN)/mypy --strict -p sdcontracts
+
+generate: install
+	$(BIN)/sdcontracts generate
+	$(PIP) install --no-deps --force-reinstall .
 
 unit: install
 	$(BIN)/python -m pytest

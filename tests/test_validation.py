@@ -20,7 +20,11 @@ PROVIDERS = ("aliyun", "novita", "picpik", "tensorart", "zhiqite")
 
 def test_public_names_are_exactly_the_curated_ones() -> None:
     """__all__ is the supported surface, and the classes present themselves as sdcontracts.X."""
-    assert ["Report", "Violation", "__version__", "providers", "schemas", "validate"] == sorted(sdcontracts.__all__)
+    errors = ["AuthError", "ProviderError", "RateLimited", "RequestInvalid", "RequestRejected", "ServerError"]
+    errors += ["TaskFailed", "TaskNotFound", "TaskTimeout", "TransportError"]
+    assert sorted([*errors, "Report", "Violation", "__version__", "providers", "schemas", "validate"]) == sorted(
+        sdcontracts.__all__
+    )
     assert f"{Report.__module__}.{Report.__qualname__}" == "sdcontracts.Report"
     assert f"{Violation.__module__}.{Violation.__qualname__}" == "sdcontracts.Violation"
 

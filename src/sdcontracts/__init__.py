@@ -11,13 +11,43 @@ from __future__ import annotations
 
 from ._catalogue import providers
 from ._catalogue import schema_names as schemas
+from ._exceptions import (
+    AuthError,
+    ProviderError,
+    RateLimited,
+    RequestInvalid,
+    RequestRejected,
+    ServerError,
+    TaskFailed,
+    TaskNotFound,
+    TaskTimeout,
+    TransportError,
+)
 from ._report import Report, Violation
 from ._validation import validate
 
 __version__ = "0.1.0"
 
-__all__ = ["Report", "Violation", "__version__", "providers", "schemas", "validate"]
+__all__ = [
+    "AuthError",
+    "ProviderError",
+    "RateLimited",
+    "Report",
+    "RequestInvalid",
+    "RequestRejected",
+    "ServerError",
+    "TaskFailed",
+    "TaskNotFound",
+    "TaskTimeout",
+    "TransportError",
+    "Violation",
+    "__version__",
+    "providers",
+    "schemas",
+    "validate",
+]
 
-for _name in ("Report", "Violation"):
-    globals()[_name].__module__ = __name__
+for _name in __all__:
+    if _name[0].isupper():
+        globals()[_name].__module__ = __name__
 del _name

@@ -32,6 +32,10 @@ class _UsageError(Exception):
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["generate"]:  # its own parser; pulls in the generator only when asked
+        from ._codegen import main as generate
+
+        return generate(argv[1:])
     parser, commands = _parser()
     if argv and argv[0] in commands:
         # Options may follow FILE arguments (`validate novita a.json --json`), which plain
@@ -105,6 +109,12 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     )
     listing.add_argument("providers", metavar="PROVIDER", nargs="*", help="providers to list (default: all)")
     listing.set_defaults(run=_rules)
+
+    commands.add_parser(
+        "generate",
+        help="regenerate the pydantic models in generated/ from schemas/ (in a checkout)",
+        add_help=False,
+    )
     return parser, {"validate": validate, "examples": corpus, "rules": listing}
 
 

@@ -1,0 +1,598 @@
+"""The machinery every provider client shares.
+
+A provider module describes its wire format once, in a *sans-IO* base class (`ProviderBase`
+subclass): how to build each request (`Spec`) and how to read each response. Every operation
+(submit, poll until done, Tensor.Art's two-step upload), with its retries, is a generator of
+`Steps`: it yields "send this request" or "sleep this long" and returns the result. The only
+I/O is in the two drivers, `SyncClient._run` and `AsyncClient._run`, fifteen lines each; a
+provider's `NovitaClient` and `AsyncNovitaClient` are its base class mixed with one of the two,
+so sync and async cannot drift apart.
+
+Retries (`Retry`) cover 429, 502/503/504, dropped connections, timeouts and unreadable bodies,
+with exponential backoff, full jitter and ``Retry-After``; but only for requests that are safe
+to repeat: reads, cancels, uploads, and submits carrying an idempotency key the client set
+(Tensor.Art ``requestId``, Zhiqite ``id_task``). Any other submit is sent exactly once, so no
+job is ever paid for twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import functools
+import importlib
+import json
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Generator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, ClassVar, Generic, TypeVar
+
+import httpx
+
+from .. import _catalogue
+from .._exceptions import (
+    AuthError,
+    ProviderError,
+    RateLimited,
+    RequestInvalid,
+    RequestRejected,
+    ServerError,
+    TaskFailed,
+    TaskNotFound,
+    TaskTimeout,
+    TransportError,
+)
+from .._validation import validate as _validate
+
+__all__ = [
+    "AsyncClient", "Image", "ProviderBase", "Retry", "Send", "Spec", "Steps", "Submitted", "SyncClient", "Task",
+    "TaskState",
+]  # fmt: skip
+
+logger = logging.getLogger("sdcontracts.clients")
+
+R = TypeVar("R")
+T = TypeVar("T")
+Progress = Callable[["Task[Any]"], object]
+
+
+class TaskState(StrEnum):
+    """A task's state in words common to all providers (each provider's own status is kept too)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELED = "canceled"
+    UNKNOWN = "unknown"
+
+    @property
+    def terminal(self) -> bool:
+        return self in (TaskState.SUCCEEDED, TaskState.FAILED, TaskState.CANCELED)
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """One generated image: where to download it, and what the provider says about it."""
+
+    url: str
+    format: str | None = None
+    expires_in: int | None = None  # seconds (Novita image_url_ttl; Tensor.Art expiredIn)
+    id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    """What a submit returned: the task id, the idempotency key the client set (if the provider
+    has one) and the provider's response body."""
+
+    provider: str
+    id: str
+    idempotency_key: str | None = None
+    raw: Any = field(default=None, repr=False)
+
+    def __str__(self) -> str:
+        return self.id
+
+
+@dataclass(frozen=True)
+class Task(Generic[R]):
+    """A task as last seen: common fields for every provider, and the provider's typed response.
+
+    ``status`` is the provider's own status value; ``progress`` is 0 to 1 where the provider
+    reports it; ``response`` parses the raw body into the generated model on first access.
+    """
+
+    provider: str
+    id: str
+    state: TaskState
+    status: Any
+    progress: float | None = None
+    images: tuple[Image, ...] = ()
+    reason: str | None = None
+    raw: Any = field(default=None, repr=False)
+    _parse: Callable[[Any], R] | None = field(default=None, repr=False, compare=False)
+
+    @functools.cached_property
+    def response(self) -> R:
+        """The provider's response as its generated pydantic model."""
+        if self._parse is None:
+            raise AttributeError("this task has no typed response")
+        return self._parse(self.raw)
+
+
+@dataclass(frozen=True, slots=True)
+class Retry:
+    """How often, and how patiently, to repeat requests that are safe to repeat.
+
+    ``attempts`` counts retries after the first try; delays grow as ``backoff * 2**n`` (with
+    full jitter) up to ``max_backoff``; a server's ``Retry-After`` is honoured up to
+    ``max_retry_after`` seconds, beyond which the error is raised at once.
+    """
+
+    attempts: int = 3
+    backoff: float = 0.5
+    max_backoff: float = 8.0
+    max_retry_after: float = 60.0
+    jitter: bool = True
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        if retry_after is not None:
+            return retry_after
+        ceiling = min(self.max_backoff, self.backoff * 2**attempt)
+        return random.uniform(0, ceiling) if self.jitter else ceiling
+
+
+NO_RETRY = Retry(attempts=0)
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    """One HTTP request a provider operation needs, before auth and transport."""
+
+    operation: str  # "img2img", "task", "cancel", "resource", "upload", "download"
+    method: str
+    url: str  # a path under base_url, or an absolute URL
+    json: Any = None
+    content: bytes | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    params: Mapping[str, str] = field(default_factory=dict)
+    retryable: bool = True  # safe to send again
+    authenticated: bool = True  # presigned upload URLs and image downloads carry no credentials
+    expect: str = "json"  # "json": the provider's envelope; "bytes": the raw body; "empty": any 2xx
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """An operation's request to its driver: send this, with this auth, and give me the response."""
+
+    request: httpx.Request
+    auth: httpx.Auth | None
+
+
+# An operation, written once for sync and async: a generator yielding `Send` (answered with
+# the httpx.Response, or an httpx.HTTPError thrown in) or a delay in seconds (answered with
+# None after sleeping), returning the operation's result.
+Steps = Generator[Send | float, Any, T]
+
+
+class ProviderBase:
+    """The sans-IO half of a client: requests to build and responses to read, no I/O.
+
+    Subclasses set ``provider`` and implement the ``_…`` hooks; everything else is shared.
+    """
+
+    provider: ClassVar[str]
+    idempotent_submit: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        *,
+        base_url: str | None = None,
+        auth: httpx.Auth | None,
+        timeout: float | httpx.Timeout = 30.0,
+        retry: Retry | None = None,
+        validate: bool = True,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        info = _catalogue.provider_info(self.provider)
+        self.base_url = (base_url or self.default_base_url(info)).rstrip("/")
+        self.auth = auth
+        self.timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        self.retry = retry if retry is not None else Retry()
+        self.validate = validate
+        self.headers = dict(headers or {})
+        # provider error code -> kind, where provider.json documents (or sdcontracts chose) them
+        self._error_kinds: dict[str, str] = {
+            code: entry["kind"] for code, entry in info.get("errors", {}).get("codes", {}).items()
+        }
+        lifecycle = info["lifecycle"]
+        self._states: dict[Any, TaskState] = {
+            status: TaskState(name)
+            for name in ("queued", "running", "succeeded", "failed", "canceled")
+            for status in lifecycle.get(name, ())
+        }
+
+    @staticmethod
+    def default_base_url(info: Mapping[str, Any]) -> str:
+        urls: dict[str, str] = info["base_urls"]
+        return next(iter(urls.values()))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r}, auth={self.auth!r})"
+
+    # -- hooks a provider implements ----------------------------------------------------------
+
+    def _prepare(self, payload: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+        """Complete a submit payload (ids, signatures) before validation; return it and the
+        idempotency key set, if any."""
+        return payload, None
+
+    def _submit_spec(self, payload: dict[str, Any]) -> Spec:
+        raise NotImplementedError
+
+    def _submitted(self, body: Any, key: str | None) -> Submitted:
+        raise NotImplementedError
+
+    def _task_spec(self, task_id: str) -> Spec:
+        raise NotImplementedError
+
+    def _task(self, task_id: str, body: Any) -> Task[Any]:
+        raise NotImplementedError
+
+    def _cancel_spec(self, task_id: str) -> Spec:
+        raise NotImplementedError(f"{self.provider} has no cancel operation")
+
+    def _error(self, response: httpx.Response, body: Any, spec: Spec) -> ProviderError | None:
+        """The error a response means, or None when it is a success."""
+        raise NotImplementedError
+
+    # -- shared helpers ------------------------------------------------------------------------
+
+    def state_of(self, status: Any) -> TaskState:
+        """The common state for a provider status value (UNKNOWN for undocumented ones)."""
+        try:
+            return self._states.get(status, TaskState.UNKNOWN)
+        except TypeError:  # unhashable status in a garbled body
+            return TaskState.UNKNOWN
+
+    def _model(self, schema: str) -> Callable[[Any], Any]:
+        """A parser for one of this provider's schemas, using its generated model; the model is
+        imported on first use, so reading a task's common fields never loads pydantic."""
+        return functools.partial(_parse_model, self.provider, schema)
+
+    def _payload(self, payload: Any) -> dict[str, Any]:
+        if hasattr(payload, "model_dump"):
+            dumped: dict[str, Any] = payload.model_dump(by_alias=True, exclude_unset=True, mode="json")
+            return dumped
+        if not isinstance(payload, Mapping):
+            raise TypeError(f"payload must be a mapping or a generated model, not {type(payload).__name__}")
+        return dict(payload)
+
+    def _checked(self, payload: Any, validate: bool | None) -> tuple[dict[str, Any], str | None]:
+        body, key = self._prepare(self._payload(payload))
+        if self.validate if validate is None else validate:
+            report = _validate(self.provider, body)
+            if not report.ok:
+                raise RequestInvalid(report)
+        return body, key
+
+    def _request(self, spec: Spec) -> httpx.Request:
+        headers = {**self.headers, **spec.headers}
+        content = spec.content
+        if spec.json is not None:
+            content = json.dumps(spec.json, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            headers.setdefault("Content-Type", "application/json")
+        url = spec.url if spec.url.startswith(("http://", "https://")) else self.base_url + spec.url
+        return httpx.Request(spec.method, url, params=spec.params or None, headers=headers, content=content)
+
+    def _read(self, response: httpx.Response, spec: Spec) -> Any:
+        """The parsed body of a response, or the ProviderError it means (raised)."""
+        if spec.expect != "json":
+            if response.is_success:
+                return response.content if spec.expect == "bytes" else None
+            raise self._http_error(response, f"{spec.operation} failed with HTTP {response.status_code}")
+        try:
+            body = response.json() if response.content else None
+        except ValueError:
+            body = _NOT_JSON
+        error = self._error(response, None if body is _NOT_JSON else body, spec)
+        if error is not None:
+            raise error
+        if body is _NOT_JSON:
+            kind = response.headers.get("content-type", "no content type")
+            raise TransportError(
+                f"{spec.operation}: the response is not JSON ({kind})",
+                provider=self.provider,
+                status_code=response.status_code,
+            )
+        return body
+
+    def _retry_delay(self, error: ProviderError, attempt: int, spec: Spec) -> float | None:
+        """Seconds to wait before repeating ``spec`` after ``error``, or None to give up."""
+        if not spec.retryable or attempt >= self.retry.attempts:
+            return None
+        if isinstance(error, RateLimited):
+            if error.retry_after is not None and error.retry_after > self.retry.max_retry_after:
+                return None
+            return self.retry.delay(attempt, error.retry_after)
+        if isinstance(error, ServerError) and error.status_code in (None, 502, 503, 504):
+            return self.retry.delay(attempt)
+        if isinstance(error, TransportError):
+            return self.retry.delay(attempt)
+        return None
+
+    # -- operations, as steps (see `Steps`) ------------------------------------------------------
+
+    def _call(self, spec: Spec) -> Steps[Any]:
+        """One request with retries: the parsed body, or the ProviderError it means."""
+        attempt = 0
+        while True:
+            try:
+                response = yield Send(self._request(spec), self.auth if spec.authenticated else None)
+                logger.debug("%s %s %s -> %s", self.provider, spec.method, spec.operation, response.status_code)
+                return self._read(response, spec)
+            except httpx.HTTPError as error:
+                failure: ProviderError = _transport_error(self.provider, spec, error)
+            except ProviderError as error:
+                failure = error
+            delay = self._retry_delay(failure, attempt, spec)
+            if delay is None:
+                raise failure
+            logger.info(
+                "%s %s failed (%s); retry %d in %.2fs", self.provider, spec.operation, failure, attempt + 1, delay
+            )
+            yield delay
+            attempt += 1
+
+    def _submit_steps(self, payload: Any, validate: bool | None) -> Steps[Submitted]:
+        body, key = self._checked(payload, validate)
+        return self._submitted((yield from self._call(self._submit_spec(body))), key)
+
+    def _task_steps(self, task_id: str) -> Steps[Task[Any]]:
+        return self._task(task_id, (yield from self._call(self._task_spec(task_id))))
+
+    def _wait_steps(
+        self, task_id: str, poll_interval: float, timeout: float, on_progress: Progress | None
+    ) -> Steps[Task[Any]]:
+        deadline = time.monotonic() + timeout
+        seen: tuple[Any, ...] | None = None
+        while True:
+            current = yield from self._task_steps(task_id)
+            if on_progress is not None and (current.state, current.progress) != seen:
+                on_progress(current)
+            seen = (current.state, current.progress)
+            remaining = self._poll_outcome(current, deadline)
+            if remaining is None:
+                return current
+            yield min(poll_interval, remaining)
+
+    def _poll_outcome(self, task: Task[Any], deadline: float) -> float | None:
+        """After one poll: return the task's fate (raise on failure), or the seconds left."""
+        if task.state is TaskState.SUCCEEDED:
+            return None
+        if task.state in (TaskState.FAILED, TaskState.CANCELED):
+            reason = task.reason or task.state.value
+            raise TaskFailed(
+                f"task {task.id} ended {task.state.value} ({task.status}): {reason}",
+                provider=self.provider,
+                reason=reason,
+                task=task,
+            )
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TaskTimeout(
+                f"task {task.id} is still {task.state.value} ({task.status}) after the wait deadline",
+                provider=self.provider,
+                task=task,
+            )
+        return remaining
+
+    # -- error helpers for providers ----------------------------------------------------------
+
+    def _http_error(
+        self,
+        response: httpx.Response,
+        message: str,
+        *,
+        code: str | None = None,
+        body: Any = None,
+        kind: str | None = None,
+    ) -> ProviderError:
+        """The error a failed response means. ``kind`` ("auth", "rate", "not-found", "invalid",
+        "server") comes from the provider's codes; without it the HTTP status decides."""
+        status = response.status_code
+        if kind is None:
+            kind = self._error_kinds.get(code or "")
+        if kind is None:
+            kind = {429: "rate", 401: "auth", 403: "auth"}.get(status, "server" if status >= 500 else "invalid")
+        kwargs: dict[str, Any] = {"provider": self.provider, "status_code": status, "code": code, "body": body}
+        if kind == "rate":
+            return RateLimited(message, retry_after=retry_after(response), **kwargs)
+        return _ERROR_KINDS.get(kind, RequestRejected)(message, **kwargs)
+
+
+_ERROR_KINDS: dict[str, type[ProviderError]] = {
+    "auth": AuthError,
+    "not-found": TaskNotFound,
+    "invalid": RequestRejected,
+    "server": ServerError,
+}
+_NOT_JSON = object()
+
+
+def _parse_model(provider: str, schema: str, body: Any) -> Any:
+    title = _catalogue.raw_schema(provider, schema)["title"]
+    model = getattr(importlib.import_module(f"sdcontracts.models.{provider}"), title)
+    return model.model_validate(body)
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """``Retry-After`` in seconds (a number, or an HTTP date), None when absent or garbled."""
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _download_spec(image: Image | str) -> Spec:
+    url = image.url if isinstance(image, Image) else image
+    return Spec("download", "GET", url, authenticated=False, expect="bytes")
+
+
+def _transport_error(provider: str, spec: Spec, error: httpx.HTTPError) -> TransportError:
+    sent = " (the request may have reached the provider)" if not spec.retryable else ""
+    return TransportError(f"{spec.operation}: {type(error).__name__}: {error}{sent}", provider=provider)
+
+
+class SyncClient(ProviderBase):
+    """Blocking I/O for a provider base. Use as a context manager, or call `close`."""
+
+    def __init__(self, *, transport: httpx.BaseTransport | None = None, **options: Any) -> None:
+        super().__init__(**options)
+        self._http = httpx.Client(timeout=self.timeout, transport=transport, follow_redirects=False)
+        self._sleep: Callable[[float], None] = time.sleep
+
+    def __enter__(self: _S) -> _S:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _run(self, steps: Steps[T]) -> T:
+        """Drive an operation: send each request it asks for, sleep each delay."""
+        result: Any = None
+        error: BaseException | None = None
+        while True:
+            try:
+                step = steps.throw(error) if error is not None else steps.send(result)
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
+            result, error = None, None
+            if isinstance(step, Send):
+                try:
+                    result = self._http.send(step.request, auth=step.auth)
+                except httpx.HTTPError as failure:
+                    error = failure
+            else:
+                self._sleep(step)
+
+    def submit(self, payload: Any, *, validate: bool | None = None) -> Submitted:
+        """Validate (unless ``validate=False``) and submit an img2img task."""
+        return self._run(self._submit_steps(payload, validate))
+
+    def get_task(self, task: str | Submitted) -> Task[Any]:
+        """The task's current state."""
+        return self._run(self._task_steps(str(task)))
+
+    def wait(
+        self,
+        task: str | Submitted,
+        *,
+        poll_interval: float = 2.0,
+        timeout: float = 600.0,
+        on_progress: Progress | None = None,
+    ) -> Task[Any]:
+        """Poll until the task succeeds (returned), fails (`TaskFailed`) or ``timeout`` seconds
+        pass (`TaskTimeout`). ``on_progress`` is called with each new state or progress."""
+        return self._run(self._wait_steps(str(task), poll_interval, timeout, on_progress))
+
+    def generate(self, payload: Any, **wait_options: Any) -> Task[Any]:
+        """Submit, then wait for the result."""
+        return self.wait(self.submit(payload), **wait_options)
+
+    def cancel(self, task: str | Submitted) -> Any:
+        """Cancel a task, where the provider has a cancel operation."""
+        return self._run(self._call(self._cancel_spec(str(task))))
+
+    def download(self, image: Image | str) -> bytes:
+        """The bytes of a generated image (image URLs carry no credentials)."""
+        content: bytes = self._run(self._call(_download_spec(image)))
+        return content
+
+
+class AsyncClient(ProviderBase):
+    """Asynchronous I/O for a provider base: the twin of `SyncClient`, method for method."""
+
+    def __init__(self, *, transport: httpx.AsyncBaseTransport | None = None, **options: Any) -> None:
+        super().__init__(**options)
+        self._http = httpx.AsyncClient(timeout=self.timeout, transport=transport, follow_redirects=False)
+        self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+    async def __aenter__(self: _A) -> _A:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def _run(self, steps: Steps[T]) -> T:
+        """Drive an operation: send each request it asks for, sleep each delay."""
+        result: Any = None
+        error: BaseException | None = None
+        while True:
+            try:
+                step = steps.throw(error) if error is not None else steps.send(result)
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
+            result, error = None, None
+            if isinstance(step, Send):
+                try:
+                    result = await self._http.send(step.request, auth=step.auth)
+                except httpx.HTTPError as failure:
+                    error = failure
+            else:
+                await self._sleep(step)
+
+    async def submit(self, payload: Any, *, validate: bool | None = None) -> Submitted:
+        """Validate (unless ``validate=False``) and submit an img2img task."""
+        return await self._run(self._submit_steps(payload, validate))
+
+    async def get_task(self, task: str | Submitted) -> Task[Any]:
+        """The task's current state."""
+        return await self._run(self._task_steps(str(task)))
+
+    async def wait(
+        self,
+        task: str | Submitted,
+        *,
+        poll_interval: float = 2.0,
+        timeout: float = 600.0,
+        on_progress: Progress | None = None,
+    ) -> Task[Any]:
+        """Poll until the task succeeds (returned), fails (`TaskFailed`) or ``timeout`` seconds
+        pass (`TaskTimeout`). ``on_progress`` is called with each new state or progress."""
+        return await self._run(self._wait_steps(str(task), poll_interval, timeout, on_progress))
+
+    async def generate(self, payload: Any, **wait_options: Any) -> Task[Any]:
+        """Submit, then wait for the result."""
+        return await self.wait(await self.submit(payload), **wait_options)
+
+    async def cancel(self, task: str | Submitted) -> Any:
+        """Cancel a task, where the provider has a cancel operation."""
+        return await self._run(self._call(self._cancel_spec(str(task))))
+
+    async def download(self, image: Image | str) -> bytes:
+        """The bytes of a generated image (image URLs carry no credentials)."""
+        content: bytes = await self._run(self._call(_download_spec(image)))
+        return content
+
+
+_S = TypeVar("_S", bound=SyncClient)
+_A = TypeVar("_A", bound=AsyncClient)
