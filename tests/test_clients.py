@@ -532,3 +532,23 @@ def test_credentials_are_required() -> None:
 def test_submitted_prints_as_its_id() -> None:
     """A Submitted value can be passed wherever an id is expected."""
     assert "t-1" == str(Submitted("novita", "t-1"))
+
+
+def test_submit_accepts_a_generated_model() -> None:
+    """A typed request model is sent as its wire JSON (aliases, unset fields left out)."""
+    from sdcontracts.models.novita import Img2ImgParameters, Img2ImgRequest
+
+    params = Img2ImgParameters.model_validate(NOVITA_REQUEST["request"])
+    fake = Fake("novita", ["TASK_STATUS_SUCCEED"])
+    with sync_client(CASES[0], fake) as client:
+        client.submit(Img2ImgRequest(request=params))
+    assert NOVITA_REQUEST == json.loads(fake.sent("img2img")[0].content)
+
+
+def test_task_response_is_the_typed_model() -> None:
+    """task.response parses the raw body with the provider's generated model, on first access."""
+    fake = Fake("tensorart", ["SUCCESS"])
+    with sync_client(CASES[1], fake) as client:
+        task = client.get_task("1")
+    assert "SUCCESS" == task.response.job.status
+    assert "3600" == task.response.job.success_info.images[0].expired_in
