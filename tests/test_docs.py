@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import doctest
 import importlib
+import json
 import re
 from pathlib import Path
 
@@ -37,3 +38,33 @@ def test_readme_rule_table_names_every_schema_rule() -> None:
     text = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     assert [] == [rule for rule in SCHEMA_RULES if f"`{rule}`" not in text]
     assert sdcontracts.__version__ in (Path(__file__).parent.parent / "pyproject.toml").read_text(encoding="utf-8")
+
+
+def curl_block() -> str:
+    text = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    start = text.index("Each provider answers a plain `curl`")
+    block = re.search(r"```sh\n(.*?)```", text[start:], re.S)
+    assert block is not None
+    return block.group(1)
+
+
+def test_readme_curl_lines_work_against_the_mock_server() -> None:
+    """The README's curl lines, run as written by bash against `mock serve`'s server, all succeed."""
+    import shutil
+    import subprocess
+
+    from sdcontracts.mock import Mock
+    from sdcontracts.mock.asgi import BackgroundServer
+
+    assert shutil.which("curl") and shutil.which("openssl"), "the README's examples need curl and openssl"
+    with BackgroundServer(Mock()) as url:
+        script = "set -euo pipefail\n" + curl_block().replace("MOCK=http://127.0.0.1:8000", f"MOCK={url}")
+        result = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=60)
+    lines = result.stdout.strip().splitlines()
+    assert (0, 5) == (result.returncode, len(lines)), result.stderr + result.stdout
+    novita, tensorart, picpik, zhiqite, aliyun = (json.loads(line) for line in lines)
+    assert "TASK_STATUS_QUEUED" == novita["task"]["status"]
+    assert "CREATED" == tensorart["job"]["status"]
+    assert (0, "GenerateImg2ImgResponse") == (picpik["RetCode"], picpik["Action"])
+    assert ("200", "demo-1") == (zhiqite["code"], zhiqite["data"]["task_id"])
+    assert (10, "waiting") == (aliyun["status"], aliyun["data"]["status"])

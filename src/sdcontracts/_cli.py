@@ -36,6 +36,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ._codegen import main as generate
 
         return generate(argv[1:])
+    if argv[:2] == ["mock", "serve"]:
+        return _mock_serve(argv[2:])
     parser, commands = _parser()
     if argv and argv[0] in commands:
         # Options may follow FILE arguments (`validate novita a.json --json`), which plain
@@ -110,6 +112,14 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     listing.add_argument("providers", metavar="PROVIDER", nargs="*", help="providers to list (default: all)")
     listing.set_defaults(run=_rules)
 
+    mock = commands.add_parser(
+        "mock",
+        help="run the provider mock: `sdcontracts mock serve --help`",
+        description="The provider mock. `sdcontracts mock serve` serves all five providers over HTTP.",
+    )
+    mock.add_subparsers(title="commands", metavar="COMMAND", required=True).add_parser(
+        "serve", help="serve the mock over HTTP until Ctrl-C", add_help=False
+    )
     commands.add_parser(
         "generate",
         help="regenerate the pydantic models in generated/ from schemas/ (in a checkout)",
@@ -257,6 +267,17 @@ def _print_defects(record: dict[str, Any], report: Report, out: TextIO) -> None:
             out.write(f"        {label}: {why}\n")
     for (rule, path), why in defects:
         out.write(f"      MISSING: {path or '/'} [{rule}] {why}\n")
+
+
+def _mock_serve(argv: list[str]) -> int:
+    try:
+        from .mock._serve import main as serve
+    except ImportError as error:
+        print(
+            f"sdcontracts: error: the mock needs its extras ({error}): pip install 'sdcontracts[mock]'", file=sys.stderr
+        )
+        return EXIT_USAGE
+    return serve(argv)
 
 
 # -- rules -------------------------------------------------------------------------------------

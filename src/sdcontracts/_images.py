@@ -13,9 +13,9 @@ from __future__ import annotations
 import binascii
 import struct
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
-__all__ = ["ImageInfo", "ImageLimits", "check_base64_image"]
+__all__ = ["ImageInfo", "ImageLimits", "check_base64_image", "read_base64_image", "read_image"]
 
 _ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _ALPHABET_PAD = _ALPHABET + b"="
@@ -85,15 +85,27 @@ def read_base64_image(text: str) -> ImageInfo:
     """Read format, pixel size and decoded byte size from a base64 image string."""
     raw = _check_alphabet(text)
     padding = len(raw) - len(raw.rstrip(b"="))
-    size = len(raw) // 4 * 3 - padding
-    head = binascii.a2b_base64(raw[:44])  # 33 bytes: every header below fits
+    reader = _Base64Reader(raw, len(raw) // 4 * 3 - padding)
+    return _parse(reader.read(0, 33), reader)  # 33 bytes: every header below fits
+
+
+def read_image(data: bytes) -> ImageInfo:
+    """Read format and pixel size from raw image bytes (only the header is looked at)."""
+    try:
+        return _parse(data[:33], _BytesReader(data))
+    except _Invalid as problem:
+        raise ValueError(problem.message) from None
+
+
+def _parse(head: bytes, reader: _Reader) -> ImageInfo:
+    size = reader.size
     if head[:8] == b"\x89PNG\r\n\x1a\n":
         if len(head) < 24 or head[12:16] != b"IHDR":
             raise _Invalid("image-format", "the PNG header is truncated")
         width, height = struct.unpack(">II", head[16:24])
         return ImageInfo("png", width, height, size)
     if head[:2] == b"\xff\xd8":
-        width, height = _jpeg_size(_Base64Reader(raw, size))
+        width, height = _jpeg_size(reader)
         return ImageInfo("jpeg", width, height, size)
     if head[:6] in (b"GIF87a", b"GIF89a"):
         width, height = struct.unpack("<HH", head[6:10])
@@ -159,6 +171,23 @@ def _explain_alphabet(text: str) -> _Invalid:
     )
 
 
+class _Reader(Protocol):
+    size: int
+
+    def read(self, offset: int, count: int) -> bytes: ...
+
+
+class _BytesReader:
+    __slots__ = ("data", "size")
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.size = len(data)
+
+    def read(self, offset: int, count: int) -> bytes:
+        return self.data[offset : offset + count]
+
+
 class _Base64Reader:
     """Random access to the bytes a padded base64 string encodes."""
 
@@ -178,7 +207,7 @@ class _Base64Reader:
         return chunk[skip : skip + count]
 
 
-def _jpeg_size(reader: _Base64Reader) -> tuple[int, int]:
+def _jpeg_size(reader: _Reader) -> tuple[int, int]:
     offset = 2
     for _ in range(_JPEG_MARKER_LIMIT):
         marker = reader.read(offset, 4)

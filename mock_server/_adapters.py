@@ -1,0 +1,79 @@
+"""In-process adapters: the mock as an httpx transport (sync and async), and as a respx router."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from sdcontracts._catalogue import provider_info
+
+from ._wire import MockRequest, MockResponse
+
+if TYPE_CHECKING:
+    from ._app import Mock
+
+__all__ = ["MockTransport", "router", "to_httpx", "transport"]
+
+
+def from_httpx(request: httpx.Request) -> MockRequest:
+    body = request.read()
+    return MockRequest(
+        method=request.method,
+        path=request.url.path,
+        query=request.url.query.decode("ascii"),
+        headers={k.lower(): v for k, v in request.headers.items()},
+        body=body,
+        base_url=f"{request.url.scheme}://{request.url.netloc.decode('ascii')}",
+    )
+
+
+def to_httpx(response: MockResponse, request: httpx.Request) -> httpx.Response:
+    if response.drop:
+        raise httpx.RemoteProtocolError("mock fault: the connection was dropped", request=request)
+    return httpx.Response(response.status, headers=response.headers, content=response.body, request=request)
+
+
+class MockTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """Answers from a `Mock`; works for ``httpx.Client`` and ``httpx.AsyncClient`` alike."""
+
+    def __init__(self, mock: Mock) -> None:
+        self.mock = mock
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.mock.handle(from_httpx(request))
+        if response.delay:
+            time.sleep(response.delay)
+        return to_httpx(response, request)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await request.aread()
+        response = self.mock.handle(from_httpx(request))
+        if response.delay:
+            await asyncio.sleep(response.delay)
+        return to_httpx(response, request)
+
+
+def transport(mock: Mock, base_url: str) -> MockTransport:
+    return MockTransport(mock)
+
+
+def default_hosts(mock: Mock) -> tuple[str, ...]:
+    """Every documented base URL of the served providers (templated ones excluded), and the mock's own."""
+    urls = {"http://mock.sdcontracts.test"}
+    for provider in mock.handlers:
+        urls.update(u for u in provider_info(provider)["base_urls"].values() if "{" not in u)
+    return tuple(sorted(urls))
+
+
+def router(mock: Mock, base_urls: tuple[str, ...] | None = None) -> Any:
+    """A respx router: ``with mock.router(): httpx.get("https://api.novita.ai/…")`` hits the mock."""
+    import respx
+
+    handler = MockTransport(mock)
+    routes = respx.MockRouter(assert_all_called=False, assert_all_mocked=True)
+    for base in base_urls or default_hosts(mock):
+        routes.route(url__startswith=base.rstrip("/")).mock(side_effect=handler.handle_request)
+    return routes

@@ -1,0 +1,271 @@
+"""The mock: one object holding the state, routing every request to its provider's handler.
+
+``Mock.handle(MockRequest) -> MockResponse`` is the whole server, with no I/O; the adapters
+(`Mock.transport` for httpx in-process, `Mock.router` for respx, `asgi.app` for uvicorn) only
+translate requests and carry out the delay and drop faults.
+
+All five providers are served from one origin: Tensor.Art ``/v1/…``, Novita ``/v3/…``, Alibaba
+``/scc/…``, Zhiqite ``/AIGCImgOpenServ/…``, PICPIK ``POST /`` (by ``Action``). The mock's own
+endpoints live under ``/_mock/``: generated images, Tensor.Art upload targets, the journal and
+(with a manual clock) clock control.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ._config import FaultRule, MockConfig
+from ._faults import Fault, FaultError, parse_faults
+from ._handler import Handler, Route
+from ._render import render
+from ._state import Clock, Journal, JournalEntry, ManualClock, Store
+from ._wire import MockRequest, MockResponse, json_response
+
+if TYPE_CHECKING:
+    from .providers.tensorart import TensorArtHandler
+
+__all__ = ["Mock"]
+
+_CONTENT_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "jpg": "image/jpeg", "webp": "image/webp"}
+
+
+class Mock:
+    """The five providers, emulated; see the package docstring for what is configurable."""
+
+    def __init__(self, config: MockConfig | None = None, *, clock: Clock | None = None) -> None:
+        self.config = config or MockConfig()
+        self.clock = clock or Clock()
+        self.store = Store(
+            self.clock,
+            mode=self.config.lifecycle,
+            queue_seconds=self.config.queue_seconds,
+            run_seconds=self.config.run_seconds,
+            task_ttl=self.config.task_ttl,
+            max_tasks=self.config.max_tasks,
+        )
+        self.journal = Journal()
+        self.handlers: dict[str, Handler] = {}
+        self._static: dict[tuple[str, str], tuple[Handler, Route]] = {}
+        self._prefixed: list[tuple[str, str, Handler, Route]] = []
+        for provider in self.config.providers:
+            module = importlib.import_module(f"{__package__}.providers.{provider}")
+            handler: Handler = module.HANDLER(self)
+            self.handlers[provider] = handler
+            for route in handler.routes:
+                if route.path.endswith("{id}"):
+                    self._prefixed.append((route.method, route.path[: -len("{id}")], handler, route))
+                else:
+                    self._static[(route.method, route.path)] = (handler, route)
+        self._rules = [_Budget(rule, rule.times) for rule in self.config.faults]
+        self._rules_lock = threading.Lock()
+
+    # -- the server ------------------------------------------------------------------------------
+
+    def handle(self, request: MockRequest) -> MockResponse:
+        """Answer one request; never raises for anything a client sends."""
+        if request.path.startswith("/_mock/"):
+            try:
+                response = self._internal(request)
+            except Exception as error:  # a mock bug: answered, never raised into the adapter
+                response = json_response(500, {"message": f"mock internal error: {type(error).__name__}: {error}"})
+            self._record(request, response, None)
+            return response
+        found = self._route(request)
+        if found is None:
+            response = json_response(404, {"message": f"no such endpoint: {request.method} {request.path}"})
+            self._record(request, response, None)
+            return response
+        handler, route, params = found
+        fault: Fault | None = None
+        try:
+            fault = self._fault(request, handler.provider, route.operation)
+            response = _apply(fault, handler.dispatch(route.operation, request, params, fault))
+        except FaultError as error:
+            response = handler.error("invalid", f"X-Mock-Fault: {error}", request)
+        except Exception as error:  # a bug in the mock: say so in the provider's words, never a bare 500
+            response = handler.error("server", f"mock internal error: {type(error).__name__}: {error}", request)
+        response.provider = response.provider or handler.provider
+        response.operation = response.operation or route.operation
+        self._record(request, response, fault)
+        return response
+
+    def _route(self, request: MockRequest) -> tuple[Handler, Route, dict[str, str]] | None:
+        hit = self._static.get((request.method, request.path))
+        if hit is not None:
+            return hit[0], hit[1], {}
+        for method, prefix, handler, route in self._prefixed:
+            if method == request.method and request.path.startswith(prefix):
+                rest = request.path[len(prefix) :]
+                if rest and "/" not in rest:
+                    return handler, route, {"id": rest}
+        return None
+
+    def _fault(self, request: MockRequest, provider: str, operation: str) -> Fault:
+        header = request.header("x-mock-fault")
+        if header:
+            return parse_faults(header)
+        with self._rules_lock:
+            for budget in self._rules:
+                rule = budget.rule
+                if rule.provider not in (None, provider) or rule.operation not in (None, operation):
+                    continue
+                if rule.times and budget.left <= 0:
+                    continue
+                budget.left -= 1
+                return parse_faults(rule.fault)
+        return Fault()
+
+    # -- internal endpoints ----------------------------------------------------------------------
+
+    def _internal(self, request: MockRequest) -> MockResponse:
+        parts = request.path.split("/")[2:]
+        if request.method == "GET" and parts[:1] == ["images"] and len(parts) == 4:
+            return self._image(parts[1], parts[2], parts[3])
+        if request.method == "PUT" and parts[:1] == ["upload"] and len(parts) == 2 and "tensorart" in self.handlers:
+            return self._tensorart().receive_upload(request, parts[1])
+        if request.method == "GET" and parts == ["journal"]:
+            return json_response(200, self.summary())
+        if request.method == "POST" and parts == ["clock", "advance"]:
+            if not isinstance(self.clock, ManualClock):
+                return json_response(409, {"message": "the mock runs on the real clock; start it with a manual clock"})
+            try:
+                self.clock.advance(float(request.params.get("seconds", "0")))
+            except ValueError:
+                return json_response(400, {"message": "seconds must be a number"})
+            return json_response(200, {"now": self.clock.now()})
+        if request.method == "GET" and parts == ["health"]:
+            return json_response(200, {"ok": True, "providers": sorted(self.handlers)})
+        return json_response(404, {"message": f"no such mock endpoint: {request.method} {request.path}"})
+
+    def _image(self, provider: str, task_id: str, name: str) -> MockResponse:
+        task = self.store.get(provider, task_id)
+        index, _, ext = name.partition(".")
+        if task is None or not index.isdigit() or int(index) >= task.images or ext != task.format:
+            return json_response(404, {"message": "no such image (unknown task, or expired)"})
+        data = render(task.width, task.height, task.format, f"{provider}/{task_id}/{index}")
+        return MockResponse(
+            200, data, {"content-type": _CONTENT_TYPES[task.format]}, operation="download", provider=provider
+        )
+
+    # -- journal ---------------------------------------------------------------------------------
+
+    def _record(self, request: MockRequest, response: MockResponse, fault: Fault | None) -> None:
+        body: Any = None
+        if request.body and request.header("content-type").startswith("application/json"):
+            try:
+                body = _redact(json.loads(request.body))
+            except (ValueError, RecursionError):
+                body = None
+        self.journal.record(
+            JournalEntry(
+                time=self.clock.now(),
+                provider=response.provider or "mock",
+                operation=response.operation or "internal",
+                method=request.method,
+                path=request.path,
+                status=response.status,
+                task_id=response.task_id,
+                body=body,
+                fault=request.header("x-mock-fault") or (repr(fault) if fault else None),
+            )
+        )
+
+    def summary(self) -> dict[str, Any]:
+        """Totals a test (or a person) can check: requests by provider and operation, tasks."""
+        counts: dict[str, dict[str, int]] = {}
+        for entry in self.journal.entries():
+            counts.setdefault(entry.provider, {}).setdefault(entry.operation, 0)
+            counts[entry.provider][entry.operation] += 1
+        return {"requests": self.journal.count(), "by_provider": counts, "tasks_finished": dict(self.store.finished)}
+
+    # -- credentials and adapters ------------------------------------------------------------------
+
+    def credentials(self, provider: str) -> dict[str, str]:
+        """Keyword arguments that build a client the mock accepts: ``NovitaClient(**mock.credentials("novita"))``."""
+        given = self.config.credentials[provider]
+        if provider == "tensorart":
+            return {"token": given["token"]}
+        return dict(given)
+
+    def tensorart_rsa_credentials(self) -> dict[str, str]:
+        """``app_id`` and ``private_key`` for TAMS-SHA256-RSA clients."""
+        return {
+            "app_id": self.config.credentials["tensorart"]["app_id"],
+            "private_key": self._tensorart().private_key(),
+        }
+
+    def _tensorart(self) -> TensorArtHandler:
+        from .providers.tensorart import TensorArtHandler
+
+        handler = self.handlers["tensorart"]
+        assert isinstance(handler, TensorArtHandler)
+        return handler
+
+    def client(self, provider: str, *, asynchronous: bool = False, rsa: bool = False, **options: Any) -> Any:
+        """A real sdcontracts client for ``provider``, answered by this mock in-process.
+
+        ``rsa=True`` makes a Tensor.Art client sign with TAMS-SHA256-RSA instead of a token.
+        Options (``retry``, ``validate``, ``base_url``, …) go to the client.
+        """
+        module = importlib.import_module(f"sdcontracts.clients.{provider}")
+        name = {
+            "novita": "Novita",
+            "tensorart": "TensorArt",
+            "picpik": "Picpik",
+            "aliyun": "Aliyun",
+            "zhiqite": "Zhiqite",
+        }[provider]
+        cls = getattr(module, f"Async{name}Client" if asynchronous else f"{name}Client")
+        credentials = self.tensorart_rsa_credentials() if rsa else self.credentials(provider)
+        options.setdefault("transport", self.transport())
+        return cls(**credentials, **options)
+
+    def transport(self, base_url: str = "http://mock.sdcontracts.test") -> Any:
+        """An httpx transport (sync and async) answering from this mock: the client seam."""
+        from ._adapters import transport
+
+        return transport(self, base_url)
+
+    def router(self, base_urls: tuple[str, ...] | None = None) -> Any:
+        """A respx router answering for the providers' real hosts (and the mock's own)."""
+        from ._adapters import router
+
+        return router(self, base_urls)
+
+
+@dataclass
+class _Budget:
+    rule: FaultRule
+    left: int  # applications left when rule.times > 0
+
+
+def _apply(fault: Fault, response: MockResponse) -> MockResponse:
+    if fault.latency:
+        response.delay = fault.latency
+    if fault.drop:
+        response.drop = True
+    if fault.truncate and response.body:
+        response.body = response.body[: max(1, len(response.body) // 2)]
+    if fault.malformed:
+        response.body = b"<html><body>502 Bad Gateway</body></html>"
+        response.headers["content-type"] = "text/html"
+    if fault.status == 429 and fault.retry_after is not None:
+        response.headers["retry-after"] = f"{fault.retry_after:g}"
+    return response
+
+
+_SECRET_FIELDS = frozenset({"Signature", "PublicKey"})
+
+
+def _redact(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: ("***" if k in _SECRET_FIELDS else _redact(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact(v) for v in value]
+    if isinstance(value, str) and len(value) > 256:
+        return value[:32] + f"…({len(value):,} characters)"
+    return value

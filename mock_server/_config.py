@@ -1,0 +1,105 @@
+"""Mock configuration: credentials, lifecycle timing, rate limits, faults. Everything the docs
+leave open is a setting here, with the default documented.
+
+A config file (``sdcontracts mock serve --config mock.toml``, JSON works too) holds the same
+keys as `MockConfig`; unknown keys are an error, not ignored::
+
+    lifecycle = "clock"        # or "steps": one phase per status query
+    queue_seconds = 1.0
+    run_seconds = 2.0
+    rate_limits = true         # Tensor.Art 5 QPS, Novita 10 images/min for img2img
+    novita_auth_status = 403   # the error table says 403 INVALID_API_KEY; the error guide says 401
+
+    [credentials.novita]
+    api_key = "sk_my_test_key"
+
+    [[faults]]                 # the first two task polls of any provider answer 503
+    operation = "task"
+    fault = "status=503"
+    times = 2
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+__all__ = ["DEFAULT_CREDENTIALS", "FaultRule", "MockConfig", "load_config"]
+
+PROVIDERS = ("aliyun", "novita", "picpik", "tensorart", "zhiqite")
+
+DEFAULT_CREDENTIALS: dict[str, dict[str, str]] = {
+    "novita": {"api_key": "sk_mock_novita_key"},
+    "tensorart": {"token": "ta_mock_token", "app_id": "mock-app"},
+    "picpik": {"public_key": "pk_mock_picpik", "private_key": "sk_mock_picpik_private"},
+    "aliyun": {"app_key": "ak_mock_aliyun", "app_secret": "as_mock_aliyun_secret"},
+    "zhiqite": {"access_key_id": "zq_mock_id", "access_key_secret": "zq_mock_secret"},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FaultRule:
+    """Inject ``fault`` (X-Mock-Fault syntax) into matching requests, ``times`` times (0: always)."""
+
+    fault: str
+    provider: str | None = None
+    operation: str | None = None
+    times: int = 0
+
+
+@dataclass
+class MockConfig:
+    """How the mock behaves where the providers' docs leave room."""
+
+    providers: tuple[str, ...] = PROVIDERS
+    lifecycle: str = "clock"
+    queue_seconds: float = 1.0
+    run_seconds: float = 2.0
+    rate_limits: bool = False
+    novita_auth_status: int = 403
+    credentials: dict[str, dict[str, str]] = field(
+        default_factory=lambda: {k: dict(v) for k, v in DEFAULT_CREDENTIALS.items()}
+    )
+    tensorart_public_key: str | None = None  # PEM; None: the mock makes a key pair and hands out its private half
+    signature_window: float = 300.0  # seconds a signed timestamp stays acceptable (Tensor.Art, Aliyun)
+    max_body_bytes: int = 64 * 1024 * 1024
+    task_ttl: float = 3600.0
+    max_tasks: int = 10_000
+    faults: list[FaultRule] = field(default_factory=list)
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        unknown = set(self.providers) - set(PROVIDERS)
+        if unknown:
+            raise ValueError(f"unknown providers {sorted(unknown)} (known: {', '.join(PROVIDERS)})")
+        if self.lifecycle not in ("clock", "steps"):
+            raise ValueError(f"lifecycle must be 'clock' or 'steps', not {self.lifecycle!r}")
+        if self.novita_auth_status not in (401, 403):
+            raise ValueError("novita_auth_status must be 401 or 403")
+        for provider, given in self.credentials.items():
+            if provider not in DEFAULT_CREDENTIALS:
+                raise ValueError(f"credentials for unknown provider {provider!r}")
+            missing = set(DEFAULT_CREDENTIALS[provider]) - set(given)
+            if missing:
+                self.credentials[provider] = {**DEFAULT_CREDENTIALS[provider], **given}
+
+
+def load_config(path: Path, **overrides: Any) -> MockConfig:
+    """Read a TOML or JSON config file; keys not in MockConfig are an error."""
+    text = path.read_text(encoding="utf-8")
+    data: dict[str, Any] = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
+    known = {f.name for f in fields(MockConfig)}
+    unknown = set(data) - known
+    if unknown:
+        raise ValueError(f"{path}: unknown settings {sorted(unknown)} (known: {', '.join(sorted(known))})")
+    if "faults" in data:
+        data["faults"] = [FaultRule(**rule) for rule in data["faults"]]
+    if "providers" in data:
+        data["providers"] = tuple(data["providers"])
+    if "credentials" in data:
+        data["credentials"] = {**{k: dict(v) for k, v in DEFAULT_CREDENTIALS.items()}, **data["credentials"]}
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    return MockConfig(**data)

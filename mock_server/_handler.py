@@ -1,0 +1,162 @@
+"""The shape every provider handler shares: parse, authenticate, rate-limit, validate, answer.
+
+A provider handler (``providers/<id>.py``) says how its provider authenticates, how its errors
+look on the wire, and what each operation answers; the pipeline below, the validator, the task
+store and the error codes in ``provider.json`` are shared, so all five behave the same way where
+their docs agree and differently only where the providers do.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from sdcontracts import Report, validate
+from sdcontracts._catalogue import provider_info
+
+from ._faults import Fault
+from ._state import MockTask, RateLimiter
+from ._wire import MockRequest, MockResponse
+
+if TYPE_CHECKING:
+    from ._app import Mock
+
+__all__ = ["Handler", "Route"]
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    method: str
+    path: str  # exact, or with one trailing "{id}" segment
+    operation: str
+
+
+class Handler:
+    """Base of the provider handlers; subclasses fill in the hooks marked below."""
+
+    provider: ClassVar[str]
+    routes: ClassVar[tuple[Route, ...]]
+    # phase -> the provider's status value while in it
+    statuses: ClassVar[Mapping[str, Any]]
+
+    def __init__(self, mock: Mock) -> None:
+        self.mock = mock
+        self.info = provider_info(self.provider)
+        self.credentials = mock.config.credentials[self.provider]
+        self.codes: dict[str, dict[str, Any]] = self.info.get("errors", {}).get("codes", {})
+        self.limiter: RateLimiter | None = self.rate_limiter() if mock.config.rate_limits else None
+
+    # -- hooks -----------------------------------------------------------------------------------
+
+    def authenticate(self, request: MockRequest, body: Any) -> MockResponse | None:
+        """None when the credentials are right, else the provider's auth error."""
+        raise NotImplementedError
+
+    def error(self, kind: str, message: str, request: MockRequest, *, code: str | None = None,
+              retry_after: float | None = None) -> MockResponse:  # fmt: skip
+        """The provider's error envelope for ``kind`` (auth, rate, not-found, invalid, server)."""
+        raise NotImplementedError
+
+    def rate_limiter(self) -> RateLimiter | None:
+        """The documented rate limit, or None when the provider documents none."""
+        return None
+
+    def rate_units(self, operation: str, body: Any) -> float:
+        return 1.0
+
+    # -- shared pipeline -------------------------------------------------------------------------
+
+    def dispatch(self, operation: str, request: MockRequest, params: dict[str, str], fault: Fault) -> MockResponse:
+        if fault.status is not None:
+            kind = "rate" if fault.status == 429 else "server" if fault.status >= 500 else "invalid"
+            response = self.error(
+                kind, f"fault injected: status {fault.status}", request, retry_after=fault.retry_after
+            )
+            response.status = fault.status  # a gateway's answer: the status wins, whatever the provider's envelope
+            return response
+        body, problem = self.parse(request, operation)
+        if problem is not None:
+            return problem
+        denied = self.authenticate(request, body)
+        if denied is not None:
+            return denied
+        if self.limiter is not None:
+            wait = self.limiter.take(self.limit_key(request, body), self.rate_units(operation, body))
+            if wait is not None:
+                return self.error("rate", "rate limit exceeded", request, retry_after=round(wait, 3))
+        method: Callable[..., MockResponse] = getattr(self, f"op_{operation.replace('-', '_')}")
+        return method(request, body, params, fault)
+
+    def limit_key(self, request: MockRequest, body: Any) -> str:
+        return "all"
+
+    def parse(self, request: MockRequest, operation: str) -> tuple[Any, MockResponse | None]:
+        """The JSON body of a POST/PUT, or the provider's error for a malformed one."""
+        if request.method in ("GET", "DELETE", "HEAD"):
+            return None, None
+        if request.oversized:
+            limit = self.mock.config.max_body_bytes
+            return None, self.error("invalid", f"the body is larger than {limit:,} bytes", request)
+        kind = request.header("content-type").split(";")[0].strip().lower()
+        if kind != "application/json":
+            return None, self.error(
+                "invalid", f"Content-Type must be application/json, not {kind or 'missing'}", request
+            )
+        try:
+            return json.loads(request.body.decode("utf-8")), None
+        except UnicodeDecodeError:
+            return None, self.error("invalid", "the body is not UTF-8", request)
+        except json.JSONDecodeError as error:
+            return None, self.error("invalid", f"the body is not JSON: {error}", request)
+        except RecursionError:
+            return None, self.error("invalid", "the body nests too deeply", request)
+
+    def check(self, payload: Any, schema: str, request: MockRequest) -> MockResponse | None:
+        """Validate with sdcontracts.validate; violations become the provider's error."""
+        report = validate(self.provider, payload, schema=schema)
+        return None if report.ok else self.rejected(report, request)
+
+    def rejected(self, report: Report, request: MockRequest) -> MockResponse:
+        """The error for a request breaking its contract; the message names each rule and field."""
+        return self.error("invalid", describe(report), request)
+
+    # -- tasks -----------------------------------------------------------------------------------
+
+    def new_task(self, payload: Any, *, images: int, width: int, height: int, fmt: str, fault: Fault,
+                 key: str | None = None, task_id: str | None = None) -> MockTask:  # fmt: skip
+        task = MockTask(
+            provider=self.provider,
+            id=task_id or str(uuid.uuid4()),
+            created=self.mock.clock.now(),
+            payload=payload,
+            images=max(1, images),
+            width=width,
+            height=height,
+            format=fmt,
+            fail_reason="the generation failed (fault injected)" if fault.fail else None,
+            key=key,
+        )
+        return self.mock.store.add(task)
+
+    def status_of(self, task: MockTask, *, poll: bool = True) -> tuple[Any, str, float]:
+        """The provider's status value, the phase, and the progress (0 to 1)."""
+        phase, progress = self.mock.store.phase(task, poll=poll)
+        return self.statuses[phase], phase, progress
+
+    def image_urls(self, task: MockTask, request: MockRequest) -> list[str]:
+        ext = task.format
+        return [f"{request.base_url}/_mock/images/{self.provider}/{task.id}/{i}.{ext}" for i in range(task.images)]
+
+    def code_for(self, kind: str) -> str:
+        """The first provider code documented (or chosen) for an error kind."""
+        return next((code for code, entry in self.codes.items() if entry["kind"] == kind), kind)
+
+
+def describe(report: Report, limit: int = 5) -> str:
+    """Violations as one line each, rule and JSON Pointer first: what a user greps for."""
+    parts = [f"[{v.rule}] {v.path or '/'}: {v.message}" for v in report.violations[:limit]]
+    more = f" (and {len(report.violations) - limit} more)" if len(report.violations) > limit else ""
+    return "; ".join(parts) + more

@@ -1,0 +1,112 @@
+"""``sdcontracts mock serve``: run the mock over HTTP until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import socket
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from ._app import Mock
+from ._config import PROVIDERS, MockConfig, load_config
+
+__all__ = ["main"]
+
+_PATHS = {
+    "tensorart": "POST /v1/jobs, GET|DELETE /v1/jobs/{id}, POST /v1/resource/image",
+    "novita": "POST /v3/async/img2img, GET /v3/async/task-result?task_id=",
+    "picpik": "POST / (Action GenerateImg2Img | GetGenerateTaskDetail)",
+    "aliyun": "POST /scc/sd_img2img, POST /scc/sd_get_result",
+    "zhiqite": "POST /AIGCImgOpenServ/saas/sd/v2/controlnet, …/v2/queryTaskInfo",
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sdcontracts mock serve",
+        description="Serve the five providers' APIs from one local port, faithfully: their paths, auth, "
+        "validation errors in each provider's own envelope, task lifecycles and real result images.",
+        epilog="Faults per request: header X-Mock-Fault (latency=0.5, status=429; retry-after=2, status=503, "
+        "truncate, malformed, drop, fail). Journal: GET /_mock/journal. Config file keys: see "
+        "sdcontracts.mock.MockConfig.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
+    parser.add_argument("--provider", action="append", choices=PROVIDERS, help="serve only these (repeatable)")
+    parser.add_argument("--config", type=Path, help="a TOML or JSON file of MockConfig settings")
+    parser.add_argument("--lifecycle", choices=("clock", "steps"), help="tasks advance with time (default) or per poll")
+    parser.add_argument("--rate-limits", action=argparse.BooleanOptionalAction, default=None,
+                        help="enforce the documented limits (Tensor.Art 5 QPS, Novita 10 images/min)")  # fmt: skip
+    return parser
+
+
+def build_config(args: argparse.Namespace) -> MockConfig:
+    overrides = {
+        "providers": tuple(args.provider) if args.provider else None,
+        "lifecycle": args.lifecycle,
+        "rate_limits": args.rate_limits,
+    }
+    if args.config:
+        return load_config(args.config, **overrides)
+    return MockConfig(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def describe(mock: Mock, base: str, out: TextIO, key_file: Path | None) -> None:
+    """Print what a user needs: base URLs, paths and the credentials the mock accepts."""
+    out.write(f"sdcontracts mock serving {', '.join(mock.handlers)} at {base}\n")
+    out.write(f"  lifecycle: {mock.config.lifecycle}; rate limits {'on' if mock.config.rate_limits else 'off'}\n")
+    for provider in mock.handlers:
+        credentials = ", ".join(f"{k}={v}" for k, v in mock.config.credentials[provider].items())
+        out.write(f"  {provider:<9} base_url={base}  {_PATHS[provider]}\n            credentials: {credentials}\n")
+    if key_file is not None:
+        out.write(f"            TAMS-SHA256-RSA private key: {key_file}\n")
+    out.write("Ctrl-C stops the server.\n")
+    out.flush()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        import uvicorn
+    except ImportError:
+        print("sdcontracts mock serve: error: the mock needs extras: pip install 'sdcontracts[mock]'", file=sys.stderr)
+        return 2
+    try:
+        mock = Mock(build_config(args))
+    except (OSError, ValueError) as error:
+        print(f"sdcontracts mock serve: error: {error}", file=sys.stderr)
+        return 2
+    from .asgi import create_app
+
+    key_file = None
+    if "tensorart" in mock.handlers and mock.config.tensorart_public_key is None:
+        key_file = Path(tempfile.mkdtemp(prefix="sdcontracts-mock-")) / "tams-private.pem"
+        key_file.write_text(mock.tensorart_rsa_credentials()["private_key"], encoding="utf-8")
+        os.chmod(key_file, 0o600)
+    try:  # bind first: port 0 picks a free port, and the URL printed is the real one
+        listener = socket.create_server((args.host, args.port), reuse_port=False)
+    except OSError as error:
+        print(f"sdcontracts mock serve: error: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
+        return 2
+    host, port = listener.getsockname()[:2]
+    describe(mock, f"http://{host}:{port}", sys.stdout, key_file)
+    options = {"loop": "uvloop", "http": "httptools"} if _fast_stack() else {}
+    config = uvicorn.Config(create_app(mock), log_level="warning", access_log=False, **options)  # type: ignore[arg-type]
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn stops gracefully, then re-raises the Ctrl-C
+        uvicorn.Server(config).run(sockets=[listener])
+    print("sdcontracts mock stopped.")
+    return 0
+
+
+def _fast_stack() -> bool:
+    try:
+        import httptools  # noqa: F401
+        import uvloop  # noqa: F401
+    except ImportError:
+        return False
+    return True

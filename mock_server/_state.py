@@ -1,0 +1,310 @@
+"""The mock's shared state: a clock tests can drive, the tasks, uploaded resources, the journal.
+
+A task's lifecycle is a function of its history, never of a background thread:
+
+- in ``clock`` mode its phase follows the clock: ``queue_seconds`` queued, then ``run_seconds``
+  running (with progress), then done;
+- in ``steps`` mode each status query moves it one phase on (queued, running, done), which
+  exercises every status in a few polls without waiting.
+
+A terminal phase, once reached, never changes. Finished tasks are forgotten ``task_ttl`` seconds
+(of clock time) after they end, and the store never holds more than ``max_tasks`` (the oldest
+finished ones go first), so a long-running mock's memory stays bounded. The journal keeps the
+last ``max_journal`` entries and counts every request, so totals stay exact.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter, OrderedDict, deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Clock", "Journal", "JournalEntry", "ManualClock", "MockTask", "RateLimiter", "Resource", "Store"]
+
+QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELED = "queued", "running", "succeeded", "failed", "canceled"
+TERMINAL = frozenset({SUCCEEDED, FAILED, CANCELED})
+
+
+class Clock:
+    """Seconds, monotonic. The real clock; `ManualClock` is the one tests drive."""
+
+    def now(self) -> float:
+        return time.monotonic()
+
+
+class ManualClock(Clock):
+    """A clock that moves only when told to: ``clock.advance(2.5)``."""
+
+    def __init__(self, start: float = 1_000.0) -> None:
+        self._now = start
+        self._lock = threading.Lock()
+
+    def now(self) -> float:
+        return self._now
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._now += seconds
+
+
+@dataclass
+class MockTask:
+    """One accepted task and everything its status depends on."""
+
+    provider: str
+    id: str
+    created: float
+    payload: Any
+    images: int  # how many images it produces
+    width: int
+    height: int
+    format: str  # "png" | "jpeg" | "webp"
+    fail_reason: str | None = None  # set by a fault: the task will end FAILED
+    key: str | None = None  # idempotency key (Tensor.Art requestId, Zhiqite id_task)
+    polls: int = 0
+    ended: float | None = None  # clock time of the terminal phase, once reached
+    final: str | None = None  # the terminal phase, once reached
+    canceled: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def done(self) -> bool:
+        return self.final is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """A Tensor.Art upload slot and, once PUT, what was uploaded."""
+
+    id: str
+    created: float
+    data: bytes | None = None
+    format: str | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+class Store:
+    """Tasks and resources, thread-safe, bounded."""
+
+    def __init__(self, clock: Clock, *, mode: str, queue_seconds: float, run_seconds: float,
+                 task_ttl: float = 3600.0, max_tasks: int = 10_000) -> None:  # fmt: skip
+        if mode not in ("clock", "steps"):
+            raise ValueError(f"lifecycle mode must be 'clock' or 'steps', not {mode!r}")
+        self.clock = clock
+        self.mode = mode
+        self.queue_seconds = queue_seconds
+        self.run_seconds = run_seconds
+        self.task_ttl = task_ttl
+        self.max_tasks = max_tasks
+        self._tasks: OrderedDict[tuple[str, str], MockTask] = OrderedDict()
+        self._keys: dict[tuple[str, str], str] = {}
+        self._resources: dict[str, Resource] = {}
+        self._lock = threading.RLock()
+        self.finished: Counter[str] = Counter()  # provider -> tasks that reached a terminal phase
+        self.expired = 0
+
+    # -- tasks -----------------------------------------------------------------------------------
+
+    def add(self, task: MockTask) -> MockTask:
+        """Store a task; with an idempotency key already used, return the task that has it."""
+        with self._lock:
+            if task.key is not None:
+                existing = self._keys.get((task.provider, task.key))
+                if existing is not None and (task.provider, existing) in self._tasks:
+                    return self._tasks[(task.provider, existing)]
+                self._keys[(task.provider, task.key)] = task.id
+            self._tasks[(task.provider, task.id)] = task
+            self._evict()
+            return task
+
+    def get(self, provider: str, task_id: str) -> MockTask | None:
+        with self._lock:
+            self._evict()
+            return self._tasks.get((provider, task_id))
+
+    def phase(self, task: MockTask, *, poll: bool = False) -> tuple[str, float]:
+        """The task's phase and progress (0 to 1) now; ``poll`` counts a status query."""
+        with self._lock:
+            if task.final is not None:
+                return task.final, 1.0 if task.final == SUCCEEDED else 0.0
+            if poll:
+                task.polls += 1
+            if self.mode == "steps":
+                step = task.polls
+                phase, progress = (QUEUED, 0.0) if step <= 1 else (RUNNING, 0.5) if step == 2 else (_end(task), 1.0)
+            else:
+                elapsed = self.clock.now() - task.created
+                if elapsed < self.queue_seconds:
+                    phase, progress = QUEUED, 0.0
+                elif elapsed < self.queue_seconds + self.run_seconds:
+                    phase, progress = RUNNING, (elapsed - self.queue_seconds) / max(self.run_seconds, 1e-9)
+                else:
+                    phase, progress = _end(task), 1.0
+            if phase in TERMINAL:
+                self._finish(task, phase)
+            return phase, progress
+
+    def cancel(self, task: MockTask) -> bool:
+        """Cancel a task that has not ended; False when it already had."""
+        with self._lock:
+            if task.final is not None:
+                return False
+            task.canceled = True
+            self._finish(task, CANCELED)
+            return True
+
+    def _finish(self, task: MockTask, phase: str) -> None:
+        task.final = phase
+        task.ended = self.clock.now()
+        self.finished[task.provider] += 1
+
+    def queue_rank(self, task: MockTask) -> int:
+        """How many unfinished tasks of the same provider were submitted before this one."""
+        with self._lock:
+            rank = 0
+            for other in self._tasks.values():  # insertion order is submission order
+                if other is task:
+                    break
+                if other.provider == task.provider and not other.done:
+                    rank += 1
+            return rank
+
+    def tasks(self) -> Iterator[MockTask]:
+        with self._lock:
+            yield from list(self._tasks.values())
+
+    def _evict(self) -> None:
+        now = self.clock.now()
+        stale = [k for k, t in self._tasks.items() if t.ended is not None and now - t.ended > self.task_ttl]
+        for key in stale:
+            del self._tasks[key]
+        while len(self._tasks) > self.max_tasks:
+            victim = next((k for k, t in self._tasks.items() if t.done), next(iter(self._tasks)))
+            del self._tasks[victim]
+            stale.append(victim)
+        self.expired += len(stale)
+        if stale:
+            live = {(p, i) for p, i in self._tasks}
+            self._keys = {k: v for k, v in self._keys.items() if (k[0], v) in live}
+
+    # -- resources (Tensor.Art uploads) ----------------------------------------------------------
+
+    def new_resource(self, resource: Resource) -> None:
+        with self._lock:
+            self._resources[resource.id] = resource
+
+    def resource(self, resource_id: str) -> Resource | None:
+        with self._lock:
+            return self._resources.get(resource_id)
+
+    def put_resource(self, resource: Resource) -> None:
+        with self._lock:
+            self._resources[resource.id] = resource
+
+
+def _end(task: MockTask) -> str:
+    return FAILED if task.fail_reason else SUCCEEDED
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    """One request the mock received and what it answered. Secrets are redacted."""
+
+    time: float
+    provider: str
+    operation: str
+    method: str
+    path: str
+    status: int
+    task_id: str | None
+    body: Any  # the parsed JSON body with secrets redacted, or None
+    fault: str | None
+
+
+class Journal:
+    """What the mock received, in order; bounded, with exact running totals."""
+
+    def __init__(self, max_entries: int = 100_000) -> None:
+        self._entries: deque[JournalEntry] = deque(maxlen=max_entries)
+        self._counts: Counter[tuple[str, str, int]] = Counter()
+        self._lock = threading.Lock()
+
+    def record(self, entry: JournalEntry) -> None:
+        with self._lock:
+            self._entries.append(entry)
+            self._counts[(entry.provider, entry.operation, entry.status)] += 1
+
+    def entries(self, provider: str | None = None, operation: str | None = None) -> list[JournalEntry]:
+        with self._lock:
+            return [
+                e
+                for e in self._entries
+                if (provider is None or e.provider == provider) and (operation is None or e.operation == operation)
+            ]
+
+    def count(self, provider: str | None = None, operation: str | None = None, status: int | None = None) -> int:
+        """Requests received so far (every one, even those the bounded log has dropped)."""
+        with self._lock:
+            return sum(
+                n
+                for (p, o, s), n in self._counts.items()
+                if (provider is None or p == provider)
+                and (operation is None or o == operation)
+                and (status is None or s == status)
+            )
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._counts.clear()
+
+    def __len__(self) -> int:
+        return self.count()
+
+
+class RateLimiter:
+    """A sliding window: at most ``limit`` units per ``window`` seconds, per key."""
+
+    def __init__(self, clock: Clock, limit: float, window: float) -> None:
+        self.clock = clock
+        self.limit = limit
+        self.window = window
+        self._spent: dict[str, deque[tuple[float, float]]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key: str, units: float = 1.0) -> float | None:
+        """Spend ``units``; None when allowed, else the seconds until enough is free again."""
+        with self._lock:
+            now = self.clock.now()
+            spent = self._spent.setdefault(key, deque())
+            while spent and now - spent[0][0] >= self.window:
+                spent.popleft()
+            used = sum(u for _, u in spent)
+            if used + units > self.limit:
+                return max(0.0, self.window - (now - spent[0][0])) if spent else self.window
+            spent.append((now, units))
+            return None
+
+
+class NonceStore:
+    """Nonces seen within a window (signature replay protection)."""
+
+    def __init__(self, clock: Callable[[], float], window: float) -> None:
+        self._clock = clock
+        self.window = window
+        self._seen: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def seen_before(self, nonce: str) -> bool:
+        """Record a nonce; True if it was already used within the window."""
+        with self._lock:
+            now = self._clock()
+            if len(self._seen) > 10_000:
+                self._seen = {n: t for n, t in self._seen.items() if now - t < self.window}
+            used = nonce in self._seen and now - self._seen[nonce] < self.window
+            self._seen[nonce] = now
+            return used

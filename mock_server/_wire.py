@@ -1,0 +1,59 @@
+"""The small values the mock's handlers take and return: no framework types cross this line."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+__all__ = ["MockRequest", "MockResponse", "json_response"]
+
+SECRET_HEADERS = frozenset(
+    {"authorization", "x-ca-signature", "x-request-req-accesskeysecret", "x-ca-key", "x-request-req-accesskeyid"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class MockRequest:
+    """One HTTP request as the handlers see it. Header names are lower-case."""
+
+    method: str
+    path: str
+    query: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    base_url: str = "http://127.0.0.1:8000"  # how the client reached us: image and upload URLs point here
+    oversized: bool = False  # the body was longer than max_body_bytes; ``body`` holds only its start
+
+    def header(self, name: str, default: str = "") -> str:
+        return self.headers.get(name.lower(), default)
+
+    @property
+    def params(self) -> dict[str, str]:
+        """Query parameters (the last value wins)."""
+        return {k: v[-1] for k, v in parse_qs(self.query, keep_blank_values=True).items()}
+
+    @property
+    def target(self) -> str:
+        """The path with its query string, as a signature covers it."""
+        return f"{self.path}?{self.query}" if self.query else self.path
+
+
+@dataclass(slots=True)
+class MockResponse:
+    """What a handler answers; ``delay`` and ``drop`` are faults the adapters carry out."""
+
+    status: int
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds to wait before answering
+    drop: bool = False  # close the connection without a complete response
+    operation: str = ""  # for the journal
+    provider: str = ""
+    task_id: str | None = None
+
+
+def json_response(status: int, document: Any, headers: dict[str, str] | None = None) -> MockResponse:
+    body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return MockResponse(status, body, {"content-type": "application/json; charset=utf-8", **(headers or {})})

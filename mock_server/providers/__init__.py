@@ -1,0 +1,1 @@
+"""One module per provider, each defining ``HANDLER``, its `sdcontracts.mock` handler class."""

@@ -1,0 +1,317 @@
+"""Tensor.Art TAMS v1, as the mock answers it.
+
+- ``POST /v1/jobs`` → ``{"job": {"id", "status": "CREATED"}}``; ``GET /v1/jobs/{id}``;
+  ``DELETE /v1/jobs/{id}`` → ``{"jobId"}``; ``POST /v1/resource/image`` → an upload slot whose
+  ``putUrl`` is ``PUT /_mock/upload/{resourceId}`` on the mock; ``POST /v1/jobs/credits``.
+- Auth: ``Bearer <token>``, or ``TAMS-SHA256-RSA`` verified against the configured public key
+  (by default the mock makes a key pair and hands out the private half:
+  ``Mock.tensorart_rsa_credentials()``), with the signed timestamp within ``signature_window``
+  seconds of wall-clock time (signatures carry Unix seconds, whatever the mock's own clock) and each
+  nonce accepted once within that window. Failures: HTTP 401, ``{"code": 16, …}``.
+- Errors are ``google.rpc.Status``: ``{"code": <gRPC code>, "message", "details": [ErrorInfo…]}``
+  with the HTTP status grpc-gateway uses (3→400, 16→401, 5→404, 8→429, 13→500). A contract
+  violation lists each rule id and JSON Pointer in ``message`` and one ErrorInfo per violation.
+- Output is protobuf JSON: lowerCamel names, 64-bit integers (``id``, ``queueRank``, ``expiredIn``,
+  ``stageIndex``) as decimal strings; input may use either spelling (the validator checks both).
+- Lifecycle: CREATED on creation; WAITING (``waitingInfo.queueRank``) while queued; RUNNING
+  (``runningInfo`` with per-image progress); SUCCESS (``successInfo.images``, ``count`` PNGs); FAILED
+  (``failedInfo.reason``); CANCELED. Canceling a finished job answers ``{"jobId"}`` and changes
+  nothing (TAMS's own answer is undocumented).
+- Stateful rules: ``imageResourceId`` and ``maskImageResourceId`` must name uploaded resources; the
+  mask must be a JPEG of exactly the source image's size. ``requestId`` is idempotent: the same id
+  returns the same job.
+- Image size, the mock's choice: an upscaler's ``hrResizeX`` x ``hrResizeY`` (or the base size times
+  ``hrScale``); else the DIFFUSION stage's (or the nested diffusion's) width x height; else the source
+  image's size; else 512 x 512.
+- Credits, the mock's formula: per DIFFUSION, count x steps x (width x height / 512²) / 10; per
+  post-processing stage, count; rounded to 2 places.
+- With rate limits on: 5 requests per second per credential → 429, ``{"code": 8}``, ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+import uuid
+from types import MappingProxyType
+from typing import Any
+
+from sdcontracts import Report
+from sdcontracts._images import read_image
+from sdcontracts.auth import SignatureError, parse_tams_authorization, verify_tams_signature
+from sdcontracts.rules._access import field
+
+from .._faults import Fault
+from .._handler import Handler, Route, describe
+from .._state import CANCELED, FAILED, QUEUED, RUNNING, SUCCEEDED, MockTask, NonceStore, RateLimiter, Resource
+from .._wire import MockRequest, MockResponse, json_response
+from ._common import equal, number
+
+__all__ = ["HANDLER", "TensorArtHandler"]
+
+_GRPC = {"invalid": 3, "auth": 16, "not-found": 5, "rate": 8, "server": 13}
+_ERROR_INFO = "type.googleapis.com/google.rpc.ErrorInfo"
+
+
+def _get(obj: Any, name: str) -> Any:
+    found = field(obj, name, protojson=True)
+    return found[1] if found else None
+
+
+class TensorArtHandler(Handler):
+    provider = "tensorart"
+    routes = (
+        Route("POST", "/v1/jobs", "img2img"),
+        Route("POST", "/v1/jobs/credits", "credits"),
+        Route("GET", "/v1/jobs/{id}", "task"),
+        Route("DELETE", "/v1/jobs/{id}", "cancel"),
+        Route("POST", "/v1/resource/image", "resource"),
+    )
+    statuses = MappingProxyType(
+        {QUEUED: "WAITING", RUNNING: "RUNNING", SUCCEEDED: "SUCCESS", FAILED: "FAILED", CANCELED: "CANCELED"}
+    )
+    wall = staticmethod(time.time)  # signatures carry Unix seconds; tests may replace this
+
+    def __init__(self, mock: Any) -> None:
+        super().__init__(mock)
+        self.nonces = NonceStore(lambda: self.wall(), mock.config.signature_window)
+
+    # -- keys and auth ---------------------------------------------------------------------------
+
+    @functools.cached_property
+    def _keys(self) -> tuple[bytes, str | None]:
+        configured = self.mock.config.tensorart_public_key
+        if configured:
+            return configured.encode(), None
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        private = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+        ).decode()
+        public = key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        return public, private
+
+    def private_key(self) -> str:
+        """The PEM private key matching the mock's public key (when the mock made the pair)."""
+        private = self._keys[1]
+        if private is None:
+            raise ValueError("the mock is configured with your public key: sign with your own private key")
+        return private
+
+    def authenticate(self, request: MockRequest, body: Any) -> MockResponse | None:
+        header = request.header("authorization")
+        if not header:
+            return self.error("auth", "missing Authorization header", request)
+        if header.startswith("Bearer "):
+            if equal(header[len("Bearer ") :].strip(), self.credentials["token"]):
+                return None
+            return self.error("auth", "invalid token", request)
+        try:
+            signed = parse_tams_authorization(header)
+            if not equal(signed.app_id, self.credentials["app_id"]):
+                raise SignatureError("unknown-app", "app not found")
+            try:
+                skew = abs(self.wall() - int(signed.timestamp))
+            except ValueError:
+                raise SignatureError("malformed", "the timestamp is not a number") from None
+            if skew > self.mock.config.signature_window:
+                raise SignatureError("stale", f"the timestamp is {skew:.0f} s away from now")
+            verify_tams_signature(self._keys[0], signed, request.method, request.target, request.body)
+            if self.nonces.seen_before(f"{signed.app_id}:{signed.nonce}"):
+                raise SignatureError("replayed", "the nonce was already used")
+        except SignatureError as error:
+            return self.error("auth", f"Signature verification failed: {error}", request)
+        return None
+
+    # -- errors ----------------------------------------------------------------------------------
+
+    def error(
+        self,
+        kind: str,
+        message: str,
+        request: MockRequest,
+        *,
+        code: str | None = None,
+        retry_after: float | None = None,
+        details: list[dict[str, Any]] | None = None,
+    ) -> MockResponse:
+        grpc = int(code) if code is not None else _GRPC[kind]
+        status = int(self.codes.get(str(grpc), {}).get("status", 500))
+        headers = {"retry-after": f"{max(1, round(retry_after))}"} if retry_after is not None else {}
+        return json_response(status, {"code": grpc, "message": message, "details": details or []}, headers)
+
+    def rejected(self, report: Report, request: MockRequest) -> MockResponse:
+        details = [
+            {"@type": _ERROR_INFO, "reason": v.rule, "domain": "sdcontracts.mock", "metadata": {"path": v.path or "/"}}
+            for v in report.violations
+        ]
+        return self.error("invalid", describe(report), request, details=details)
+
+    def rate_limiter(self) -> RateLimiter:
+        return RateLimiter(self.mock.clock, limit=5, window=1.0)  # "currently set to 5 QPS"
+
+    def limit_key(self, request: MockRequest, body: Any) -> str:
+        header = request.header("authorization")
+        return header.split(",", 1)[0] if header.startswith("TAMS") else header
+
+    # -- operations ------------------------------------------------------------------------------
+
+    def op_img2img(self, request: MockRequest, body: Any, params: dict[str, str], fault: Fault) -> MockResponse:
+        problem = self.check(body, "img2img.request", request) or self._resources_problem(body, request)
+        if problem is not None:
+            return problem
+        stages = _get(body, "stages")
+        first = _get(stages[0], "inputInitialize") or {}
+        width, height = self._size(stages)
+        key = _get(body, "requestId")
+        task = self.new_task(
+            body, images=number(_get(first, "count"), 1), width=width, height=height, fmt="png", fault=fault,
+            key=key, task_id=str(10**17 + uuid.uuid4().int % (9 * 10**17)),
+        )  # fmt: skip
+        job = {"id": task.id, "status": "CREATED"} if not task.polls else self._job(task, request, poll=False)
+        response = json_response(200, {"job": job})
+        response.task_id = task.id
+        return response
+
+    def op_task(self, request: MockRequest, body: Any, params: dict[str, str], fault: Fault) -> MockResponse:
+        task = self.mock.store.get(self.provider, params["id"])
+        if task is None:
+            return self.error("not-found", f"job {params['id']} not found", request)
+        response = json_response(200, {"job": self._job(task, request, poll=True)})
+        response.task_id = task.id
+        return response
+
+    def op_cancel(self, request: MockRequest, body: Any, params: dict[str, str], fault: Fault) -> MockResponse:
+        task = self.mock.store.get(self.provider, params["id"])
+        if task is None:
+            return self.error("not-found", f"job {params['id']} not found", request)
+        self.mock.store.cancel(task)
+        response = json_response(200, {"jobId": task.id})
+        response.task_id = task.id
+        return response
+
+    def op_resource(self, request: MockRequest, body: Any, params: dict[str, str], fault: Fault) -> MockResponse:
+        problem = self.check(body, "resource.request", request)
+        if problem is not None:
+            return problem
+        resource = Resource(id=str(uuid.uuid4()), created=self.mock.clock.now())
+        self.mock.store.new_resource(resource)
+        document = {
+            "resourceId": resource.id,
+            "putUrl": f"{request.base_url}/_mock/upload/{resource.id}",
+            "headers": {"Content-Type": "application/octet-stream"},
+        }
+        return json_response(200, document)
+
+    def op_credits(self, request: MockRequest, body: Any, params: dict[str, str], fault: Fault) -> MockResponse:
+        stages = _get(body, "stages")
+        if not isinstance(stages, list):
+            return self.error("invalid", "stages: a list of stages is required", request)
+        count = number(_get(_get(stages[0], "inputInitialize") if stages else None, "count"), 1)
+        credits = 0.0
+        for stage in stages:
+            kind = stage.get("type") if isinstance(stage, dict) else None
+            if kind == "DIFFUSION":
+                diffusion = _get(stage, "diffusion") or {}
+                area = number(_get(diffusion, "width"), 512) * number(_get(diffusion, "height"), 512)
+                credits += count * number(_get(diffusion, "steps"), 20) * area / 512**2 / 10
+            elif kind in ("IMAGE_TO_UPSCALER", "IMAGE_TO_ADETAILER", "IMAGE_TO_INPAINT"):
+                credits += count
+        return json_response(200, {"credits": round(credits, 2)})
+
+    def receive_upload(self, request: MockRequest, resource_id: str) -> MockResponse:
+        """The object-store PUT behind ``putUrl``: stores the image bytes."""
+        resource = self.mock.store.resource(resource_id)
+        if resource is None:
+            response = self.error("not-found", f"no upload slot {resource_id}", request)
+        else:
+            try:
+                info = read_image(request.body)
+            except ValueError as error:
+                response = self.error("invalid", f"the upload is not an image: {error}", request)
+            else:
+                stored = Resource(resource.id, resource.created, request.body, info.format, info.width, info.height)
+                self.mock.store.put_resource(stored)
+                response = MockResponse(200)
+        response.provider, response.operation = self.provider, "upload"
+        return response
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _resources_problem(self, body: Any, request: MockRequest) -> MockResponse | None:
+        """Referenced resources must exist and be uploaded; a mask must be a JPEG of the source's size."""
+        source: Resource | None = None
+        for index, stage in enumerate(_get(body, "stages")):
+            member = _get(stage, "inputInitialize") if stage.get("type") == "INPUT_INITIALIZE" else None
+            if member is not None and _get(member, "imageResourceId") is not None:
+                found = self._uploaded(_get(member, "imageResourceId"))
+                if isinstance(found, str):
+                    return self.error("invalid", f"stages[{index}].inputInitialize.imageResourceId: {found}", request)
+                source = found
+            inpaint = _get(stage, "imageToInpaint") if stage.get("type") == "IMAGE_TO_INPAINT" else None
+            if inpaint is not None:
+                mask = self._uploaded(_get(inpaint, "maskImageResourceId"))
+                where = f"stages[{index}].imageToInpaint.maskImageResourceId"
+                if isinstance(mask, str):
+                    return self.error("invalid", f"{where}: {mask}", request)
+                if mask.format != "jpeg":
+                    return self.error("invalid", f"{where}: the mask must be a JPEG, not {mask.format}", request)
+                if source is not None and (mask.width, mask.height) != (source.width, source.height):
+                    size = f"{mask.width}x{mask.height}"
+                    return self.error(
+                        "invalid", f"{where}: the mask is {size}, the image {source.width}x{source.height}", request
+                    )
+        return None
+
+    def _uploaded(self, resource_id: Any) -> Resource | str:
+        resource = self.mock.store.resource(str(resource_id))
+        if resource is None:
+            return f"resource {resource_id} does not exist"
+        if resource.data is None:
+            return f"resource {resource_id} was never uploaded (PUT the image to its putUrl)"
+        return resource
+
+    def _size(self, stages: list[Any]) -> tuple[int, int]:
+        base: tuple[int, int] | None = None
+        source = self.mock.store.resource(str(_get(_get(stages[0], "inputInitialize"), "imageResourceId")))
+        if source is not None and source.width and source.height:
+            base = (source.width, source.height)
+        for stage in stages:
+            member = next((v for k, v in stage.items() if k != "type"), None) if isinstance(stage, dict) else None
+            diffusion = member if stage.get("type") == "DIFFUSION" else _get(member, "diffusion")
+            if isinstance(diffusion, dict):
+                base = (number(_get(diffusion, "width"), 512), number(_get(diffusion, "height"), 512))
+            if stage.get("type") == "IMAGE_TO_UPSCALER" and isinstance(member, dict):
+                scale = _get(member, "hrScale")
+                if scale is not None:
+                    width, height = base or (512, 512)
+                    base = (width * number(scale, 1), height * number(scale, 1))
+                elif _get(member, "hrResizeX") is not None:
+                    base = (number(_get(member, "hrResizeX"), 512), number(_get(member, "hrResizeY"), 512))
+        return base or (512, 512)
+
+    def _job(self, task: MockTask, request: MockRequest, *, poll: bool) -> dict[str, Any]:
+        status, phase, progress = self.status_of(task, poll=poll)
+        job: dict[str, Any] = {"id": task.id, "status": status}
+        stage_count = len(_get(task.payload, "stages"))
+        if phase == QUEUED:
+            job["waitingInfo"] = {"queueRank": str(self.mock.store.queue_rank(task))}
+        elif phase == RUNNING:
+            processing = [{"progress": round(progress * 100)} for _ in range(task.images)]
+            job["runningInfo"] = {"stages": [{"stageIndex": str(stage_count - 1), "processingImages": processing}]}
+        elif phase == SUCCEEDED:
+            images = [
+                {"id": f"{task.id}{index:02d}", "url": url, "expiredIn": "86400"}
+                for index, url in enumerate(self.image_urls(task, request))
+            ]
+            job["successInfo"] = {"images": images, "stages": [{"stageIndex": str(i)} for i in range(stage_count)]}
+        elif phase == FAILED:
+            job["failedInfo"] = {"reason": task.fail_reason or "the job failed"}
+        return job
+
+
+HANDLER = TensorArtHandler

@@ -1,0 +1,362 @@
+"""The mock's core and its Novita handler: lifecycle on a driven clock, wire envelopes, faults,
+rate limits, expiry, the journal, and the three adapters (transport, respx, HTTP)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import signal
+import subprocess
+import sys
+from typing import Any
+
+import httpx
+import pytest
+from conftest import b64, png
+from sdcontracts.mock import FaultRule, ManualClock, Mock, MockConfig, MockRequest, parse_faults
+from sdcontracts.mock.asgi import BackgroundServer
+
+import sdcontracts
+from sdcontracts._images import read_image
+from sdcontracts.clients import Retry, TaskState
+from sdcontracts.clients.novita import NovitaClient
+from sdcontracts.pytest_plugin import HttpMock
+
+KEY = "sk_mock_novita_key"
+AUTH = {"authorization": f"Bearer {KEY}", "content-type": "application/json"}
+
+
+def payload(**changes: Any) -> dict[str, Any]:
+    request = {
+        "model_name": "m", "image_base64": b64(png(64, 64)), "prompt": "a cat", "width": 320, "height": 192,
+        "image_num": 2, "steps": 20, "guidance_scale": 7, "sampler_name": "Euler a",
+    }  # fmt: skip
+    request.update(changes)
+    return {"extra": {"response_image_type": "png"}, "request": request}
+
+
+def call(
+    mock: Mock, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+) -> tuple[int, Any, dict[str, str]]:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode() if body is not None else b""
+    path, _, query = path.partition("?")
+    response = mock.handle(MockRequest(method, path, query, {**AUTH, **(headers or {})}, raw, "https://api.novita.ai"))
+    try:
+        document = json.loads(response.body)
+    except ValueError:
+        document = response.body
+    return response.status, document, response.headers
+
+
+@pytest.fixture
+def mock() -> Mock:
+    return Mock(
+        MockConfig(providers=("novita",), lifecycle="clock", queue_seconds=1, run_seconds=2), clock=ManualClock()
+    )
+
+
+# -- lifecycle ------------------------------------------------------------------------------------
+
+
+def test_task_advances_with_the_clock_and_never_sleeps(mock: Mock) -> None:
+    """Queued for queue_seconds, processing with progress for run_seconds, then succeeded."""
+    _, created, _ = call(mock, "POST", "/v3/async/img2img", payload())
+    seen = []
+    for step in (0.5, 1.0, 1.0, 1.0):
+        _, result, _ = call(mock, "GET", f"/v3/async/task-result?task_id={created['task_id']}")
+        seen.append((result["task"]["status"], result["task"]["progress_percent"], len(result["images"])))
+        mock.clock.advance(step)  # type: ignore[attr-defined]
+    assert [("TASK_STATUS_QUEUED", 0, 0), ("TASK_STATUS_QUEUED", 0, 0), ("TASK_STATUS_PROCESSING", 25, 0),
+            ("TASK_STATUS_PROCESSING", 75, 0)] == seen  # fmt: skip
+    mock.clock.advance(5)  # type: ignore[attr-defined]
+    _, done, _ = call(mock, "GET", f"/v3/async/task-result?task_id={created['task_id']}")
+    assert ("TASK_STATUS_SUCCEED", 2) == (done["task"]["status"], len(done["images"]))
+    assert [] == list(sdcontracts.validate("novita", done, schema="task.response").violations)
+
+
+def test_images_are_real_and_of_the_requested_size_and_format(mock: Mock) -> None:
+    """Each image URL serves a real PNG/JPEG/WebP of width x height, one per image_num."""
+    for fmt in ("png", "jpeg", "webp"):
+        body = payload(image_num=3)
+        body["extra"]["response_image_type"] = fmt
+        with NovitaClient(api_key=KEY, transport=mock.transport()) as client:
+            submitted = client.submit(body)
+            mock.clock.advance(10)  # type: ignore[attr-defined]
+            task = client.get_task(submitted)
+            infos = [read_image(client.download(image)) for image in task.images]
+        assert [(fmt, 320, 192)] * 3 == [(i.format, i.width, i.height) for i in infos]
+        assert {fmt} == {i.format for i in task.images}
+
+
+def test_terminal_state_never_changes(mock: Mock) -> None:
+    """Once succeeded (or failed), a task stays so: later polls and time change nothing."""
+    _, created, _ = call(mock, "POST", "/v3/async/img2img", payload(), {"x-mock-fault": "fail"})
+    mock.clock.advance(10)  # type: ignore[attr-defined]
+    states = []
+    for _ in range(3):
+        _, result, _ = call(mock, "GET", f"/v3/async/task-result?task_id={created['task_id']}")
+        states.append(result["task"]["status"])
+        mock.clock.advance(100)  # type: ignore[attr-defined]
+    assert ["TASK_STATUS_FAILED"] * 3 == states
+    assert {"novita": 1} == dict(mock.store.finished)
+
+
+def test_steps_lifecycle_moves_one_phase_per_poll() -> None:
+    """lifecycle="steps": queued, processing, succeeded on three successive polls."""
+    mock = Mock(MockConfig(providers=("novita",), lifecycle="steps"), clock=ManualClock())
+    _, created, _ = call(mock, "POST", "/v3/async/img2img", payload())
+    statuses = [
+        call(mock, "GET", f"/v3/async/task-result?task_id={created['task_id']}")[1]["task"]["status"] for _ in range(4)
+    ]
+    assert ["TASK_STATUS_QUEUED", "TASK_STATUS_PROCESSING", "TASK_STATUS_SUCCEED", "TASK_STATUS_SUCCEED"] == statuses
+
+
+# -- wire envelopes -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "reason"),
+    [({"authorization": ""}, 400, "MISSING_API_KEY"), ({"authorization": "Bearer nope"}, 403, "INVALID_API_KEY"),
+     ({"authorization": KEY}, 403, "INVALID_API_KEY")],
+)  # fmt: skip
+def test_credentials_are_checked_as_the_error_table_says(
+    mock: Mock, headers: dict[str, str], status: int, reason: str
+) -> None:
+    """Missing key: 400 MISSING_API_KEY; wrong key (or no Bearer): 403 INVALID_API_KEY."""
+    code, body, _ = call(mock, "POST", "/v3/async/img2img", payload(), headers)
+    assert (status, status, reason) == (code, body["code"], body["reason"])
+    assert [] == list(sdcontracts.validate("novita", body, schema="error").violations)
+
+
+def test_auth_status_401_is_configurable() -> None:
+    """novita_auth_status=401 follows the error guide instead of the table."""
+    mock = Mock(MockConfig(providers=("novita",), novita_auth_status=401))
+    assert 401 == call(mock, "GET", "/v3/async/task-result?task_id=x", headers={"authorization": "Bearer wrong"})[0]
+
+
+def test_violations_come_back_in_novitas_envelope_naming_rule_and_field(mock: Mock) -> None:
+    """A contract violation is 400 INVALID_REQUEST_BODY; the message and metadata name the rule and pointer."""
+    status, body, _ = call(mock, "POST", "/v3/async/img2img", payload(width=4096))
+    assert (400, "INVALID_REQUEST_BODY", {"rule": "maximum", "path": "/request/width"}) == (
+        status,
+        body["reason"],
+        body["metadata"],
+    )
+    assert body["message"].startswith("[maximum] /request/width: request.width is 4096")
+
+
+@pytest.mark.parametrize(
+    ("image", "reason"),
+    [
+        (b64(png(2049, 8)), "IMAGE_EXCEEDS_MAX_RESOLUTION"),
+        ("bm90IGFuIGltYWdl", "INVALID_IMAGE_FORMAT"),
+        ("%%%", "INVALID_IMAGE_FORMAT"),
+    ],
+)
+def test_image_problems_get_novitas_image_reasons(mock: Mock, image: str, reason: str) -> None:
+    """Image rules map to the documented image reasons, not the generic one."""
+    assert reason == call(mock, "POST", "/v3/async/img2img", payload(image_base64=image))[1]["reason"]
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "fragment"),
+    [(b"{not json", {}, "not JSON"), (b'{"a": 1}', {"content-type": "text/plain"}, "Content-Type must be application/json"),
+     (b"\xff\xfe\x00", {}, "not UTF-8"), (b"[" * 100_000 + b"]" * 100_000, {}, "nests too deeply")],
+)  # fmt: skip
+def test_malformed_bodies_get_a_4xx_never_a_500(
+    mock: Mock, body: bytes, headers: dict[str, str], fragment: str
+) -> None:
+    """Malformed JSON, a wrong content type, non-UTF-8 and absurd nesting: 400 with a reason."""
+    status, document, _ = call(mock, "POST", "/v3/async/img2img", body, headers)
+    assert (400, "INVALID_REQUEST_BODY") == (status, document["reason"])
+    assert fragment in document["message"]
+
+
+def test_unknown_task_is_404_task_not_found(mock: Mock) -> None:
+    """An id the mock never issued (or has forgotten) is 404 TASK_NOT_FOUND."""
+    status, body, _ = call(mock, "GET", "/v3/async/task-result?task_id=nope")
+    assert (404, "TASK_NOT_FOUND") == (status, body["reason"])
+
+
+def test_unknown_endpoint_is_404(mock: Mock) -> None:
+    """A path no provider has is 404."""
+    assert 404 == call(mock, "GET", "/v3/nothing")[0]
+
+
+# -- rate limits and faults -----------------------------------------------------------------------
+
+
+def test_rate_limit_counts_images_per_minute_when_switched_on() -> None:
+    """Novita img2img: 10 images per minute; the 11th image gets 429 RATE_LIMIT_EXCEEDED with Retry-After."""
+    mock = Mock(MockConfig(providers=("novita",), rate_limits=True), clock=ManualClock())
+    statuses = [call(mock, "POST", "/v3/async/img2img", payload(image_num=4))[0] for _ in range(3)]
+    status, body, headers = call(mock, "POST", "/v3/async/img2img", payload(image_num=2))
+    assert ([200, 200, 429], 200) == (statuses, status)
+    status, body, headers = call(mock, "POST", "/v3/async/img2img", payload(image_num=1))
+    assert (429, "RATE_LIMIT_EXCEEDED", "60") == (status, body["reason"], headers["retry-after"])
+    mock.clock.advance(60)  # type: ignore[attr-defined]
+    assert 200 == call(mock, "POST", "/v3/async/img2img", payload(image_num=1))[0]
+
+
+def test_rate_limit_is_off_by_default(mock: Mock) -> None:
+    """Without rate_limits, many images a minute are fine."""
+    assert [200] * 5 == [call(mock, "POST", "/v3/async/img2img", payload(image_num=8))[0] for _ in range(5)]
+
+
+@pytest.mark.parametrize(
+    ("fault", "status", "check"),
+    [("status=503", 503, lambda b: b["reason"] == "CREATE_TASK_FAILED"),
+     ("status=429; retry-after=2", 429, lambda b: b["reason"] == "RATE_LIMIT_EXCEEDED"),
+     ("truncate", 200, lambda b: isinstance(b, bytes)), ("malformed", 200, lambda b: b.startswith(b"<html>"))],
+)  # fmt: skip
+def test_faults_by_header(mock: Mock, fault: str, status: int, check: Any) -> None:
+    """X-Mock-Fault injects statuses (in the provider's envelope) and broken bodies."""
+    code, body, headers = call(mock, "POST", "/v3/async/img2img", payload(), {"x-mock-fault": fault})
+    assert status == code and check(body)
+    if "retry-after" in fault:
+        assert "2" == headers["retry-after"]
+
+
+def test_latency_and_drop_faults_are_carried_out_by_the_adapter(mock: Mock) -> None:
+    """latency delays the answer; drop breaks the connection (httpx sees RemoteProtocolError)."""
+    with (
+        httpx.Client(transport=mock.transport(), base_url="https://api.novita.ai") as http,
+        pytest.raises(httpx.RemoteProtocolError),
+    ):
+        http.get("/v3/async/task-result", params={"task_id": "x"}, headers={**AUTH, "x-mock-fault": "drop"})
+    assert (
+        0.25
+        == mock.handle(
+            MockRequest("GET", "/v3/async/task-result", "task_id=x", {**AUTH, "x-mock-fault": "latency=0.25"})
+        ).delay
+    )
+
+
+def test_unknown_fault_is_rejected_with_a_message(mock: Mock) -> None:
+    """A misspelt fault is the provider's 400, naming the faults the mock knows."""
+    status, body, _ = call(mock, "POST", "/v3/async/img2img", payload(), {"x-mock-fault": "explode"})
+    assert 400 == status and "unknown fault 'explode'" in body["message"]
+
+
+def test_configured_faults_apply_a_set_number_of_times() -> None:
+    """A FaultRule with times=2 fails the first two matching requests, then stops."""
+    mock = Mock(MockConfig(providers=("novita",), faults=[FaultRule("status=503", operation="task", times=2)]))
+    statuses = [call(mock, "GET", "/v3/async/task-result?task_id=x")[0] for _ in range(3)]
+    assert [503, 503, 404] == statuses
+
+
+def test_fault_syntax() -> None:
+    """parse_faults reads several faults and their values."""
+    fault = parse_faults("latency=0.5; status=429; retry-after=3; fail")
+    assert (0.5, 429, 3.0, True) == (fault.latency, fault.status, fault.retry_after, fault.fail)
+
+
+# -- memory and journal ---------------------------------------------------------------------------
+
+
+def test_finished_tasks_expire_after_task_ttl() -> None:
+    """A finished task is forgotten task_ttl seconds after it ended; then it is 404."""
+    mock = Mock(MockConfig(providers=("novita",), lifecycle="steps", task_ttl=60), clock=ManualClock())
+    task_id = call(mock, "POST", "/v3/async/img2img", payload())[1]["task_id"]
+    for _ in range(3):
+        call(mock, "GET", f"/v3/async/task-result?task_id={task_id}")
+    mock.clock.advance(61)  # type: ignore[attr-defined]
+    assert (404, 1) == (call(mock, "GET", f"/v3/async/task-result?task_id={task_id}")[0], mock.store.expired)
+
+
+def test_store_never_holds_more_than_max_tasks() -> None:
+    """Beyond max_tasks, the oldest tasks are evicted, so memory stays bounded."""
+    mock = Mock(MockConfig(providers=("novita",), max_tasks=5))
+    for _ in range(12):
+        call(mock, "POST", "/v3/async/img2img", payload())
+    assert 5 == len(list(mock.store.tasks()))
+
+
+def test_journal_counts_everything_and_redacts_secrets(mock: Mock) -> None:
+    """The journal counts requests by provider and operation; no credential is stored."""
+    with NovitaClient(api_key=KEY, transport=mock.transport(), retry=Retry(attempts=0)) as client:
+        client.submit(payload(prompt="x" * 1000))
+        with pytest.raises(sdcontracts.TaskNotFound):
+            client.get_task("nope")
+    assert (2, 1, 1) == (
+        mock.journal.count(),
+        mock.journal.count("novita", "img2img", 200),
+        mock.journal.count(status=404),
+    )
+    assert KEY not in repr(mock.journal.entries())
+    assert "x" * 32 + "…(1,000 characters)" == mock.journal.entries("novita", "img2img")[0].body["request"]["prompt"]
+
+
+# -- adapters -------------------------------------------------------------------------------------
+
+
+def test_respx_router_answers_for_the_real_hosts() -> None:
+    """Inside mock.router(), a client with no transport at api.ppinfra.com reaches the mock."""
+    mock = Mock(MockConfig(providers=("novita",), lifecycle="steps"))
+    with mock.router(), NovitaClient(api_key=KEY, base_url="https://api.ppinfra.com") as client:
+        task = client.generate(payload(), poll_interval=0)
+    assert TaskState.SUCCEEDED == task.state and task.images[0].url.startswith("https://api.ppinfra.com/_mock/images/")
+
+
+def test_async_client_against_the_transport() -> None:
+    """The same transport serves AsyncNovitaClient."""
+    mock = Mock(MockConfig(providers=("novita",), lifecycle="steps"))
+
+    async def run() -> TaskState:
+        async with mock.client("novita", asynchronous=True) as client:
+            return (await client.generate(payload(), poll_interval=0)).state
+
+    assert TaskState.SUCCEEDED == asyncio.run(run())
+
+
+def test_http_server_serves_the_same_mock_and_stops() -> None:
+    """Over real HTTP on 127.0.0.1: submit, poll, download; the port is free again afterwards."""
+    mock = Mock(MockConfig(providers=("novita",), lifecycle="steps"))
+    server = BackgroundServer(mock)
+    with server as url, NovitaClient(api_key=KEY, base_url=url) as client:
+        task = client.generate(payload(), poll_interval=0)
+        data = client.download(task.images[0])
+    assert (320, 192) == read_image(data)[1:3]
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{url}/_mock/health")
+
+
+def test_http_server_rejects_oversized_bodies_with_the_providers_4xx() -> None:
+    """A body over max_body_bytes gets 400 INVALID_REQUEST_BODY, not a 500 or a hang."""
+    mock = Mock(MockConfig(providers=("novita",), max_body_bytes=10_000))
+    with BackgroundServer(mock) as url:
+        response = httpx.post(f"{url}/v3/async/img2img", content=b"x" * 50_000, headers=AUTH)
+    assert (400, "INVALID_REQUEST_BODY") == (response.status_code, response.json()["reason"])
+    assert "larger than 10,000 bytes" in response.json()["message"]
+
+
+@pytest.mark.sd_mock(providers=["novita"])
+def test_plugin_fixtures_give_in_process_and_http_mocks(sd_mock: Mock, sd_http_mock: HttpMock) -> None:
+    """sd_mock and sd_http_mock come from the installed pytest plugin and share one mock."""
+    with sd_http_mock.client("novita") as client:
+        client.submit(payload())
+    assert sd_mock is sd_http_mock.mock and 1 == sd_mock.journal.count("novita", "img2img")
+
+
+def test_manual_clock_can_be_driven_over_http() -> None:
+    """POST /_mock/clock/advance moves a manual clock (for HTTP tests that must not sleep)."""
+    mock = Mock(MockConfig(providers=("novita",)), clock=ManualClock(start=0))
+    with BackgroundServer(mock) as url:
+        assert 12.5 == httpx.post(f"{url}/_mock/clock/advance", params={"seconds": 12.5}).json()["now"]
+
+
+def test_mock_serve_prints_credentials_and_serves_until_interrupted() -> None:
+    """`sdcontracts mock serve --port 0` prints its URL and keys, answers requests, stops cleanly on SIGINT."""
+    command = [sys.executable, "-m", "sdcontracts", "mock", "serve", "--port", "0", "--provider", "novita"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        assert process.stdout is not None
+        banner = [process.stdout.readline() for _ in range(4)]
+        url = re.search(r"http://127\.0\.0\.1:\d+", banner[0])
+        assert url is not None, banner
+        assert f"credentials: api_key={KEY}" in banner[3]
+        response = httpx.get(f"{url.group(0)}/v3/async/task-result", params={"task_id": "x"}, headers=AUTH)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=10)
+    assert (404, 0, "") == (response.status_code, process.returncode, err)
+    assert "sdcontracts mock stopped." in out
