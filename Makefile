@@ -19,8 +19,9 @@ $(VENV)/.deps: pyproject.toml | $(BIN)/python
 install: $(VENV)/.deps
 	$(PIP) install --no-deps --force-reinstall .
 
+# The main job: the conformance suite for all five providers against the embedded mock.
 demo: install
-	$(BIN)/sdcontracts examples
+	$(BIN)/sdcontracts conformance --target mock --examples 100 --seed 2026
 
 lint: install
 	$(BIN)/ruff check src tests contract_tests bench mock_server

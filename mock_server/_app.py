@@ -13,7 +13,6 @@ endpoints live under ``/_mock/``: generated images, Tensor.Art upload targets, t
 from __future__ import annotations
 
 import importlib
-import json
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -22,7 +21,7 @@ from ._config import FaultRule, MockConfig
 from ._faults import Fault, FaultError, parse_faults
 from ._handler import Handler, Route
 from ._render import render
-from ._state import Clock, Journal, JournalEntry, ManualClock, Store
+from ._state import JOURNAL_BODY_LIMIT, Clock, Journal, JournalEntry, ManualClock, Store
 from ._wire import MockRequest, MockResponse, json_response
 
 if TYPE_CHECKING:
@@ -154,12 +153,7 @@ class Mock:
     # -- journal ---------------------------------------------------------------------------------
 
     def _record(self, request: MockRequest, response: MockResponse, fault: Fault | None) -> None:
-        body: Any = None
-        if request.body and request.header("content-type").startswith("application/json"):
-            try:
-                body = _redact(json.loads(request.body))
-            except (ValueError, RecursionError):
-                body = None
+        is_json = request.header("content-type").startswith("application/json")
         self.journal.record(
             JournalEntry(
                 time=self.clock.now(),
@@ -169,7 +163,8 @@ class Mock:
                 path=request.path,
                 status=response.status,
                 task_id=response.task_id,
-                body=body,
+                json_body=request.body if is_json and len(request.body) <= JOURNAL_BODY_LIMIT else b"",
+                body_size=len(request.body),
                 fault=request.header("x-mock-fault") or (repr(fault) if fault else None),
             )
         )
@@ -256,16 +251,3 @@ def _apply(fault: Fault, response: MockResponse) -> MockResponse:
     if fault.status == 429 and fault.retry_after is not None:
         response.headers["retry-after"] = f"{fault.retry_after:g}"
     return response
-
-
-_SECRET_FIELDS = frozenset({"Signature", "PublicKey"})
-
-
-def _redact(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: ("***" if k in _SECRET_FIELDS else _redact(v)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_redact(v) for v in value]
-    if isinstance(value, str) and len(value) > 256:
-        return value[:32] + f"…({len(value):,} characters)"
-    return value

@@ -13,6 +13,9 @@ keys as `MockConfig`; unknown keys are an error, not ignored::
     [credentials.novita]
     api_key = "sk_my_test_key"
 
+    [unenforced]               # act like a provider that lets these rules slide
+    novita = ["maximum"]
+
     [[faults]]                 # the first two task polls of any provider answer 503
     operation = "task"
     fault = "status=503"
@@ -70,6 +73,9 @@ class MockConfig:
     max_tasks: int = 10_000
     faults: list[FaultRule] = field(default_factory=list)
     seed: int = 0
+    # provider -> rule ids the mock does not enforce: a request whose only violations are these
+    # is accepted, as by a provider a live conformance run found lax about them
+    unenforced: dict[str, list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         unknown = set(self.providers) - set(PROVIDERS)
@@ -85,6 +91,11 @@ class MockConfig:
             missing = set(DEFAULT_CREDENTIALS[provider]) - set(given)
             if missing:
                 self.credentials[provider] = {**DEFAULT_CREDENTIALS[provider], **given}
+        for provider, rules in self.unenforced.items():
+            if provider not in PROVIDERS:
+                raise ValueError(f"unenforced rules for unknown provider {provider!r}")
+            if isinstance(rules, str) or not all(isinstance(rule, str) for rule in rules):
+                raise ValueError(f"unenforced.{provider} must be a list of rule ids")
 
 
 def load_config(path: Path, **overrides: Any) -> MockConfig:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from sdcontracts import Report, validate
 from sdcontracts._catalogue import provider_info
+from sdcontracts._roles import output_of
 
 from ._faults import Fault
 from ._state import MockTask, RateLimiter
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from ._app import Mock
 
 __all__ = ["Handler", "Route"]
+
+_MAX_IMAGES = 64  # per task; only a request breaking an unenforced count rule asks for more
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +44,8 @@ class Handler:
     routes: ClassVar[tuple[Route, ...]]
     # phase -> the provider's status value while in it
     statuses: ClassVar[Mapping[str, Any]]
+    # the format of the images when the request names none (a documented default, else PNG)
+    default_format: ClassVar[str] = "png"
 
     def __init__(self, mock: Mock) -> None:
         self.mock = mock
@@ -48,6 +53,7 @@ class Handler:
         self.credentials = mock.config.credentials[self.provider]
         self.codes: dict[str, dict[str, Any]] = self.info.get("errors", {}).get("codes", {})
         self.limiter: RateLimiter | None = self.rate_limiter() if mock.config.rate_limits else None
+        self.unenforced = frozenset(mock.config.unenforced.get(self.provider, ()))
 
     # -- hooks -----------------------------------------------------------------------------------
 
@@ -115,9 +121,12 @@ class Handler:
             return None, self.error("invalid", "the body nests too deeply", request)
 
     def check(self, payload: Any, schema: str, request: MockRequest) -> MockResponse | None:
-        """Validate with sdcontracts.validate; violations become the provider's error."""
+        """Validate with sdcontracts.validate; violations become the provider's error, unless
+        every one breaks a rule the configuration leaves unenforced."""
         report = validate(self.provider, payload, schema=schema)
-        return None if report.ok else self.rejected(report, request)
+        if report.ok or report.rules <= self.unenforced:
+            return None
+        return self.rejected(report, request)
 
     def rejected(self, report: Report, request: MockRequest) -> MockResponse:
         """The error for a request breaking its contract; the message names each rule and field."""
@@ -125,17 +134,24 @@ class Handler:
 
     # -- tasks -----------------------------------------------------------------------------------
 
-    def new_task(self, payload: Any, *, images: int, width: int, height: int, fmt: str, fault: Fault,
-                 key: str | None = None, task_id: str | None = None) -> MockTask:  # fmt: skip
+    def new_task(self, payload: Any, *, fault: Fault, key: str | None = None, task_id: str | None = None,
+                 size: tuple[int, int] | None = None) -> MockTask:  # fmt: skip
+        """A task making what the request asks for (read through the schema's ``x-role`` fields).
+
+        ``size`` overrides the width and height the fields give (Tensor.Art derives it from its
+        stages); a size the request leaves open is 512 x 512, the mock's choice.
+        """
+        wanted = output_of(self.provider, payload)
+        width, height = size or (wanted.width or 512, wanted.height or 512)
         task = MockTask(
             provider=self.provider,
-            id=task_id or str(uuid.uuid4()),
+            id=str(uuid.uuid4()) if task_id is None else task_id,
             created=self.mock.clock.now(),
             payload=payload,
-            images=max(1, images),
+            images=min(max(1, wanted.count), _MAX_IMAGES),
             width=width,
             height=height,
-            format=fmt,
+            format=wanted.format or self.default_format,
             fail_reason="the generation failed (fault injected)" if fault.fail else None,
             key=key,
         )

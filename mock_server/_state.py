@@ -15,12 +15,16 @@ last ``max_journal`` entries and counts every request, so totals stay exact.
 
 from __future__ import annotations
 
+import functools
+import json
 import threading
 import time
 from collections import Counter, OrderedDict, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+from sdcontracts._redact import redact_body
 
 __all__ = ["Clock", "Journal", "JournalEntry", "ManualClock", "MockTask", "RateLimiter", "Resource", "Store"]
 
@@ -210,7 +214,7 @@ def _end(task: MockTask) -> str:
     return FAILED if task.fail_reason else SUCCEEDED
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class JournalEntry:
     """One request the mock received and what it answered. Secrets are redacted."""
 
@@ -221,8 +225,26 @@ class JournalEntry:
     path: str
     status: int
     task_id: str | None
-    body: Any  # the parsed JSON body with secrets redacted, or None
-    fault: str | None
+    json_body: bytes = field(default=b"", repr=False)  # the raw JSON body (up to JOURNAL_BODY_LIMIT)
+    fault: str | None = None
+    body_size: int = 0  # bytes received
+
+    @functools.cached_property
+    def body(self) -> Any:
+        """The parsed JSON body, secrets redacted and long strings cut; None when it was not JSON
+        or longer than `JOURNAL_BODY_LIMIT` (``body_size`` still says how long).
+
+        Parsed on first access: a run sending thousands of large requests pays nothing for a
+        journal nobody reads."""
+        if not self.json_body:
+            return None
+        try:
+            return redact_body(json.loads(self.json_body), shorten=256)
+        except (ValueError, RecursionError):
+            return None
+
+
+JOURNAL_BODY_LIMIT = 1024 * 1024  # larger bodies (oversized-image cases) are counted, not kept
 
 
 class Journal:

@@ -9,10 +9,6 @@ from urllib.parse import parse_qs
 
 __all__ = ["MockRequest", "MockResponse", "json_response"]
 
-SECRET_HEADERS = frozenset(
-    {"authorization", "x-ca-signature", "x-request-req-accesskeysecret", "x-ca-key", "x-request-req-accesskeyid"}
-)
-
 
 @dataclass(frozen=True, slots=True)
 class MockRequest:

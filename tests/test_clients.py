@@ -552,3 +552,35 @@ def test_task_response_is_the_typed_model() -> None:
         task = client.get_task("1")
     assert "SUCCESS" == task.response.job.status
     assert "3600" == task.response.job.success_info.images[0].expired_in
+
+
+# -- raw submits --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.provider != "picpik"], ids=lambda c: c.provider)
+def test_a_raw_submit_sends_the_payload_exactly_as_given(case: Case) -> None:
+    """raw=True adds no ids and validates nothing: a broken payload reaches the wire unchanged."""
+    fake = Fake(case.provider, list(case.lifecycle))
+    broken = {"unexpected_field": 1, "prompt": 7, "alwayson_scripts": {"id_task": 5}}
+    with sync_client(case, fake) as client:
+        client.submit(broken, raw=True)
+    assert broken == json.loads(fake.sent("img2img")[0].content)
+
+
+def test_a_raw_submit_may_send_a_body_that_is_not_an_object() -> None:
+    fake = Fake("novita", ["TASK_STATUS_SUCCEED"])
+    with sync_client(CASES[0], fake) as client:
+        client.submit(["not", "an", "object"], raw=True)
+    assert ["not", "an", "object"] == json.loads(fake.sent("img2img")[0].content)
+
+
+def test_picpik_seal_signs_a_body_and_leaves_anything_else_alone() -> None:
+    client = PicpikClient("pk_test", SECRETS[2])
+    sealed = client.seal({"Action": "GenerateImg2Img", "Width": 512})
+    assert "pk_test" == sealed["PublicKey"]
+    assert (
+        auth.picpik_signature({k: v for k, v in sealed.items() if k != "Signature"}, SECRETS[2]) == sealed["Signature"]
+    )
+    assert [1] == client.seal([1])
+    body = {"prompt": "x"}
+    assert body is NovitaClient(api_key="k").seal(body)

@@ -360,3 +360,36 @@ def test_mock_serve_prints_credentials_and_serves_until_interrupted() -> None:
         out, err = process.communicate(timeout=10)
     assert (404, 0, "") == (response.status_code, process.returncode, err)
     assert "sdcontracts mock stopped." in out
+
+
+# -- a lax mock -----------------------------------------------------------------------------------
+
+
+def test_an_unenforced_rule_lets_a_request_breaking_only_it_through() -> None:
+    """unenforced rules make the mock act like a provider that lets them slide, and no others."""
+    mock = Mock(MockConfig(providers=("novita",), unenforced={"novita": ["maximum"]}))
+    assert 200 == call(mock, "POST", "/v3/async/img2img", payload(steps=10_000))[0]
+    status, body, _ = call(mock, "POST", "/v3/async/img2img", payload(steps=10_000, width=7))
+    assert 400 == status and "[minimum] /request/width" in body["message"]
+
+
+def test_an_unenforced_count_still_makes_a_bounded_task() -> None:
+    """A lax count never makes the mock hold more than 64 images for one task."""
+    mock = Mock(MockConfig(providers=("novita",), unenforced={"novita": ["maximum"]}))
+    call(mock, "POST", "/v3/async/img2img", payload(image_num=10**9))
+    assert [64] == [task.images for task in mock.store.tasks()]
+
+
+def test_unenforced_settings_are_checked() -> None:
+    with pytest.raises(ValueError, match="unknown provider 'nova'"):
+        MockConfig(unenforced={"nova": ["maximum"]})
+    with pytest.raises(ValueError, match="must be a list of rule ids"):
+        MockConfig(unenforced={"novita": "maximum"})  # type: ignore[dict-item]
+
+
+def test_the_journal_keeps_large_bodies_counted_but_not_stored(mock: Mock) -> None:
+    """A body over the journal's limit (an oversized-image case) is not kept; its size is."""
+    big = payload(prompt="p" * (1024 * 1024 + 1))
+    call(mock, "POST", "/v3/async/img2img", big)
+    entry = mock.journal.entries("novita", "img2img")[0]
+    assert (None, True) == (entry.body, entry.body_size > 1024 * 1024)

@@ -94,11 +94,7 @@ class NovitaHandler(Handler):
         problem = self.check(body, "img2img.request", request)
         if problem is not None:
             return problem
-        fields = body["request"]
-        fmt = (body.get("extra") or {}).get("response_image_type") or "png"
-        task = self.new_task(
-            body, images=fields["image_num"], width=fields["width"], height=fields["height"], fmt=fmt, fault=fault
-        )
+        task = self.new_task(body, fault=fault)
         response = json_response(200, {"task_id": task.id})
         response.task_id = task.id
         return response

@@ -165,12 +165,9 @@ class TensorArtHandler(Handler):
         if problem is not None:
             return problem
         stages = _get(body, "stages")
-        first = _get(stages[0], "inputInitialize") or {}
-        width, height = self._size(stages)
-        key = _get(body, "requestId")
         task = self.new_task(
-            body, images=number(_get(first, "count"), 1), width=width, height=height, fmt="png", fault=fault,
-            key=key, task_id=str(10**17 + uuid.uuid4().int % (9 * 10**17)),
+            body, fault=fault, size=self._size(stages), key=_get(body, "requestId"),
+            task_id=str(10**17 + uuid.uuid4().int % (9 * 10**17)),
         )  # fmt: skip
         job = {"id": task.id, "status": "CREATED"} if not task.polls else self._job(task, request, poll=False)
         response = json_response(200, {"job": job})

@@ -1,17 +1,31 @@
 """Zhiqite Img Open (sd controlnet 生图), as the mock answers it.
 
 - ``POST /AIGCImgOpenServ/saas/sd/v2/controlnet`` → ``data {task_id}``, where the task id is the
-  request's ``alwayson_scripts.id_task`` (the same id_task returns the same task);
-  ``POST …/v2/queryTaskInfo`` ``{businessTaskId}`` → the task.
-- Auth: ``X-Request-req-accessKeyId`` and ``X-Request-req-accessKeySecret`` compared in constant time.
+  request's ``alwayson_scripts.id_task``; ``POST …/v2/queryTaskInfo`` ``{businessTaskId}`` → the
+  task as ``data {id_task, status, desc, temporaryImageDto, differentialImageRspList}``.
+- Auth: ``X-Request-req-accessKeyId`` and ``X-Request-req-accessKeySecret`` (the secret itself,
+  unsigned), both compared in constant time, both always (no early exit telling which was wrong).
 - Every answer is HTTP 200 ``{"code": "<string>", "msg", "data"}``: "200" success, "400" a rejected
-  request (documented; a contract violation names each rule id and field in ``msg``). The other codes
-  are sdcontracts' choices (``schemas/zhiqite/provider.json``): "401" credentials, "404" unknown task,
-  "500" server.
-- ``data.status``: 0 queued, 1 running, 2 success, 3 failed. Only 2 is documented; the rest follow
-  the research notes' inference. ``temporaryImageDto`` carries progress while running (null
-  otherwise); ``differentialImageRspList`` holds n_iter x batch_size images of width x height
-  (default 512 x 512) in ``output_image_format`` (jpg by default, or png), with passed audits.
+  request (documented: a contract violation names each rule id and JSON Pointer in ``msg``; a body
+  that is not JSON, a Content-Type other than JSON and an oversized body are "400" too). The other
+  codes are sdcontracts' choices (``schemas/zhiqite/provider.json``): "401" missing or wrong
+  credentials, "404" unknown task, "429" an injected rate fault, "500" server. ``data`` is ``null``
+  in every error.
+
+Where the docs are silent, the mock's choices:
+
+- ``data.status``: 0 queued, 1 running, 2 succeeded, 3 failed. Only 2 is documented; the rest
+  follow the research notes' inference (``provider.json`` marks them inferred). ``desc`` is
+  排队中 / 生成中 / 任务成功 ! (the documented text) / 任务失败: <reason>.
+- ``temporaryImageDto`` is ``{"progress": <0-100>}`` while running and ``null`` otherwise;
+  ``differentialImageRspList`` is empty until status 2, then holds n_iter x batch_size images (a
+  missing factor counts 1) of width x height (512 x 512 when absent) in ``output_image_format``
+  ("jpg", the documented default, or "png"), each with a passed audit (``img_audit_status`` true,
+  ``image_status`` 1, one ``nonLabel`` label) and ``seed`` = the request's seed (a stable
+  pseudo-random one for -1 or none) plus the image's index.
+- ``id_task`` is the task id and the idempotency key: submitting an id_task the mock still holds
+  returns that task (same ``task_id``, same progress), whatever the second body says, so a retried
+  submit can never start a second generation.
 - No rate limit is documented, so none is enforced.
 """
 
@@ -20,11 +34,13 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Any
 
+from sdcontracts import Report
+
 from .._faults import Fault
 from .._handler import Handler, Route, describe
 from .._state import CANCELED, FAILED, QUEUED, RUNNING, SUCCEEDED
 from .._wire import MockRequest, MockResponse, json_response
-from ._common import equal, number, seed_for
+from ._common import equal, seed_for
 
 __all__ = ["HANDLER"]
 
@@ -36,11 +52,17 @@ class ZhiqiteHandler(Handler):
     provider = "zhiqite"
     routes = (Route("POST", f"{_PATH}/controlnet", "img2img"), Route("POST", f"{_PATH}/queryTaskInfo", "task"))
     statuses = MappingProxyType({QUEUED: 0, RUNNING: 1, SUCCEEDED: 2, FAILED: 3, CANCELED: 3})
+    default_format = "jpg"  # "默认无需传参,输出图片格式jpg"
 
     def authenticate(self, request: MockRequest, body: Any) -> MockResponse | None:
-        good_id = equal(request.header("x-request-req-accesskeyid"), self.credentials["access_key_id"])
-        good_secret = equal(request.header("x-request-req-accesskeysecret"), self.credentials["access_key_secret"])
-        if not (good_id and good_secret):
+        given_id = request.header("x-request-req-accesskeyid")
+        given_secret = request.header("x-request-req-accesskeysecret")
+        good_id = equal(given_id, self.credentials["access_key_id"])
+        good_secret = equal(given_secret, self.credentials["access_key_secret"])
+        if not (given_id and given_secret):
+            message = "the X-Request-req-accessKeyId and X-Request-req-accessKeySecret headers are required"
+            return self.error("auth", message, request)
+        if not (good_id and good_secret):  # both compared first: the answer does not say which was wrong
             return self.error("auth", "accessKeyId or accessKeySecret is wrong", request)
         return None
 
@@ -48,21 +70,15 @@ class ZhiqiteHandler(Handler):
               retry_after: float | None = None) -> MockResponse:  # fmt: skip
         return json_response(200, {"code": code or self.code_for(kind), "msg": message, "data": None})
 
-    def rejected(self, report: Any, request: MockRequest) -> MockResponse:
+    def rejected(self, report: Report, request: MockRequest) -> MockResponse:
         return self.error("invalid", describe(report), request, code="400")
 
     def op_img2img(self, request: MockRequest, body: Any, params: dict[str, str], fault: Fault) -> MockResponse:
         problem = self.check(body, "img2img.request", request)
         if problem is not None:
             return problem
-        scripts = body["alwayson_scripts"]
-        images = number(body.get("n_iter"), 1) * number(body.get("batch_size"), 1)
-        fmt = scripts.get("output_image_format") or "jpg"
-        width, height = number(body.get("width"), 512), number(body.get("height"), 512)
-        task_id = str(scripts["id_task"])
-        task = self.new_task(
-            body, images=images, width=width, height=height, fmt=fmt, fault=fault, key=task_id, task_id=task_id
-        )
+        task_id = str(body["alwayson_scripts"]["id_task"])
+        task = self.new_task(body, fault=fault, key=task_id, task_id=task_id)
         response = json_response(200, {"code": "200", "msg": "success", "data": {"task_id": task.id}})
         response.task_id = task.id
         return response

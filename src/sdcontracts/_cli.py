@@ -125,7 +125,22 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
         help="regenerate the pydantic models in generated/ from schemas/ (in a checkout)",
         add_help=False,
     )
-    return parser, {"validate": validate, "examples": corpus, "rules": listing}
+    try:
+        from .conformance._command import add_parser as conformance_parser
+    except ImportError as error:  # hypothesis (the conformance extra) is not installed
+        missing = str(error)
+        absent = commands.add_parser("conformance", help="run the conformance suite (needs sdcontracts[conformance])")
+        absent.set_defaults(run=lambda args, out: _missing_extra(missing))
+        conformance = absent
+    else:
+        conformance = conformance_parser(commands)
+    return parser, {"validate": validate, "examples": corpus, "rules": listing, "conformance": conformance}
+
+
+def _missing_extra(error: str) -> int:
+    print(f"sdcontracts: error: conformance needs its extras ({error}): pip install 'sdcontracts[conformance]'",
+          file=sys.stderr)  # fmt: skip
+    return EXIT_USAGE
 
 
 # -- validate ----------------------------------------------------------------------------------

@@ -43,7 +43,9 @@ ANNOTATIONS = frozenset(
     {"$schema", "$id", "$comment", "title", "description", "default", "examples", "deprecated",
      "readOnly", "writeOnly", "contentEncoding", "contentMediaType"}
 )  # fmt: skip
-EXTENSIONS = frozenset({"x-protojson", "x-image", "x-secret", "x-doc", "x-source", "x-note", "x-members", "x-pattern"})
+EXTENSIONS = frozenset(
+    {"x-protojson", "x-image", "x-secret", "x-doc", "x-source", "x-note", "x-members", "x-pattern", "x-role"}
+)
 JSON_TYPES = frozenset({"null", "boolean", "integer", "number", "string", "array", "object"})
 
 
@@ -83,6 +85,7 @@ class Node:
     int64: bool = False
     image: ImageLimits | None = None
     secret: bool = False
+    role: str | None = None  # x-role: what the field means (count, width, height, format, request-id)
     free: bool = False  # accepts any JSON value: only JSON-ness is checked
     python: bool = False  # this node or one below it has checks only Python can run
 
@@ -211,6 +214,7 @@ class _Compiler:
                 allow_empty=bool(image.get("allowEmpty", False)),
             )
         node.secret = bool(schema.get("x-secret", False))
+        node.role = schema.get("x-role")
 
     def _containers(self, node: Node, schema: Mapping[str, Any], location: str) -> None:
         node.min_items = schema.get("minItems")

@@ -84,7 +84,8 @@ def check_base64_image(text: str, limits: ImageLimits) -> tuple[str, str] | None
 def read_base64_image(text: str) -> ImageInfo:
     """Read format, pixel size and decoded byte size from a base64 image string."""
     raw = _check_alphabet(text)
-    padding = len(raw) - len(raw.rstrip(b"="))
+    tail = raw[-2:]  # padding is at most "==": strip the tail, not a copy of the whole image
+    padding = len(tail) - len(tail.rstrip(b"="))
     reader = _Base64Reader(raw, len(raw) // 4 * 3 - padding)
     return _parse(reader.read(0, 33), reader)  # 33 bytes: every header below fits
 

@@ -10,6 +10,7 @@ The interface is marked "no longer maintained" by PICPIK.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -37,6 +38,9 @@ class _Picpik(ProviderBase):
     def _signed(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
         body = {"Action": action, "request_uuid": str(uuid.uuid4()), **params}
         return self._signer.sign(body)
+
+    def seal(self, body: Any) -> Any:
+        return self._signer.sign(body) if isinstance(body, Mapping) else body
 
     def _prepare(self, payload: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
         # Signed before validation, because PublicKey and Signature are required fields.

@@ -191,6 +191,11 @@ def _nested_diffusion(job: _Job) -> Iterator[Finding]:
             )
 
 
+def is_latent_upscaler(name: object) -> bool:
+    """The doc's "late[nt]" upscalers: the six whose names start with "Latent"."""
+    return isinstance(name, str) and name.startswith("Latent")
+
+
 @RULES.rule(
     "latent-upscaler",
     doc="When using Image to Upscaler, image_to_upscaler.hr_upscaler prohibits the use of late, as late only "
@@ -201,7 +206,7 @@ def _latent_upscaler(job: _Job) -> Iterator[Finding]:
         if stage.type != UPSCALER or not stage.after_diffusion:
             continue
         upscaler = field(stage.member, "hrUpscaler", protojson=True)
-        if upscaler is not None and isinstance(upscaler[1], str) and upscaler[1].startswith("Latent"):
+        if upscaler is not None and is_latent_upscaler(upscaler[1]):
             yield Finding(
                 join(stage.member_path, upscaler[0]),
                 f"hrUpscaler {upscaler[1]!r} is a latent upscaler, which works only inside the Diffusion phase; "

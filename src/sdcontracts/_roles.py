@@ -1,0 +1,138 @@
+"""What a request's fields mean, read through the schemas' ``x-role`` annotations.
+
+The number of images (``count`` fields, multiplied: Zhiqite makes n_iter x batch_size), their
+width, height and format are stated once, as roles on the request schema's fields; the mock
+produces what they say and the conformance checks expect it. A missing count factor counts as 1.
+``request-id`` marks the value a caller makes unique per request (Tensor.Art's idempotency key,
+Zhiqite's task id, PICPIK's request UUID); `with_fresh_ids` renews them, so a re-run of the same
+generated cases is a new request, not a replay the provider deduplicates.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from ._catalogue import raw_schema
+from ._pointer import join
+from ._protojson import snake_name
+
+__all__ = ["Output", "output_of", "with_fresh_ids"]
+
+Path = tuple[str, ...]  # property names; "*" steps into array items
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    count: int
+    width: int | None
+    height: int | None
+    format: str | None
+
+
+@cache
+def _paths(provider: str, schema: str) -> tuple[tuple[str, Path], ...]:
+    document = raw_schema(provider, schema)
+    defs = document.get("$defs", {})
+    found: list[tuple[str, Path]] = []
+
+    def walk(node: Any, path: Path, depth: int) -> None:
+        if not isinstance(node, dict) or depth > 12:
+            return
+        if "$ref" in node:
+            walk(defs.get(node["$ref"].rsplit("/", 1)[-1]), path, depth + 1)
+            return
+        if "x-role" in node:
+            found.append((node["x-role"], path))
+        for name, child in node.get("properties", {}).items():
+            walk(child, (*path, name), depth + 1)
+        if "items" in node:
+            walk(node["items"], (*path, "*"), depth + 1)
+
+    walk(document, (), 0)
+    return tuple(found)
+
+
+def _values(payload: Any, path: Path, protojson: bool) -> list[Any]:
+    level = [payload]
+    for step in path:
+        following: list[Any] = []
+        for value in level:
+            if step == "*" and isinstance(value, list):
+                following.extend(value)
+            elif (key := _spelling(value, step, protojson)) is not None:
+                following.append(value[key])
+        level = following
+    return level
+
+
+def _int(value: Any) -> int | None:
+    """An integer field's value (int64 fields may be strings); None for anything else."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def output_of(provider: str, payload: Any, schema: str = "img2img.request") -> Output:
+    """The images a request asks for: how many, how large, in which format (None: not said).
+
+    Values of the wrong type are read as not given, so an invalid request still has an answer.
+    """
+    protojson = bool(raw_schema(provider, schema).get("x-protojson"))
+    count, width, height, fmt = 1, None, None, None
+    for role, path in _paths(provider, schema):
+        values = [v for v in _values(payload, path, protojson) if v is not None]
+        if not values:
+            continue
+        number = _int(values[0])
+        if role == "count" and number is not None:
+            count *= number
+        elif role == "width" and width is None:
+            width = number
+        elif role == "height" and height is None:
+            height = number
+        elif role == "format" and fmt is None and isinstance(values[0], str):
+            fmt = values[0]
+    return Output(count, width, height, fmt)
+
+
+def with_fresh_ids(provider: str, payload: Any, *, keep: str | None = None, schema: str = "img2img.request") -> Any:
+    """A copy of ``payload`` with a new UUID in every ``request-id`` field it has (``payload``
+    itself when the schema has no such field).
+
+    A field at or under the JSON Pointer ``keep`` is left alone (the field a case breaks on purpose).
+    """
+    paths = [path for role, path in _paths(provider, schema) if role == "request-id" and "*" not in path]
+    if not paths:
+        return payload
+    protojson = bool(raw_schema(provider, schema).get("x-protojson"))
+    fresh = copy.deepcopy(payload)
+    for path in paths:
+        parent, pointer = fresh, ""
+        for step in path[:-1]:
+            key = _spelling(parent, step, protojson)
+            if key is None:
+                break
+            parent, pointer = parent[key], join(pointer, key)
+        else:
+            key = _spelling(parent, path[-1], protojson)
+            here = join(pointer, key) if key is not None else None
+            if here is not None and not (keep and (keep == here or keep.startswith(here + "/"))):
+                parent[key] = str(uuid.uuid4())
+    return fresh
+
+
+def _spelling(value: Any, name: str, protojson: bool) -> str | None:
+    """The key ``name`` has in the object ``value``, if it is there (in either protobuf spelling)."""
+    if not isinstance(value, dict):
+        return None
+    for key in (name, snake_name(name)) if protojson else (name,):
+        if key in value:
+            return key
+    return None

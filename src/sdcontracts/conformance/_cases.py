@@ -1,0 +1,133 @@
+"""The cases a conformance run sends: drawn by Hypothesis from the public strategies, reproducibly.
+
+Half of a provider's cases are valid requests; the other half go round the rule ids the schema
+and rules can break (`rule_ids`), so every documented constraint gets its share. The same
+provider, count and seed give the same cases, on any machine: Hypothesis runs with a fixed seed,
+no example database and the generate phase only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import seed as hypothesis_seed
+from hypothesis import strategies as st
+
+from ..strategies import InvalidCase, invalid_requests, rule_ids, valid_requests
+
+__all__ = ["VALID", "Case", "generate_cases", "invalid_cases", "valid_cases"]
+
+VALID = "valid"  # the rule column's name for valid requests
+_TRIES = 8  # draws to get a case breaking the wanted rule before taking what came
+# Rules whose every case is huge get a fixed number of cases, their share going to the others: an
+# image-size case carries an image just over the byte limit (over 40 MB of base64 for Novita's
+# 30 MiB), and a few of them say all there is to say.
+CAPPED = {"image-size": 4}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One request to send: a valid one (``rule`` is ``"valid"``), or one breaking ``rule`` at ``path``."""
+
+    provider: str
+    kind: Literal["valid", "invalid"]
+    rule: str
+    path: str
+    payload: Any
+    number: int  # its position among the provider's cases
+
+    @property
+    def name(self) -> str:
+        return f"{self.provider}-{self.rule}-{self.number}"
+
+
+def _draw(count: int, seed: int, draw_one: Any) -> list[Any]:
+    """``count`` values from ``draw_one(data, index)``, with Hypothesis seeded by ``seed``."""
+    found: list[Any] = []
+
+    # The strategy tests hold the health line (no check suppressed there); a slow machine should
+    # not stop a conformance run halfway, so too_slow is not fatal here.
+    @settings(
+        max_examples=count,
+        database=None,
+        phases=[Phase.generate],
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @hypothesis_seed(seed)
+    @given(st.data())
+    def collect(data: st.DataObject) -> None:
+        if len(found) < count:
+            found.append(draw_one(data, len(found)))
+
+    attempt = 0
+    while len(found) < count:  # Hypothesis may stop early when the space looks exhausted
+        collect()
+        attempt += 1
+        if attempt > 3:
+            raise RuntimeError(f"Hypothesis produced only {len(found)} of {count} cases")
+        seed += 1
+        collect = hypothesis_seed(seed)(collect)
+    return found
+
+
+def valid_cases(provider: str, count: int, seed: int) -> list[Case]:
+    """``count`` valid requests for ``provider``."""
+    strategy = valid_requests(provider)
+    payloads = _draw(count, seed, lambda data, _: data.draw(strategy))
+    return [Case(provider, "valid", VALID, "", payload, i) for i, payload in enumerate(payloads)]
+
+
+def invalid_cases(provider: str, rule: str, count: int, seed: int) -> list[Case]:
+    """``count`` requests each breaking exactly one rule, ``rule`` wherever a payload allows it."""
+    strategy = invalid_requests(provider, rules={rule})
+
+    def one(data: st.DataObject, _: int) -> InvalidCase:
+        case: InvalidCase = data.draw(strategy)
+        for _try in range(_TRIES):
+            if case.rule == rule:
+                break
+            case = data.draw(strategy)
+        return case
+
+    drawn = _draw(count, seed, one)
+    return [Case(provider, "invalid", c.rule, c.path, c.payload, i) for i, c in enumerate(drawn)]
+
+
+def shares(provider: str, count: int) -> dict[str, int]:
+    """How many of ``count`` cases go to valid requests and to each rule: half valid, the rest
+    spread evenly over the rule ids (`CAPPED` rules at most their cap)."""
+    rules = rule_ids(provider)
+    valid = (count + 1) // 2
+    left = count - valid
+    share = dict.fromkeys(rules, 0)
+    open_rules = list(rules)
+    while left and open_rules:  # round-robin, one case at a time, skipping rules at their cap
+        for rule in list(open_rules):
+            if not left:
+                break
+            if share[rule] >= CAPPED.get(rule, count):
+                open_rules.remove(rule)
+                continue
+            share[rule] += 1
+            left -= 1
+    return {VALID: valid + left, **share}
+
+
+def generate_cases(provider: str, count: int, seed: int) -> Iterator[Case]:
+    """``count`` cases for ``provider``: half valid, the rest spread over its rule ids (`shares`)."""
+    rules = rule_ids(provider)
+    share = shares(provider, count)
+    valid = share.pop(VALID)
+    number = 0
+    for case in valid_cases(provider, valid, seed):
+        yield Case(provider, case.kind, case.rule, case.path, case.payload, number)
+        number += 1
+    for index, rule in enumerate(rules):
+        if share[rule]:
+            for case in invalid_cases(provider, rule, share[rule], seed + 1 + index):
+                yield Case(provider, case.kind, case.rule, case.path, case.payload, number)
+                number += 1

@@ -1,0 +1,156 @@
+"""Hypothesis strategies for provider requests, public for other teams' tests.
+
+    from hypothesis import given
+    from sdcontracts.strategies import valid_requests, invalid_requests
+
+    @given(valid_requests("tensorart"))
+    def test_my_service_accepts(job): ...
+
+    @given(invalid_requests("novita"))
+    def test_my_service_rejects(case):
+        payload, rule = case          # the payload breaks exactly `rule` (e.g. "maximum")
+
+Both are built from the schemas and rules, not by filtering random JSON. Valid requests cover
+every documented range including both ends, every enum value, both protobuf-JSON spellings for
+Tensor.Art, every workflow and ControlNet preset the rules distinguish, and real images at the
+documented pixel limits. Invalid requests break one thing: a bound by one step, a type, an enum,
+a required or unknown field, a spelling given twice, an image, or one of the provider's prose
+rules; each is re-validated and carries exactly its labelled rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from hypothesis import strategies as st
+
+from .._compiler import Node
+from .._validation import compiled, validate
+from ._schema import Mutation, mutations, value_strategy
+
+__all__ = ["InvalidCase", "invalid_requests", "rule_ids", "valid_requests"]
+
+DEFAULT = "img2img.request"
+
+
+@dataclass(frozen=True, slots=True)
+class InvalidCase:
+    """A payload breaking exactly ``rule`` (at ``path``); unpacks as ``payload, rule = case``."""
+
+    payload: Any
+    rule: str
+    path: str
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.payload, self.rule))
+
+
+def _shapes(provider: str) -> tuple[Callable[[Node], st.SearchStrategy[Any]] | None, dict[str, Any]]:
+    if provider == "tensorart":
+        from ._tensorart import BREAKERS as TENSORART_BREAKERS
+        from ._tensorart import jobs
+
+        return jobs, TENSORART_BREAKERS
+    if provider == "picpik":
+        from ._picpik import BREAKERS as PICPIK_BREAKERS
+        from ._picpik import requests
+
+        return requests, PICPIK_BREAKERS
+    return None, {}
+
+
+@cache
+def valid_requests(provider: str, schema: str = DEFAULT) -> st.SearchStrategy[Any]:
+    """Payloads that satisfy every documented constraint of ``provider``'s ``schema``."""
+    root = compiled(provider, schema).root
+    shaped, _ = _shapes(provider)
+    if schema == DEFAULT and shaped is not None:
+        return shaped(root)
+    return value_strategy(root)
+
+
+def invalid_requests(
+    provider: str, schema: str = DEFAULT, *, rules: Collection[str] | None = None
+) -> st.SearchStrategy[InvalidCase]:
+    """`InvalidCase` values: a payload breaking exactly one rule, and that rule's id.
+
+    ``rules`` narrows the choice to those rule ids wherever the drawn payload allows it (a
+    ``max-items`` case needs a list in the payload); `rule_ids` lists what a schema can produce.
+    """
+    return _invalid_requests(provider, schema, None if rules is None else frozenset(rules))
+
+
+@cache
+def _invalid_requests(provider: str, schema: str, wanted: frozenset[str] | None) -> st.SearchStrategy[InvalidCase]:
+    root = compiled(provider, schema).root
+    _, breakers = _shapes(provider)
+    if schema != DEFAULT:
+        breakers = {}
+    valid = valid_requests(provider, schema)
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> InvalidCase:
+        payload = draw(valid)
+        by_rule: dict[str, list[Mutation]] = {}
+        for mutation in mutations(root, payload):
+            by_rule.setdefault(mutation.rule, []).append(mutation)
+        available = sorted(set(by_rule) | set(breakers))
+        preferred = [r for r in available if wanted is None or r in wanted] or available
+        start = draw(st.integers(0, len(preferred) - 1))
+        order = preferred[start:] + preferred[:start] + [r for r in available if r not in preferred]
+        for rule in order:
+            if rule in breakers:
+                candidate = draw(breakers[rule](root))
+                report = validate(provider, candidate, schema=schema)
+                if report.rules == {rule}:
+                    return InvalidCase(candidate, rule, report.violations[0].path)
+                continue
+            options = by_rule[rule]
+            offset = draw(st.integers(0, len(options) - 1))
+            for mutation in options[offset:] + options[:offset]:
+                broken = mutation.apply(payload)
+                if validate(provider, broken, schema=schema).rules == {rule}:
+                    return InvalidCase(broken, rule, mutation.path)
+        raise AssertionError(f"no single-rule mutation of a valid {provider} {schema}")  # pragma: no cover
+
+    return cases()
+
+
+def rule_ids(provider: str, schema: str = DEFAULT) -> list[str]:
+    """Every rule id `invalid_requests` can produce for a schema, read off the schema and rules."""
+    _, breakers = _shapes(provider)
+    found: set[str] = set(breakers) if schema == DEFAULT else set()
+    seen: set[int] = set()
+
+    def walk(node: Node) -> None:
+        if id(node) in seen or node.free:
+            return
+        seen.add(id(node))
+        if node.types is not None and node.enum is None and node.const is None:
+            found.add("type")
+        for rule, present in (
+            ("enum", node.enum is not None), ("const", node.const is not None), ("minimum", node.minimum is not None),
+            ("maximum", node.maximum is not None), ("exclusive-minimum", node.exclusive_minimum is not None),
+            ("exclusive-maximum", node.exclusive_maximum is not None), ("multiple-of", node.multiple_of is not None),
+            ("min-length", bool(node.min_length)), ("max-length", node.max_length is not None),
+            ("pattern", node.pattern is not None), ("max-items", node.max_items is not None),
+            ("min-items", bool(node.min_items)), ("required", bool(node.required)), ("unknown-field", node.closed),
+            ("format", node.int64), ("duplicate-field", any(len(s) > 1 for s in node.spellings.values())),
+        ):  # fmt: skip
+            if present:
+                found.add(rule)
+        if node.image is not None:
+            found.update({"image-encoding", "image-format"})
+            if node.image.max_width is not None:
+                found.add("image-dimensions")
+            if node.image.max_bytes is not None:
+                found.add("image-size")
+        for child in [*node.properties.values(), node.items, node.additional]:
+            if child is not None:
+                walk(child)
+
+    walk(compiled(provider, schema).root)
+    return sorted(found)

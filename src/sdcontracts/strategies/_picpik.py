@@ -1,0 +1,85 @@
+"""PICPIK requests: sub-models only with custom models, ControlNet units filled as their preset
+requires, and a breaker for each of the two rules."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from hypothesis import strategies as st
+
+from .._compiler import Node
+from ..rules.picpik import CUSTOM_FIELDS, PRESET_FIELDS
+from ._images import image_strings
+from ._schema import value_strategy
+
+__all__ = ["BREAKERS", "requests"]
+
+_PRESETS = [0, 1, 2, 3, 4, "0", "1", "2", "3", "4"]
+
+
+def _unit_node(root: Node) -> Node:
+    units = root.properties["ControlNetParams"].items
+    assert units is not None
+    return units
+
+
+@st.composite
+def units(draw: st.DrawFn, root: Node, preset: Any = None) -> dict[str, Any]:
+    """A ControlNet unit: preset 0 with every custom field, or 1-4 with at least image and weight."""
+    node = _unit_node(root)
+    unit: dict[str, Any] = draw(value_strategy(node))
+    chosen = draw(st.sampled_from(_PRESETS)) if preset is None else preset
+    unit["ControlPreSetId"] = chosen
+    needed = PRESET_FIELDS if chosen not in (0, "0") else CUSTOM_FIELDS
+    limits = node.properties["ControlNetImg"].image
+    assert limits is not None
+    for name in needed:
+        if name == "ControlNetImg":
+            unit[name] = draw(image_strings(dataclasses.replace(limits, allow_empty=False)))  # "" is not filled in
+        elif name not in unit or unit[name] in (None, ""):
+            unit[name] = draw(value_strategy(node.properties[name]))
+    return unit
+
+
+@st.composite
+def requests(draw: st.DrawFn, root: Node) -> dict[str, Any]:
+    """A valid GenerateImg2Img body (PublicKey and Signature are placeholders the client replaces)."""
+    body: dict[str, Any] = draw(value_strategy(root))
+    if body["ModelType"] == "combined_model":
+        body.pop("SubModelIds", None)
+        body.pop("SubModelParams", None)
+    body["ControlNetParams"] = draw(st.lists(units(root), max_size=3))
+    if not body["ControlNetParams"] and draw(st.booleans()):
+        del body["ControlNetParams"]
+    return body
+
+
+@st.composite
+def _submodels_with_combined(draw: st.DrawFn, root: Node) -> dict[str, Any]:
+    body = draw(requests(root))
+    body["ModelType"] = "combined_model"
+    body["SubModelIds"] = draw(st.lists(st.integers(1, 10_000), min_size=1, max_size=3))
+    body.pop("SubModelParams", None)
+    return body
+
+
+@st.composite
+def _unit_missing_a_field(draw: st.DrawFn, root: Node) -> dict[str, Any]:
+    body = draw(requests(root))
+    preset = draw(st.sampled_from(_PRESETS))
+    unit = draw(units(root, preset))
+    needed = PRESET_FIELDS if preset not in (0, "0") else CUSTOM_FIELDS
+    missing = draw(st.sampled_from(needed))
+    if missing == "ControlNetImg" and draw(st.booleans()):
+        unit[missing] = ""  # present but not filled in
+    else:
+        unit.pop(missing)
+    body["ControlNetParams"] = [unit]
+    return body
+
+
+BREAKERS = {
+    "picpik.submodels-need-custom-model": _submodels_with_combined,
+    "picpik.controlnet-preset-fields": _unit_missing_a_field,
+}

@@ -1,0 +1,307 @@
+"""Hypothesis strategies read off the compiled schema tree: valid values, and one-rule mutations.
+
+Valid values are built, never filtered: an integer is drawn inside its bounds on its
+``multipleOf`` grid (the bounds themselves drawn often), a string inside its length range or from
+its pattern, an enum value from the enum, an object with every required field and a random
+selection of the optional ones (spelt camelCase or snake_case at random where the schema is
+protobuf JSON), an image as a real image inside the documented limits.
+
+Mutations take a valid payload and break exactly one constraint at one place: one step past a
+bound, a value of another type, a value outside an enum, a missing required field, an unknown
+field, a field given in both spellings, too many items, a bad image. The caller re-validates each
+mutant and keeps it only when it breaks exactly the labelled rule.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from hypothesis import strategies as st
+
+from .._compiler import FREE, Node
+from .._pointer import join
+from ._images import image_strings
+
+__all__ = ["Mutation", "Overrides", "mutations", "value_strategy"]
+
+Overrides = dict[str, Callable[[Node], st.SearchStrategy[Any]]]  # schema location -> strategy builder
+TEXT = st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"))
+_INT = (-1_000, 1_000_000)  # where the docs give an integer no bounds
+_INT64 = (-(2**31), 2**31)
+# An image count or size the docs leave unbounded is drawn from a range a provider can serve
+# (sdcontracts' choice, not a documented limit): a million images is valid to the schema but
+# tells a test nothing, and no provider makes a -5-pixel image.
+_PLAUSIBLE = {"count": (1, 4), "width": (64, 1024), "height": (64, 1024)}
+_EXAMPLE_OF: dict[str, Any] = {"string": "text", "integer": 12345, "object": {"a": 1}, "array": ["a"]}
+
+
+def _integer_bounds(node: Node) -> tuple[int | None, int | None]:
+    low = node.minimum if node.minimum is not None else None
+    if node.exclusive_minimum is not None:
+        low = math.floor(node.exclusive_minimum) + 1
+    high = node.maximum if node.maximum is not None else None
+    if node.exclusive_maximum is not None:
+        high = math.ceil(node.exclusive_maximum) - 1
+    return (None if low is None else math.ceil(low)), (None if high is None else math.floor(high))
+
+
+def integers(node: Node, default: tuple[int, int] = _INT) -> st.SearchStrategy[int]:
+    """Integers in the node's bounds and on its grid; each bound is drawn as often as the interior."""
+    low, high = _integer_bounds(node)
+    low = default[0] if low is None else low
+    high = max(low, default[1]) if high is None else high
+    step = node.multiple_of or 1
+    first, last = -(-low // step), high // step  # the grid points within [low, high]
+    if first > last:
+        raise ValueError(f"{node.location}: no integer fits its bounds")
+    grid = st.integers(first, last)
+    return st.one_of(st.sampled_from([first, last]), grid).map(lambda k: k * step)
+
+
+def numbers(node: Node) -> st.SearchStrategy[float]:
+    low = node.minimum if node.minimum is not None else node.exclusive_minimum
+    high = node.maximum if node.maximum is not None else node.exclusive_maximum
+    low = -1e6 if low is None else float(low)
+    high = 1e6 if high is None else float(high)
+    interior = st.floats(
+        low, high, exclude_min=node.exclusive_minimum is not None, exclude_max=node.exclusive_maximum is not None,
+        allow_nan=False, allow_infinity=False,
+    )  # fmt: skip
+    ends = [
+        v
+        for v, open_ in ((low, node.exclusive_minimum is not None), (high, node.exclusive_maximum is not None))
+        if not open_
+    ]
+    return st.one_of(st.sampled_from(ends), interior) if ends else interior
+
+
+def strings(node: Node) -> st.SearchStrategy[str]:
+    if node.pattern is not None:
+        return st.from_regex(node.pattern, fullmatch=True)
+    low = node.min_length or 0
+    high = node.max_length if node.max_length is not None else max(low, 24)
+    short = st.text(TEXT, min_size=low, max_size=min(high, low + 24))
+    return st.one_of(short, st.just("x" * high), st.just("y" * low)) if node.max_length is not None else short
+
+
+def _spelt(node: Node, name: str, draw: st.DrawFn) -> str:
+    spellings = node.spellings.get(name, (name,))
+    return draw(st.sampled_from(spellings)) if len(spellings) > 1 else name
+
+
+def objects(node: Node, overrides: Overrides) -> st.SearchStrategy[dict[str, Any]]:
+    required = [n for n in node.properties if n in node.required]
+    optional = [n for n in node.properties if n not in node.required]
+    children = {name: value_strategy(child, overrides) for name, child in node.properties.items()}
+
+    @st.composite
+    def build(draw: st.DrawFn) -> dict[str, Any]:
+        chosen = required + [n for n in optional if draw(st.booleans())]
+        return {_spelt(node, n, draw): draw(children[n]) for n in chosen}
+
+    return build()
+
+
+_BUILT: dict[int, st.SearchStrategy[Any]] = {}  # id(node) -> its strategy, without overrides
+
+
+def value_strategy(node: Node, overrides: Overrides | None = None) -> st.SearchStrategy[Any]:
+    """Valid values for a schema node (``overrides`` replace the strategy at given locations).
+
+    Strategies are built once per node (compiled nodes live as long as the process), so drawing a
+    payload costs draws, not strategy construction.
+    """
+    if not overrides:
+        built = _BUILT.get(id(node))
+        if built is None:
+            built = _BUILT[id(node)] = _value_strategy(node, {})
+        return built
+    return _value_strategy(node, overrides)
+
+
+def _value_strategy(node: Node, overrides: Overrides) -> st.SearchStrategy[Any]:
+    if node.location in overrides:
+        return overrides[node.location](node)
+    if node is FREE or node.free:
+        return st.dictionaries(
+            st.text(TEXT, min_size=1, max_size=8), st.integers() | st.text(TEXT, max_size=8), max_size=3
+        )
+    if node.const is not None:
+        return st.just(node.const[0])
+    if node.enum is not None:
+        return st.sampled_from(node.enum)
+    choices: list[st.SearchStrategy[Any]] = []
+    for kind in sorted(node.types or ("object",)):
+        if kind == "null":
+            choices.append(st.none())
+        elif kind == "boolean":
+            choices.append(st.booleans())
+        elif kind == "integer":
+            choices.append(integers(node, _PLAUSIBLE.get(node.role or "", _INT64 if node.int64 else _INT)))
+        elif kind == "number" and "integer" not in (node.types or ()):
+            choices.append(numbers(node))
+        elif kind == "string" and node.int64:
+            choices.append(integers(node, _INT64).map(str))
+        elif kind == "string" and node.image is not None:
+            choices.append(image_strings(node.image))
+        elif kind == "string":
+            choices.append(strings(node))
+        elif kind == "array":
+            items = node.items or FREE
+            low = node.min_items or 0
+            high = node.max_items if node.max_items is not None else max(low, 3)
+            sized = st.lists(value_strategy(items, overrides), min_size=low, max_size=min(high, low + 3))
+            if node.max_items is not None and high > low + 3:
+                sized = st.one_of(sized, st.lists(value_strategy(items, overrides), min_size=high, max_size=high))
+            choices.append(sized)
+        elif kind == "object":
+            choices.append(objects(node, overrides))
+    return st.one_of(*choices) if len(choices) > 1 else choices[0]
+
+
+# -- mutations -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Mutation:
+    """Break ``rule`` at ``path``: ``apply(payload)`` returns the broken copy."""
+
+    rule: str
+    path: str
+    apply: Callable[[Any], Any]
+
+
+def _set(path: list[str | int], value: Any) -> Callable[[Any], Any]:
+    def apply(payload: Any) -> Any:
+        broken = copy.deepcopy(payload)
+        if not path:
+            return value
+        target = broken
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+        return broken
+
+    return apply
+
+
+def _edit(path: list[str | int], change: Callable[[Any], None]) -> Callable[[Any], Any]:
+    def apply(payload: Any) -> Any:
+        broken = copy.deepcopy(payload)
+        target = broken
+        for key in path:
+            target = target[key]
+        change(target)
+        return broken
+
+    return apply
+
+
+def _drop(value: dict[str, Any], *, key: str) -> None:
+    del value[key]
+
+
+def _copy_field(value: dict[str, Any], *, source: str, target: str) -> None:
+    value[target] = value[source]
+
+
+def _bound_breaks(node: Node, value: Any, path: list[str | int], pointer: str) -> Iterator[Mutation]:
+    step = node.multiple_of or 1
+    integral = (node.types is not None and "number" not in node.types) or node.int64 or node.multiple_of
+    as_text = node.int64 and isinstance(value, str)
+
+    def past(bound: float, direction: int) -> Any:
+        beyond = bound + direction * step if integral else math.nextafter(bound, direction * math.inf)
+        beyond = int(beyond) if integral else beyond
+        return str(beyond) if as_text else beyond
+
+    if node.minimum is not None:
+        yield Mutation("minimum", pointer, _set(path, past(node.minimum, -1)))
+    if node.maximum is not None:
+        yield Mutation("maximum", pointer, _set(path, past(node.maximum, +1)))
+    if node.exclusive_minimum is not None:
+        yield Mutation("exclusive-minimum", pointer, _set(path, node.exclusive_minimum))
+    if node.exclusive_maximum is not None:
+        yield Mutation("exclusive-maximum", pointer, _set(path, node.exclusive_maximum))
+    if node.multiple_of and isinstance(value, int) and not isinstance(value, bool):
+        off = value + 1 if node.maximum is None or value + 1 <= node.maximum else value - 1
+        yield Mutation("multiple-of", pointer, _set(path, off))
+
+
+def mutations(node: Node, value: Any, path: list[str | int] | None = None) -> Iterator[Mutation]:
+    """Every one-constraint mutation of ``value`` (valid for ``node``), anywhere inside it."""
+    path = path or []
+    pointer = join("", *path)
+    if node.free:
+        return
+    if node.types is not None and node.enum is None and node.const is None:
+        allowed = node.types | ({"integer"} if "number" in node.types else set())
+        kind = next(t for t in ("string", "integer", "object", "array") if t not in allowed)
+        yield Mutation("type", pointer, _set(path, _EXAMPLE_OF[kind]))
+    if node.const is not None:
+        yield Mutation("const", pointer, _set(path, f"{node.const[0]}X"))
+    if node.enum is not None:
+        strings_ = [v for v in node.enum if isinstance(v, str)]
+        numbers_ = [v for v in node.enum if isinstance(v, int | float) and not isinstance(v, bool)]
+        outside = f"{strings_[0]}X" if strings_ else max(numbers_) + 1 if numbers_ else "X"
+        yield Mutation("enum", pointer, _set(path, outside))
+        return
+    if isinstance(value, bool) or value is None:
+        return
+    if isinstance(value, int | float) or (node.int64 and isinstance(value, str)):
+        yield from _bound_breaks(node, value, path, pointer)
+        if node.int64 and isinstance(value, str):
+            yield Mutation("format", pointer, _set(path, "12a"))
+        return
+    if isinstance(value, str):
+        if node.min_length:
+            yield Mutation("min-length", pointer, _set(path, "z" * (node.min_length - 1)))
+        if node.max_length is not None:
+            yield Mutation("max-length", pointer, _set(path, "z" * (node.max_length + 1)))
+        if node.pattern is not None:
+            yield Mutation("pattern", pointer, _set(path, "~not~matching~"))
+        if node.image is not None:
+            yield from _image_breaks(node, path, pointer)
+        return
+    if isinstance(value, list):
+        if node.max_items is not None and value:
+            yield Mutation("max-items", pointer, _set(path, [value[0]] * (node.max_items + 1)))
+        if node.min_items:
+            yield Mutation("min-items", pointer, _set(path, value[: node.min_items - 1]))
+        if node.items is not None:
+            for index, item in enumerate(value):
+                yield from mutations(node.items, item, [*path, index])
+        return
+    if isinstance(value, dict):
+        for name in node.required:
+            spelling = next((s for s in node.spellings[name] if s in value), None)
+            if spelling is not None:
+                yield Mutation("required", pointer, _edit(path, functools.partial(_drop, key=spelling)))
+        if node.closed:
+            yield Mutation(
+                "unknown-field", join(pointer, "unexpected_field"), _edit(path, lambda d: d.update(unexpected_field=1))
+            )
+        for key, item in value.items():
+            canonical = node.names.get(key)
+            if canonical is None:
+                continue
+            others = [s for s in node.spellings[canonical] if s != key]
+            if others:
+                yield Mutation(
+                    "duplicate-field",
+                    join(pointer, others[0]),
+                    _edit(path, functools.partial(_copy_field, source=key, target=others[0])),
+                )
+            yield from mutations(node.properties[canonical], item, [*path, key])
+
+
+def _image_breaks(node: Node, path: list[str | int], pointer: str) -> Iterator[Mutation]:
+    from ._images import broken_images
+
+    for rule, text in broken_images(node.image):  # type: ignore[arg-type]
+        yield Mutation(rule, pointer, _set(path, text))

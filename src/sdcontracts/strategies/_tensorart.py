@@ -1,0 +1,257 @@
+"""Tensor.Art jobs: the documented workflows, valid by construction, and one breaker per rule.
+
+Member contents come from the schema (`value_strategy`); what the rules govern is chosen here:
+the workflow (which stages, in which order), ``count`` (1 without a DIFFUSION stage), nested
+diffusion where no DIFFUSION stage comes first, a non-latent upscaler after DIFFUSION, an inpaint
+mask, an upscaler target, and width x height within the area bound.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+from .._compiler import Node
+from .._protojson import snake_name
+from ..rules.tensorart import MAX_AREA, MIN_AREA, is_latent_upscaler, members
+from ._schema import value_strategy
+
+__all__ = ["BREAKERS", "jobs"]
+
+WORKFLOWS = (
+    ("DIFFUSION",),
+    ("DIFFUSION", "IMAGE_TO_UPSCALER"),
+    ("DIFFUSION", "IMAGE_TO_ADETAILER"),
+    ("DIFFUSION", "IMAGE_TO_INPAINT"),
+    ("DIFFUSION", "IMAGE_TO_UPSCALER", "IMAGE_TO_ADETAILER"),
+    ("IMAGE_TO_UPSCALER",),
+    ("IMAGE_TO_ADETAILER",),
+    ("IMAGE_TO_INPAINT",),
+)
+
+
+def _node(root: Node, name: str) -> Node:
+    stage = root.properties["stages"].items
+    assert stage is not None
+    return stage.properties[name]
+
+
+def _range(node: Node) -> tuple[int, int]:
+    """An integer field's documented inclusive bounds."""
+    assert node.minimum is not None and node.maximum is not None, node.location
+    return int(node.minimum), int(node.maximum)
+
+
+def _key(draw: st.DrawFn, name: str) -> str:
+    """A field name in either protobuf JSON spelling."""
+    alias = snake_name(name)
+    return name if alias == name else draw(st.sampled_from((name, alias)))
+
+
+def _size_pair(draw: st.DrawFn, low: int, high: int, min_area: int, max_area: int) -> tuple[int, int]:
+    """width, height: multiples of 64 in [low, high] with min_area <= width*height <= max_area."""
+    width = draw(st.sampled_from([low, high]) | st.sampled_from(range(low, high + 1, 64)))  # the ends, often
+    need = -(-min_area // width)  # the smallest height reaching min_area, rounded up to the grid
+    smallest = max(low, -(-need // 64) * 64)
+    largest = min(high, max_area // width // 64 * 64)
+    return width, draw(st.sampled_from([smallest, largest]) | st.sampled_from(range(smallest, largest + 1, 64)))
+
+
+_DIFFUSIONS: dict[int, st.SearchStrategy[dict[str, Any]]] = {}
+
+
+def diffusions(root: Node) -> st.SearchStrategy[dict[str, Any]]:
+    """A DIFFUSION member (or a nested ``diffusion``) inside the area bound; built once per schema."""
+    if id(root) not in _DIFFUSIONS:
+        _DIFFUSIONS[id(root)] = _diffusions(root)
+    return _DIFFUSIONS[id(root)]
+
+
+def _diffusions(root: Node) -> st.SearchStrategy[dict[str, Any]]:
+    node = _node(root, "diffusion")
+
+    @st.composite
+    def build(draw: st.DrawFn) -> dict[str, Any]:
+        body: dict[str, Any] = draw(value_strategy(node))
+        low, high = _range(node.properties["width"])
+        width, height = _size_pair(draw, low, high, low * low, MAX_AREA)
+        _with(draw, body, "width", width)
+        _with(draw, body, "height", height)
+        return body
+
+    return build()
+
+
+def _without(body: dict[str, Any], *names: str) -> None:
+    """Remove fields, in whichever spelling they have."""
+    for name in names:
+        body.pop(name, None)
+        body.pop(snake_name(name), None)
+
+
+def _with(draw: st.DrawFn, body: dict[str, Any], name: str, value: Any) -> None:
+    """Set a field, replacing it in whichever spelling it had."""
+    body.pop(name, None)
+    body.pop(snake_name(name), None)
+    body[_key(draw, name)] = value
+
+
+@st.composite
+def jobs(draw: st.DrawFn, root: Node, workflow: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """A valid job: INPUT_INITIALIZE, then one of the documented workflows."""
+    chosen = workflow or draw(st.sampled_from(WORKFLOWS))
+    has_diffusion = "DIFFUSION" in chosen
+    first: dict[str, Any] = draw(value_strategy(_node(root, "inputInitialize")))
+    low, high = _range(_node(root, "inputInitialize").properties["count"])
+    _with(draw, first, "count", draw(st.integers(low, high)) if has_diffusion else 1)
+    stages: list[dict[str, Any]] = [{"type": "INPUT_INITIALIZE", _key(draw, "inputInitialize"): first}]
+    seen_diffusion = False
+    for kind in chosen:
+        member = members()[kind]
+        if kind == "DIFFUSION":
+            body = draw(diffusions(root))
+            seen_diffusion = True
+        else:
+            body = draw(value_strategy(_node(root, member)))
+            body.pop("diffusion", None)  # the schema's own draw may break the area rule
+            if not seen_diffusion:  # no DIFFUSION stage before: the original image's parameters go here
+                body["diffusion"] = draw(diffusions(root))
+            if kind == "IMAGE_TO_UPSCALER":
+                _upscaler_target(draw, root, body, seen_diffusion)
+            if kind == "IMAGE_TO_INPAINT":
+                _with(draw, body, "maskImageResourceId", draw(st.uuids()).hex)
+        stages.append({"type": kind, _key(draw, member): body})
+    job: dict[str, Any] = {_key(draw, "requestId"): draw(st.uuids()).hex, "stages": stages}
+    if draw(st.booleans()):
+        job[_key(draw, "notifyUrl")] = "https://example.com/hook"
+    return job
+
+
+def _upscaler_target(draw: st.DrawFn, root: Node, body: dict[str, Any], after_diffusion: bool) -> None:
+    _without(body, "hrScale", "hrResizeX", "hrResizeY")
+    if draw(st.booleans()):
+        _with(draw, body, "hrScale", draw(st.integers(1, 4)))
+    else:
+        x, y = _size_pair(draw, 128, 2048, MIN_AREA, MAX_AREA)
+        _with(draw, body, "hrResizeX", x)
+        _with(draw, body, "hrResizeY", y)
+    upscalers = _upscalers(root, latent=False) + ([] if after_diffusion else _upscalers(root, latent=True))
+    upscaler = draw(st.sampled_from(upscalers))
+    _with(draw, body, "hrUpscaler", upscaler)
+
+
+def _upscalers(root: Node, *, latent: bool) -> list[Any]:
+    """The schema's hrUpscaler names, latent or not (as the latent-upscaler rule tells them apart)."""
+    enum = _node(root, "imageToUpscaler").properties["hrUpscaler"].enum
+    assert enum is not None
+    return [name for name in enum if is_latent_upscaler(name) == latent]
+
+
+# -- breakers: one job per rule, breaking that rule only ---------------------------------------------
+
+
+def _stage(job: dict[str, Any], kind: str) -> dict[str, Any]:
+    return next(s for s in job["stages"] if s["type"] == kind)
+
+
+def _member(stage: dict[str, Any]) -> dict[str, Any]:
+    body: dict[str, Any] = next(v for k, v in stage.items() if k != "type")
+    return body
+
+
+@st.composite
+def _input_not_first(draw: st.DrawFn, root: Node) -> dict[str, Any]:
+    job = draw(jobs(root, ("DIFFUSION",)))
+    job["stages"].reverse()
+    return job
+
+
+@st.composite
+def _extra_member(draw: st.DrawFn, root: Node) -> dict[str, Any]:
+    job = draw(jobs(root, ("DIFFUSION",)))
+    job["stages"][1][_key(draw, "imageToAdetailer")] = {}
+    return job
+
+
+@st.composite
+def _two_diffusions(draw: st.DrawFn, root: Node) -> dict[str, Any]:
+    job = draw(jobs(root, ("DIFFUSION",)))
+    job["stages"].append({"type": "DIFFUSION", "diffusion": draw(diffusions(root))})
+    return job
+
+
+@st.composite
+def _count_without_diffusion(draw: st.DrawFn, root: Node) -> dict[str, Any]:
+    job = draw(jobs(root, draw(st.sampled_from([w for w in WORKFLOWS if "DIFFUSION" not in w]))))
+    _with(draw, _member(job["stages"][0]), "count", draw(st.integers(2, 4)))
+    return job
+
+
+@st.composite
+def _no_nested_diffusion(draw: st.DrawFn, root: Node) -> dict[str, Any]:
+    job = draw(jobs(root, draw(st.sampled_from([w for w in WORKFLOWS if "DIFFUSION" not in w]))))
+    member = _member(job["stages"][1])
+    member.pop("diffusion", None)
+    return job
+
+
+@st.composite
+def _latent_after_diffusion(draw: st.DrawFn, root: Node) -> dict[str, Any]:
+    job = draw(jobs(root, ("DIFFUSION", "IMAGE_TO_UPSCALER")))
+    _with(
+        draw,
+        _member(_stage(job, "IMAGE_TO_UPSCALER")),
+        "hrUpscaler",
+        draw(st.sampled_from(_upscalers(root, latent=True))),
+    )
+    return job
+
+
+@st.composite
+def _no_mask(draw: st.DrawFn, root: Node) -> dict[str, Any]:
+    job = draw(jobs(root, draw(st.sampled_from([("IMAGE_TO_INPAINT",), ("DIFFUSION", "IMAGE_TO_INPAINT")]))))
+    _without(_member(_stage(job, "IMAGE_TO_INPAINT")), "maskImageResourceId")
+    return job
+
+
+@st.composite
+def _no_target(draw: st.DrawFn, root: Node) -> dict[str, Any]:
+    job = draw(jobs(root, ("DIFFUSION", "IMAGE_TO_UPSCALER")))
+    _without(_member(_stage(job, "IMAGE_TO_UPSCALER")), "hrScale", "hrResizeY")
+    return job
+
+
+@st.composite
+def _upscaler_area(draw: st.DrawFn, root: Node) -> dict[str, Any]:
+    job = draw(jobs(root, ("DIFFUSION", "IMAGE_TO_UPSCALER")))
+    member = _member(_stage(job, "IMAGE_TO_UPSCALER"))
+    _without(member, "hrScale")
+    x, y = draw(st.sampled_from([(128, 128), (128, 1984), (1536, 1408), (2048, 1088)]))
+    _with(draw, member, "hrResizeX", x)
+    _with(draw, member, "hrResizeY", y)
+    return job
+
+
+@st.composite
+def _diffusion_area(draw: st.DrawFn, root: Node) -> dict[str, Any]:
+    job = draw(jobs(root, ("DIFFUSION",)))
+    member = _member(_stage(job, "DIFFUSION"))
+    width, height = draw(st.sampled_from([(1536, 1408), (1472, 1472), (1536, 1536)]))
+    _with(draw, member, "width", width)
+    _with(draw, member, "height", height)
+    return job
+
+
+BREAKERS = {
+    "tensorart.input-initialize-first": _input_not_first,
+    "tensorart.stage-member": _extra_member,
+    "tensorart.single-diffusion": _two_diffusions,
+    "tensorart.count-without-diffusion": _count_without_diffusion,
+    "tensorart.nested-diffusion": _no_nested_diffusion,
+    "tensorart.latent-upscaler": _latent_after_diffusion,
+    "tensorart.inpaint-mask": _no_mask,
+    "tensorart.upscaler-target": _no_target,
+    "tensorart.upscaler-area": _upscaler_area,
+    "tensorart.diffusion-area": _diffusion_area,
+}

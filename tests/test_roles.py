@@ -1,0 +1,45 @@
+"""The schemas' x-role annotations: what a request asks the provider to make, and its request ids."""
+
+from __future__ import annotations
+
+import uuid
+
+from sdcontracts._roles import Output, output_of, with_fresh_ids
+
+
+def test_zhiqite_makes_n_iter_times_batch_size_images_of_the_requested_format() -> None:
+    payload = {"n_iter": 3, "batch_size": 2, "width": 256, "alwayson_scripts": {"output_image_format": "png"}}
+    assert Output(6, 256, None, "png") == output_of("zhiqite", payload)
+
+
+def test_a_missing_count_counts_as_one_and_a_missing_size_as_unknown() -> None:
+    assert Output(1, None, None, None) == output_of("aliyun", {"prompt": "x"})
+
+
+def test_tensorart_counts_in_either_protobuf_spelling() -> None:
+    for key in ("inputInitialize", "input_initialize"):
+        job = {"stages": [{"type": "INPUT_INITIALIZE", key: {"count": "3"}}]}
+        assert 3 == output_of("tensorart", job).count
+
+
+def test_values_of_the_wrong_type_read_as_not_given() -> None:
+    payload = {"request": {"image_num": "many", "width": True, "height": [1]}, "extra": {"response_image_type": 5}}
+    assert Output(1, None, None, None) == output_of("novita", payload)
+
+
+def test_fresh_ids_renew_every_request_id_and_leave_the_payload_alone() -> None:
+    payload = {"Action": "GenerateImg2Img", "request_uuid": "0" * 8 + "-0000-0000-0000-" + "0" * 12}
+    fresh = with_fresh_ids("picpik", payload)
+    assert payload["request_uuid"] != fresh["request_uuid"] and uuid.UUID(fresh["request_uuid"])
+    assert "0" * 8 == payload["request_uuid"][:8]
+
+
+def test_fresh_ids_keep_the_field_a_case_breaks_on_purpose() -> None:
+    payload = {"alwayson_scripts": {"id_task": 5}}
+    assert payload == with_fresh_ids("zhiqite", payload, keep="/alwayson_scripts/id_task")
+    assert with_fresh_ids("zhiqite", payload, keep="/prompt")["alwayson_scripts"]["id_task"] != 5
+
+
+def test_fresh_ids_return_a_payload_without_request_ids_as_it_is() -> None:
+    payload = {"request": {"prompt": "x"}}
+    assert payload is with_fresh_ids("novita", payload)
