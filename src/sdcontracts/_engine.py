@@ -191,7 +191,7 @@ class Interpreter:
         """Only the checks jsonschema-rs cannot run, on a payload it found schema-valid."""
         out: list[Violation] = []
         if self._root_probe is not None:
-            self._probe(self._root_probe, payload, (), out)
+            self._probe(self._root_probe, payload, [], out)
         return out
 
     # -- full check ------------------------------------------------------------------------
@@ -324,7 +324,9 @@ class Interpreter:
 
     # -- python-only checks ----------------------------------------------------------------
 
-    def _probe(self, probe: _Probe, value: Any, tokens: tuple[str | int, ...], out: list[Violation]) -> None:
+    def _probe(self, probe: _Probe, value: Any, tokens: list[str | int], out: list[Violation]) -> None:
+        """Run the Python-only checks under ``probe``; ``tokens`` is the path so far, a stack the
+        walk pushes and pops (the pointer is only built for a violation)."""
         node = probe.node
         if node.free:
             out.extend(_json_problems(value, _pointer.join("", *tokens), node))
@@ -340,14 +342,20 @@ class Interpreter:
             for spellings, child in probe.children:
                 for spelling in spellings:
                     if spelling in value:
-                        self._probe(child, value[spelling], (*tokens, spelling), out)
+                        tokens.append(spelling)
+                        self._probe(child, value[spelling], tokens, out)
+                        tokens.pop()
             if probe.rest is not None:
                 for key, item in value.items():
                     if key not in node.names:
-                        self._probe(probe.rest, item, (*tokens, key), out)
+                        tokens.append(key)
+                        self._probe(probe.rest, item, tokens, out)
+                        tokens.pop()
         elif probe.each is not None and isinstance(value, list | tuple):
             for index, item in enumerate(value):
-                self._probe(probe.each, item, (*tokens, index), out)
+                tokens.append(index)
+                self._probe(probe.each, item, tokens, out)
+                tokens.pop()
 
 
 @dataclass(eq=False, slots=True)

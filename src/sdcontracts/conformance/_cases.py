@@ -21,6 +21,7 @@ from ..strategies import InvalidCase, invalid_requests, rule_ids, valid_requests
 __all__ = ["VALID", "Case", "generate_cases", "invalid_cases", "valid_cases"]
 
 VALID = "valid"  # the rule column's name for valid requests
+_BATCH = 8  # cases drawn per Hypothesis example: the engine's per-example cost is shared by eight
 _TRIES = 8  # draws to get a case breaking the wanted rule before taking what came
 # Rules whose every case is huge get a fixed number of cases, their share going to the others: an
 # image-size case carries an image just over the byte limit (over 40 MB of base64 for Novita's
@@ -45,23 +46,26 @@ class Case:
 
 
 def _draw(count: int, seed: int, draw_one: Any) -> list[Any]:
-    """``count`` values from ``draw_one(data, index)``, with Hypothesis seeded by ``seed``."""
+    """``count`` values from ``draw_one(data, index)``, with Hypothesis seeded by ``seed``
+    (``_BATCH`` of them per Hypothesis example)."""
     found: list[Any] = []
 
-    # The strategy tests hold the health line (no check suppressed there); a slow machine should
-    # not stop a conformance run halfway, so too_slow is not fatal here.
+    # The strategy tests hold the health line (no check suppressed there, one request per
+    # example). Here a slow machine must not stop a run halfway (too_slow), and eight requests
+    # per example are large by design; nothing is shrunk, so large examples cost nothing.
     @settings(
-        max_examples=count,
+        max_examples=-(-count // _BATCH),
         database=None,
         phases=[Phase.generate],
         deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
     )
     @hypothesis_seed(seed)
     @given(st.data())
     def collect(data: st.DataObject) -> None:
-        if len(found) < count:
-            found.append(draw_one(data, len(found)))
+        # always the same number of draws: Hypothesis replays choice sequences, and an example
+        # that drew less because enough had been found would look like a flaky strategy
+        found.extend(draw_one(data, index) for index in range(_BATCH))
 
     attempt = 0
     while len(found) < count:  # Hypothesis may stop early when the space looks exhausted
@@ -71,7 +75,7 @@ def _draw(count: int, seed: int, draw_one: Any) -> list[Any]:
             raise RuntimeError(f"Hypothesis produced only {len(found)} of {count} cases")
         seed += 1
         collect = hypothesis_seed(seed)(collect)
-    return found
+    return found[:count]
 
 
 def valid_cases(provider: str, count: int, seed: int) -> list[Case]:

@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 
 from .._compiler import Node
 from .._validation import compiled, validate
-from ._schema import Mutation, mutations, value_strategy
+from ._schema import Mutation, choice, mutations, value_strategy
 
 __all__ = ["InvalidCase", "invalid_requests", "rule_ids", "valid_requests"]
 
@@ -90,16 +90,23 @@ def _invalid_requests(provider: str, schema: str, wanted: frozenset[str] | None)
     if schema != DEFAULT:
         breakers = {}
     valid = valid_requests(provider, schema)
+    only_prose = tuple(sorted(wanted)) if wanted and wanted <= set(breakers) else ()
 
     @st.composite
     def cases(draw: st.DrawFn) -> InvalidCase:
+        if only_prose:  # a prose rule's breaker builds its own job: no valid payload to mutate
+            rule = draw(choice(only_prose))
+            candidate = draw(breakers[rule](root))
+            report = validate(provider, candidate, schema=schema)
+            if report.rules == {rule}:
+                return InvalidCase(candidate, rule, report.violations[0].path)
         payload = draw(valid)
         by_rule: dict[str, list[Mutation]] = {}
         for mutation in mutations(root, payload):
             by_rule.setdefault(mutation.rule, []).append(mutation)
         available = sorted(set(by_rule) | set(breakers))
         preferred = [r for r in available if wanted is None or r in wanted] or available
-        start = draw(st.integers(0, len(preferred) - 1))
+        start = draw(_index(len(preferred)))
         order = preferred[start:] + preferred[:start] + [r for r in available if r not in preferred]
         for rule in order:
             if rule in breakers:
@@ -109,7 +116,7 @@ def _invalid_requests(provider: str, schema: str, wanted: frozenset[str] | None)
                     return InvalidCase(candidate, rule, report.violations[0].path)
                 continue
             options = by_rule[rule]
-            offset = draw(st.integers(0, len(options) - 1))
+            offset = draw(_index(len(options)))
             for mutation in options[offset:] + options[:offset]:
                 broken = mutation.apply(payload)
                 if validate(provider, broken, schema=schema).rules == {rule}:
@@ -117,6 +124,11 @@ def _invalid_requests(provider: str, schema: str, wanted: frozenset[str] | None)
         raise AssertionError(f"no single-rule mutation of a valid {provider} {schema}")  # pragma: no cover
 
     return cases()
+
+
+@cache
+def _index(size: int) -> st.SearchStrategy[int]:
+    return st.integers(0, size - 1)
 
 
 def rule_ids(provider: str, schema: str = DEFAULT) -> list[str]:

@@ -31,6 +31,7 @@ def _b64(width: int, height: int) -> str:
     return base64.b64encode(png(width, height)).decode("ascii")
 
 
+@lru_cache(maxsize=32)
 def image_strings(limits: ImageLimits) -> st.SearchStrategy[str]:
     """Base64 PNGs: small ones, and ones exactly at the documented pixel limits."""
     sizes = [(8, 8), (64, 48)]

@@ -11,11 +11,19 @@ from hypothesis import strategies as st
 from .._compiler import Node
 from ..rules.picpik import CUSTOM_FIELDS, PRESET_FIELDS
 from ._images import image_strings
-from ._schema import value_strategy
+from ._schema import choice, value_strategy
 
 __all__ = ["BREAKERS", "requests"]
 
-_PRESETS = [0, 1, 2, 3, 4, "0", "1", "2", "3", "4"]
+_PRESETS = (0, 1, 2, 3, 4, "0", "1", "2", "3", "4")
+_UNIT_LISTS: dict[int, st.SearchStrategy[list[dict[str, Any]]]] = {}
+
+
+def _unit_lists(root: Node) -> st.SearchStrategy[list[dict[str, Any]]]:
+    """Zero to three ControlNet units (the documented maximum), built once per schema."""
+    if id(root) not in _UNIT_LISTS:
+        _UNIT_LISTS[id(root)] = st.lists(units(root), max_size=3)
+    return _UNIT_LISTS[id(root)]
 
 
 def _unit_node(root: Node) -> Node:
@@ -29,7 +37,7 @@ def units(draw: st.DrawFn, root: Node, preset: Any = None) -> dict[str, Any]:
     """A ControlNet unit: preset 0 with every custom field, or 1-4 with at least image and weight."""
     node = _unit_node(root)
     unit: dict[str, Any] = draw(value_strategy(node))
-    chosen = draw(st.sampled_from(_PRESETS)) if preset is None else preset
+    chosen = draw(choice(_PRESETS)) if preset is None else preset
     unit["ControlPreSetId"] = chosen
     needed = PRESET_FIELDS if chosen not in (0, "0") else CUSTOM_FIELDS
     limits = node.properties["ControlNetImg"].image
@@ -49,7 +57,7 @@ def requests(draw: st.DrawFn, root: Node) -> dict[str, Any]:
     if body["ModelType"] == "combined_model":
         body.pop("SubModelIds", None)
         body.pop("SubModelParams", None)
-    body["ControlNetParams"] = draw(st.lists(units(root), max_size=3))
+    body["ControlNetParams"] = draw(_unit_lists(root))
     if not body["ControlNetParams"] and draw(st.booleans()):
         del body["ControlNetParams"]
     return body
@@ -67,10 +75,10 @@ def _submodels_with_combined(draw: st.DrawFn, root: Node) -> dict[str, Any]:
 @st.composite
 def _unit_missing_a_field(draw: st.DrawFn, root: Node) -> dict[str, Any]:
     body = draw(requests(root))
-    preset = draw(st.sampled_from(_PRESETS))
+    preset = draw(choice(_PRESETS))
     unit = draw(units(root, preset))
     needed = PRESET_FIELDS if preset not in (0, "0") else CUSTOM_FIELDS
-    missing = draw(st.sampled_from(needed))
+    missing = draw(choice(tuple(needed)))
     if missing == "ControlNetImg" and draw(st.booleans()):
         unit[missing] = ""  # present but not filled in
     else:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import functools
 import math
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -27,10 +28,10 @@ from .._compiler import FREE, Node
 from .._pointer import join
 from ._images import image_strings
 
-__all__ = ["Mutation", "Overrides", "mutations", "value_strategy"]
+__all__ = ["Mutation", "Overrides", "choice", "mutations", "value_strategy"]
 
 Overrides = dict[str, Callable[[Node], st.SearchStrategy[Any]]]  # schema location -> strategy builder
-TEXT = st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"))
+TEXT = st.characters(exclude_categories=("Cs", "Cc"))  # no surrogates: every string encodes as UTF-8
 _INT = (-1_000, 1_000_000)  # where the docs give an integer no bounds
 _INT64 = (-(2**31), 2**31)
 # An image count or size the docs leave unbounded is drawn from a range a provider can serve
@@ -80,31 +81,93 @@ def numbers(node: Node) -> st.SearchStrategy[float]:
     return st.one_of(st.sampled_from(ends), interior) if ends else interior
 
 
+_PIECE = re.compile(r"\[([^\]\\]+)\]\{(\d+)(?:,(\d+))?\}|([^\[\]\\{}()*+?.|^$])")
+
+
+def _simple_pattern(pattern: str) -> st.SearchStrategy[str] | None:
+    """A fast strategy for an anchored pattern of character classes with counts and literals
+    (``^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}…$``, ``^[0-9]{1,20}$``); None for anything else.
+
+    ``from_regex`` handles every pattern but costs a few milliseconds a draw; the schemas'
+    patterns are all of this simple kind.
+    """
+    if not (pattern.startswith("^") and pattern.endswith("$")):
+        return None
+    body, position, parts = pattern[1:-1], 0, []
+    for match in _PIECE.finditer(body):
+        if match.start() != position:
+            return None
+        position = match.end()
+        if match.group(4) is not None:
+            parts.append(st.just(match.group(4)))
+            continue
+        chars = _expand_class(match.group(1))
+        if chars is None:
+            return None
+        low = int(match.group(2))
+        high = int(match.group(3)) if match.group(3) is not None else low
+        parts.append(st.text(st.sampled_from(chars), min_size=low, max_size=high))
+    if position != len(body) or not parts:
+        return None
+    return st.tuples(*parts).map("".join)
+
+
+def _expand_class(spec: str) -> str | None:
+    """The characters of a bracket class body like ``0-9a-fA-F``; None for negations and escapes."""
+    if spec.startswith("^"):
+        return None
+    chars, index = [], 0
+    while index < len(spec):
+        if index + 2 < len(spec) and spec[index + 1] == "-":
+            chars += [chr(c) for c in range(ord(spec[index]), ord(spec[index + 2]) + 1)]
+            index += 3
+        else:
+            chars.append(spec[index])
+            index += 1
+    return "".join(sorted(set(chars)))
+
+
 def strings(node: Node) -> st.SearchStrategy[str]:
     if node.pattern is not None:
-        return st.from_regex(node.pattern, fullmatch=True)
+        simple = _simple_pattern(node.pattern.pattern)
+        return st.from_regex(node.pattern, fullmatch=True) if simple is None else simple
     low = node.min_length or 0
     high = node.max_length if node.max_length is not None else max(low, 24)
     short = st.text(TEXT, min_size=low, max_size=min(high, low + 24))
     return st.one_of(short, st.just("x" * high), st.just("y" * low)) if node.max_length is not None else short
 
 
-def _spelt(node: Node, name: str, draw: st.DrawFn) -> str:
-    spellings = node.spellings.get(name, (name,))
-    return draw(st.sampled_from(spellings)) if len(spellings) > 1 else name
+@functools.cache
+def choice(options: tuple[Any, ...]) -> st.SearchStrategy[Any]:
+    """``sampled_from(options)``, built once: a strategy made inside every draw is validated
+    inside every draw, which is most of what drawing a small choice costs."""
+    return st.sampled_from(options)
 
 
 def objects(node: Node, overrides: Overrides) -> st.SearchStrategy[dict[str, Any]]:
     required = [n for n in node.properties if n in node.required]
     optional = [n for n in node.properties if n not in node.required]
     children = {name: value_strategy(child, overrides) for name, child in node.properties.items()}
+    aliased = {name for name in node.properties if len(node.spellings.get(name, (name,))) > 1}
 
     @st.composite
     def build(draw: st.DrawFn) -> dict[str, Any]:
-        chosen = required + [n for n in optional if draw(st.booleans())]
-        return {_spelt(node, n, draw): draw(children[n]) for n in chosen}
+        # one draw picks the optional fields (a bit each: none and all are the likeliest masks),
+        # one picks each chosen field's spelling: a draw per field costs more than the field
+        present = draw(_mask(len(optional))) if optional else 0
+        chosen = required + [n for i, n in enumerate(optional) if present >> i & 1]
+        spelt = [n for n in chosen if n in aliased]
+        style = draw(_mask(len(spelt))) if spelt else 0
+        snake = {n for i, n in enumerate(spelt) if style >> i & 1}
+        return {(node.spellings[n][1] if n in snake else node.spellings.get(n, (n,))[0]): draw(children[n])
+                for n in chosen}  # fmt: skip
 
     return build()
+
+
+@functools.cache
+def _mask(bits: int) -> st.SearchStrategy[int]:
+    return st.integers(0, (1 << bits) - 1)
 
 
 _BUILT: dict[int, st.SearchStrategy[Any]] = {}  # id(node) -> its strategy, without overrides
@@ -298,6 +361,27 @@ def mutations(node: Node, value: Any, path: list[str | int] | None = None) -> It
                     _edit(path, functools.partial(_copy_field, source=key, target=others[0])),
                 )
             yield from mutations(node.properties[canonical], item, [*path, key])
+        for name, child in node.properties.items():  # an absent optional field, added broken
+            if not any(s in value for s in node.spellings[name]):
+                placeholder = _placeholder(child)
+                if placeholder is not None:
+                    yield from mutations(child, placeholder, [*path, name])
+
+
+def _placeholder(node: Node) -> Any:
+    """A stand-in value of a scalar node's type, to add a field that is absent and break it: the
+    breaks that do not depend on the value (a bound, the int64 format, a length, the pattern)
+    then apply; each mutant is re-validated, so a stand-in that breaks more is only discarded."""
+    if node.types is None or node.properties or node.items is not None or node.image is not None:
+        return None
+    if node.int64 or "integer" in node.types:
+        low, _ = _integer_bounds(node)
+        step = node.multiple_of or 1
+        smallest = 0 if low is None else -(-low // step) * step  # the lowest value on the grid
+        return str(smallest) if node.int64 else smallest
+    if "number" in node.types:
+        return float(node.minimum if node.minimum is not None else 0)
+    return "" if "string" in node.types else None
 
 
 def _image_breaks(node: Node, path: list[str | int], pointer: str) -> Iterator[Mutation]:

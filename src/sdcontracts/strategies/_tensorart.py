@@ -8,6 +8,7 @@ mask, an upscaler target, and width x height within the area bound.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from hypothesis import strategies as st
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 from .._compiler import Node
 from .._protojson import snake_name
 from ..rules.tensorart import MAX_AREA, MIN_AREA, is_latent_upscaler, members
-from ._schema import value_strategy
+from ._schema import choice, value_strategy
 
 __all__ = ["BREAKERS", "jobs"]
 
@@ -37,6 +38,9 @@ def _node(root: Node, name: str) -> Node:
     return stage.properties[name]
 
 
+_integers = functools.cache(st.integers)
+
+
 def _range(node: Node) -> tuple[int, int]:
     """An integer field's documented inclusive bounds."""
     assert node.minimum is not None and node.maximum is not None, node.location
@@ -46,16 +50,22 @@ def _range(node: Node) -> tuple[int, int]:
 def _key(draw: st.DrawFn, name: str) -> str:
     """A field name in either protobuf JSON spelling."""
     alias = snake_name(name)
-    return name if alias == name else draw(st.sampled_from((name, alias)))
+    return name if alias == name else draw(choice((name, alias)))
 
 
 def _size_pair(draw: st.DrawFn, low: int, high: int, min_area: int, max_area: int) -> tuple[int, int]:
     """width, height: multiples of 64 in [low, high] with min_area <= width*height <= max_area."""
-    width = draw(st.sampled_from([low, high]) | st.sampled_from(range(low, high + 1, 64)))  # the ends, often
+    width = draw(_grid(low, high))  # the ends as often as the interior
     need = -(-min_area // width)  # the smallest height reaching min_area, rounded up to the grid
     smallest = max(low, -(-need // 64) * 64)
     largest = min(high, max_area // width // 64 * 64)
-    return width, draw(st.sampled_from([smallest, largest]) | st.sampled_from(range(smallest, largest + 1, 64)))
+    return width, draw(_grid(smallest, largest))
+
+
+@functools.cache
+def _grid(low: int, high: int) -> st.SearchStrategy[int]:
+    """Multiples of 64 from ``low`` to ``high``, the two ends drawn as often as the interior."""
+    return choice((low, high)) | choice(tuple(range(low, high + 1, 64)))
 
 
 _DIFFUSIONS: dict[int, st.SearchStrategy[dict[str, Any]]] = {}
@@ -100,11 +110,11 @@ def _with(draw: st.DrawFn, body: dict[str, Any], name: str, value: Any) -> None:
 @st.composite
 def jobs(draw: st.DrawFn, root: Node, workflow: tuple[str, ...] | None = None) -> dict[str, Any]:
     """A valid job: INPUT_INITIALIZE, then one of the documented workflows."""
-    chosen = workflow or draw(st.sampled_from(WORKFLOWS))
+    chosen = workflow or draw(choice(WORKFLOWS))
     has_diffusion = "DIFFUSION" in chosen
     first: dict[str, Any] = draw(value_strategy(_node(root, "inputInitialize")))
     low, high = _range(_node(root, "inputInitialize").properties["count"])
-    _with(draw, first, "count", draw(st.integers(low, high)) if has_diffusion else 1)
+    _with(draw, first, "count", draw(_integers(low, high)) if has_diffusion else 1)
     stages: list[dict[str, Any]] = [{"type": "INPUT_INITIALIZE", _key(draw, "inputInitialize"): first}]
     seen_diffusion = False
     for kind in chosen:
@@ -131,13 +141,13 @@ def jobs(draw: st.DrawFn, root: Node, workflow: tuple[str, ...] | None = None) -
 def _upscaler_target(draw: st.DrawFn, root: Node, body: dict[str, Any], after_diffusion: bool) -> None:
     _without(body, "hrScale", "hrResizeX", "hrResizeY")
     if draw(st.booleans()):
-        _with(draw, body, "hrScale", draw(st.integers(1, 4)))
+        _with(draw, body, "hrScale", draw(_integers(1, 4)))
     else:
         x, y = _size_pair(draw, 128, 2048, MIN_AREA, MAX_AREA)
         _with(draw, body, "hrResizeX", x)
         _with(draw, body, "hrResizeY", y)
     upscalers = _upscalers(root, latent=False) + ([] if after_diffusion else _upscalers(root, latent=True))
-    upscaler = draw(st.sampled_from(upscalers))
+    upscaler = draw(choice(tuple(upscalers)))
     _with(draw, body, "hrUpscaler", upscaler)
 
 
