@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: demo test lint typecheck unit install generate clean
+.PHONY: demo test lint typecheck unit install generate bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ typecheck: install
 generate: install
 	$(BIN)/sdcontracts generate
 	$(PIP) install --no-deps --force-reinstall .
+
+# Benchmarks (never part of `make test`): writes bench/RESULTS.md. BENCH_ARGS=--quick for a smoke run.
+bench: install
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 unit: install
 	$(BIN)/python -m pytest

@@ -1,0 +1,1 @@
+"""sdcontracts benchmarks: ``make bench`` (``python -m bench``) writes ``bench/RESULTS.md``."""

@@ -1,0 +1,290 @@
+"""Everything one ``make bench`` run measured, its targets, and the Markdown of bench/RESULTS.md."""
+
+from __future__ import annotations
+
+import datetime
+import importlib.metadata
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._stats import Sample
+
+__all__ = ["Results", "Target"]
+
+_PACKAGES = (
+    "sdcontracts",
+    "jsonschema-rs",
+    "jsonschema",
+    "pydantic",
+    "hypothesis",
+    "httpx",
+    "respx",
+    "starlette",
+    "uvicorn",
+    "uvloop",
+    "httptools",
+    "datamodel-code-generator",
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    what: str
+    measured: str
+    met: bool
+
+
+def _us(sample: Sample) -> str:
+    return f"{sample.median * 1e6:,.1f} µs ±{sample.spread:.0%}"
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1e3:,.1f} ms"
+
+
+def _machine() -> list[str]:
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            model = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), model)
+    except OSError:
+        pass
+    versions = []
+    for name in _PACKAGES:
+        try:
+            versions.append(f"{name} {importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            versions.append(f"{name} (not installed)")
+    node = shutil.which("node")
+    node_version = (
+        subprocess.run([node, "--version"], capture_output=True, text=True).stdout.strip() if node else "none"
+    )
+    return [
+        f"- date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC",
+        f"- machine: {platform.system()} {platform.release()} {platform.machine()}, {model}, {os.cpu_count()} cores",
+        f"- Python {platform.python_version()} ({sys.implementation.name}); node {node_version}",
+        f"- packages: {', '.join(versions)}",
+    ]
+
+
+@dataclass
+class Results:
+    quick: bool = False
+    seconds: float = 0.0
+    validation: list[Any] | None = None  # bench.validation.Row
+    mock: list[Any] | None = None  # bench.mock.Result
+    generation: list[Any] | None = None  # bench.generation.Row
+    startup: Any = None  # bench.startup.Startup
+    codegen: Any = None  # bench.codegen.Codegen
+    notes: list[str] = field(default_factory=list)
+
+    # -- targets ---------------------------------------------------------------------------
+
+    def targets(self) -> list[Target]:
+        found: list[Target] = []
+        for row in self.validation or []:
+            if row.case != "valid":
+                continue
+            ours = row.results["sdcontracts.validate"]
+            fast = row.results["jsonschema-rs is_valid"]
+            reused = row.results["jsonschema reused is_valid"]
+            found.append(
+                Target(
+                    f"{row.provider}: validate() within 3x of jsonschema-rs is_valid",
+                    f"{ours.ratio(fast):.2f}x",
+                    ours.ratio(fast) <= 3,
+                )
+            )
+            found.append(
+                Target(
+                    f"{row.provider}: validate() at least 30x faster than reused jsonschema",
+                    f"{reused.ratio(ours):,.0f}x",
+                    reused.ratio(ours) >= 30,
+                )
+            )
+        if self.mock:
+            found += self._mock_targets()
+        for gen in self.generation or []:
+            slowest = min(gen.valid_rate, gen.invalid_rate)
+            found.append(
+                Target(
+                    f"{gen.provider}: at least 200 generated cases/s (valid and invalid)",
+                    f"{slowest:,.0f}/s",
+                    slowest >= 200,
+                )
+            )
+            if gen.conformance_seconds is not None or not self.quick:
+                seconds = gen.conformance_seconds
+                found.append(
+                    Target(
+                        f"{gen.provider}: 1,000 cases through the in-process mock under 10 s",
+                        "failed" if seconds is None else f"{seconds:.1f} s",
+                        seconds is not None and seconds < 10,
+                    )
+                )
+        if self.startup is not None:
+            imported = self.startup.imported.median
+            found.append(Target('python -c "import sdcontracts" under 150 ms', _ms(imported), imported < 0.150))
+            for provider, (cold, _) in self.startup.first.items():
+                found.append(Target(f"{provider}: first validate() under 50 ms", _ms(cold.median), cold.median < 0.050))
+        return found
+
+    def _mock_targets(self) -> list[Target]:
+        found = []
+        by = {(r.operation, r.server): r for r in self.mock or [] if r.rate is not None}
+        for operation in sorted({r.operation for r in self.mock or []}):
+            ours, bare, prism = by.get((operation, "HTTP mock")), by.get((operation, "bare Starlette")), None
+            prism = next((r for (op, server), r in by.items() if op == operation and server.startswith("Prism")), None)
+            if ours and bare:
+                share = ours.rate.median / bare.rate.median
+                found.append(
+                    Target(
+                        f"{operation}: HTTP mock at least 80% of the bare endpoint's rate", f"{share:.0%}", share >= 0.8
+                    )
+                )
+            if ours and prism:
+                ratio = ours.rate.median / prism.rate.median
+                found.append(
+                    Target(f"{operation}: HTTP mock at least 1.5x Prism's rate", f"{ratio:.2f}x", ratio >= 1.5)
+                )
+                p99 = ours.p99.median / prism.p99.median
+                found.append(
+                    Target(
+                        f"{operation}: HTTP mock p99 at most a third of Prism's", f"{p99:.2f} of Prism's", p99 <= 1 / 3
+                    )
+                )
+        return found
+
+    # -- report ----------------------------------------------------------------------------
+
+    def markdown(self) -> str:
+        lines = [
+            "# Benchmark results",
+            "",
+            "Written by `make bench` (`python -m bench`); every figure is a median over",
+            "repeated rounds with its spread (half the interquartile range), beside a baseline from the same",
+            "run. Absolute times vary between machines and runs; the ratios are what to compare.",
+            "",
+        ]
+        lines += _machine()
+        lines.append(f"- run: {'quick (smoke figures only)' if self.quick else 'full'}, {self.seconds:,.0f} s")
+        lines += ["", "## Targets", "", "| target | measured | |", "|---|---|---|"]
+        lines += [f"| {t.what} | {t.measured} | {'met' if t.met else '**MISSED**'} |" for t in self.targets()]
+        lines += self._validation_md() + self._mock_md() + self._generation_md() + self._startup_md()
+        lines += [*self._codegen_md(), "", *self.notes]
+        return "\n".join(lines).rstrip() + "\n"
+
+    def _validation_md(self) -> list[str]:
+        if not self.validation:
+            return []
+        lines = [
+            "",
+            "## Validation",
+            "",
+            "Seconds per call on the same payload; the ratio is each engine's time over `sdcontracts.validate`'s",
+            "(above 1: slower than ours). `sdcontracts.validate` does the full job: schema, prose rules, image",
+            "headers, and explanations when invalid; jsonschema-rs and jsonschema see the same schema file.",
+            "",
+            "| provider | request | engine | time per call | ratio to validate() |",
+            "|---|---|---|---:|---:|",
+        ]
+        for row in self.validation:
+            ours = row.results["sdcontracts.validate"]
+            for engine, sample in row.results.items():
+                lines.append(f"| {row.provider} | {row.case} | {engine} | {_us(sample)} | {sample.ratio(ours):,.2f} |")
+        return lines
+
+    def _mock_md(self) -> list[str]:
+        if not self.mock:
+            return []
+        lines = [
+            "",
+            "## Mock throughput",
+            "",
+            "Requests per second and latency under load on 127.0.0.1, the server on one core and the load",
+            "generator on the other; the ratio is each server's rate over the HTTP mock's.",
+            "",
+            "| operation | server | requests/s | p50 | p99 | ratio to HTTP mock | note |",
+            "|---|---|---:|---:|---:|---:|---|",
+        ]
+        ours = {r.operation: r for r in self.mock if r.server == "HTTP mock" and r.rate is not None}
+        for r in self.mock:
+            if r.rate is None:
+                lines.append(f"| {r.operation} | {r.server} | - | - | - | - | {r.note} |")
+                continue
+            base = ours.get(r.operation)
+            ratio = f"{r.rate.median / base.rate.median:.2f}" if base else "-"
+            lines.append(
+                f"| {r.operation} | {r.server} | {r.rate.median:,.0f} ±{r.rate.spread:.0%} | "
+                f"{_ms(r.p50.median)} | {_ms(r.p99.median)} | {ratio} | {r.note} |"
+            )
+        return lines
+
+    def _generation_md(self) -> list[str]:
+        if not self.generation:
+            return []
+        lines = [
+            "",
+            "## Generation",
+            "",
+            "Cases per second from `sdcontracts.strategies`, drawn as the conformance suite draws them, beside",
+            "hypothesis-jsonschema's `from_schema` on the same schema file (in a side environment with the last",
+            "Hypothesis it works with); and the wall time of `sdcontracts conformance --examples 1000` per",
+            "provider against the in-process mock, in a fresh process.",
+            "",
+            "| provider | valid cases/s | invalid cases/s | from_schema examples/s | ours / from_schema (valid) |"
+            " 1,000 cases through the mock |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for g in self.generation:
+            base = f"{g.baseline_rate:,.1f} ({g.baseline_note})" if g.baseline_rate is not None else g.baseline_note
+            ratio = f"{g.valid_rate / g.baseline_rate:,.1f}x" if g.baseline_rate else "-"
+            mock = f"{g.conformance_seconds:.1f} s" if g.conformance_seconds is not None else "-"
+            lines.append(f"| {g.provider} | {g.valid_rate:,.0f} | {g.invalid_rate:,.0f} | {base} | {ratio} | {mock} |")
+        return lines
+
+    def _startup_md(self) -> list[str]:
+        s = self.startup
+        if s is None:
+            return []
+        lines = [
+            "",
+            "## Start-up",
+            "",
+            "Fresh interpreters. The import's baseline is `python -c pass`; the first `validate()`'s is the",
+            "second call in the same process (the first compiles the schema for both engines).",
+            "",
+            "| measurement | time | baseline | ratio |",
+            "|---|---:|---:|---:|",
+            f'| `python -c "import sdcontracts"` | {_ms(s.imported.median)} ±{s.imported.spread:.0%} | '
+            f"{_ms(s.bare.median)} (`python -c pass`) | {s.imported.ratio(s.bare):.1f}x |",
+        ]
+        for provider, (cold, warm) in s.first.items():
+            lines.append(
+                f"| {provider}: first `validate()` | {_ms(cold.median)} ±{cold.spread:.0%} | "
+                f"{_us(warm)} (second call) | {cold.ratio(warm):,.0f}x |"
+            )
+        return lines
+
+    def _codegen_md(self) -> list[str]:
+        c = self.codegen
+        if c is None:
+            return []
+        return [
+            "",
+            "## Codegen",
+            "",
+            "`sdcontracts generate` (what `make generate` runs, without the reinstall) for all five providers,",
+            f"beside one `datamodel-codegen` process per schema file ({c.files} files) with the same options.",
+            "",
+            "| run | wall time | ratio |",
+            "|---|---:|---:|",
+            f"| sdcontracts generate | {c.ours.median:.2f} s ±{c.ours.spread:.0%} | 1.00 |",
+            f"| datamodel-codegen per file | {c.naive.median:.2f} s ±{c.naive.spread:.0%} | "
+            f"{c.naive.ratio(c.ours):.2f} |",
+        ]

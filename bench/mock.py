@@ -1,0 +1,252 @@
+"""Mock throughput: requests per second and p50/p99 latency of a valid Novita submit and a
+Tensor.Art job submit.
+
+(a) the in-process mock with the sync client (httpx transport, and respx routing the real host);
+(b) the HTTP mock (``sdcontracts mock serve``) under uvicorn, loaded from this process;
+(c) a bare Starlette endpoint on the same server stack that parses the JSON and answers a fixed
+    body: what the stack itself costs;
+(d) Stoplight Prism mocking our OpenAPI export of the same operation, when node/npx and the
+    export are available (skipped with the reason otherwise).
+
+Servers run on CPU 0 and the load generator on CPU 1 (2 cores here), every run is bounded in
+time, and every server is stopped afterwards. Targets: the HTTP mock at least 1.5x Prism's rate
+with a p99 at most a third of Prism's, and at least 80 % of the bare endpoint's rate.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sdcontracts.mock import DEFAULT_CREDENTIALS, Mock, MockConfig
+
+from sdcontracts.strategies._images import jpeg, png
+
+from . import payloads
+from ._load import LoadResult, build_request, load
+from ._stats import Sample
+
+__all__ = ["Result", "run"]
+
+NOVITA_PATH = "/v3/async/img2img"
+TENSORART_PATH = "/v1/jobs"
+
+
+@dataclass(frozen=True)
+class Result:
+    """One operation on one server, over repeated rounds."""
+
+    operation: str  # "novita submit", "tensorart job"
+    server: str
+    rate: Sample | None  # requests per second, per round; None when skipped
+    p50: Sample | None = None  # seconds, per round
+    p99: Sample | None = None
+    note: str = ""
+
+
+def _summary(operation: str, server: str, rounds: list[tuple[float, float, float]], note: str = "") -> Result:
+    """A Result from per-round (rate, p50, p99)."""
+    rates, p50s, p99s = (Sample(tuple(column)) for column in zip(*rounds, strict=True))
+    return Result(operation, server, rates, p50s, p99s, note)
+
+
+def _percentiles(latencies: list[float]) -> tuple[float, float]:
+    ordered = sorted(latencies)
+    return ordered[len(ordered) // 2], ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+def _pin(cpu: int) -> None:
+    with contextlib.suppress(AttributeError, OSError):  # not on every platform
+        os.sched_setaffinity(0, {cpu % (os.cpu_count() or 1)})
+
+
+@contextlib.contextmanager
+def _server(command: list[str], ready: str, timeout: float = 60.0) -> Iterator[str]:
+    """Start a server process on CPU 0; yield the URL it prints after ``ready``; always stop it."""
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=lambda: _pin(0)
+    )
+    try:
+        started = time.monotonic()
+        assert process.stdout is not None
+        for line in process.stdout:
+            if ready in line:
+                yield next(word for word in line.split() if word.startswith("http")).rstrip("/")
+                return
+            if time.monotonic() - started > timeout:
+                break
+        raise RuntimeError(f"{command[0]} did not start: {process.poll()}")
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _novita_requests(host: str) -> list[bytes]:
+    body = json.dumps(payloads.typical("novita")).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "Authorization": f"Bearer {DEFAULT_CREDENTIALS['novita']['api_key']}",
+    }
+    return [build_request("POST", NOVITA_PATH, host, body, headers)]
+
+
+def _tensorart_job(source: str, mask: str) -> dict[str, Any]:
+    job = payloads.typical("tensorart")
+    job["requestId"] = uuid.uuid4().hex
+    job["stages"][0]["inputInitialize"]["imageResourceId"] = source
+    job["stages"][1]["imageToInpaint"]["maskImageResourceId"] = mask
+    return job
+
+
+def _upload(client: httpx.Client, data: bytes) -> str:
+    answer = client.post("/v1/resource/image", json={}).json()
+    client.put(answer["putUrl"], content=data, headers=answer["headers"]).raise_for_status()
+    return str(answer["resourceId"])
+
+
+def _tensorart_requests(url: str, count: int) -> list[bytes]:
+    """Distinct jobs (each a new requestId: a repeated one is an idempotent replay, not a job)."""
+    token = DEFAULT_CREDENTIALS["tensorart"]["token"]
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}) as client:
+        source, mask = _upload(client, png(512, 768)), _upload(client, jpeg(512, 768))
+    host = url.split("://", 1)[1]
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    return [
+        build_request("POST", TENSORART_PATH, host, json.dumps(_tensorart_job(source, mask)).encode(), headers)
+        for _ in range(count)
+    ]
+
+
+def _measure(operation: str, server: str, url: str, requests: list[bytes], seconds: float, rounds: int) -> Result:
+    """``rounds`` load runs of ``seconds`` each from this process, pinned to the other core."""
+    host, port = url.split("://", 1)[1].split(":")
+    _pin(1)
+    per_round, bad, errors = [], Counter[int](), 0
+    try:
+        for index in range(rounds):
+            result: LoadResult = load(host, int(port), requests[index::rounds] or requests, seconds=seconds)
+            per_round.append((result.rate, result.percentile(0.5), result.percentile(0.99)))
+            bad.update({s: n for s, n in result.statuses.items() if s >= 400})
+            errors += result.errors
+    finally:
+        with contextlib.suppress(AttributeError, OSError):
+            os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
+    note = f"non-2xx answers: {dict(bad)}" if bad else ""
+    if errors:
+        note += f" {errors} connection errors"
+    return _summary(operation, server, per_round, note.strip())
+
+
+def _in_process(seconds: float, rounds: int) -> list[Result]:
+    from sdcontracts.clients import Retry
+    from sdcontracts.clients.novita import NovitaClient
+    from sdcontracts.clients.tensorart import TensorArtClient
+
+    results = []
+    for label, routed in (("in-process (transport)", False), ("in-process (respx)", True)):
+        mock = Mock(MockConfig(lifecycle="steps"))
+        context = mock.router() if routed else contextlib.nullcontext()
+        transport = None if routed else mock.transport()
+        with context:
+            novita = NovitaClient(**mock.credentials("novita"), transport=transport, retry=Retry(attempts=0))
+            tensorart = TensorArtClient(**mock.credentials("tensorart"), transport=transport, retry=Retry(attempts=0))
+            source = tensorart.upload_image(png(512, 768))
+            mask = tensorart.upload_image(jpeg(512, 768))
+            calls: list[tuple[str, Callable[[], object]]] = [
+                ("novita submit", functools.partial(novita.submit, payloads.typical("novita"))),
+                ("tensorart job", lambda t=tensorart, s=source, m=mask: t.submit(_tensorart_job(s, m))),  # type: ignore[misc]
+            ]
+            for operation, call in calls:
+                per_round = []
+                for _ in range(rounds):
+                    latencies = []
+                    started = time.perf_counter()
+                    until = started + seconds
+                    while time.perf_counter() < until:
+                        began = time.perf_counter()
+                        call()
+                        latencies.append(time.perf_counter() - began)
+                    elapsed = time.perf_counter() - started
+                    per_round.append((len(latencies) / elapsed, *_percentiles(latencies)))
+                results.append(_summary(operation, label, per_round))
+            novita.close()
+            tensorart.close()
+    return results
+
+
+def _prism(export: Path, operation: str, requests: list[bytes], seconds: float, rounds: int) -> Result:
+    npx = shutil.which("npx")
+    if npx is None:
+        return Result(operation, "Prism", None, note="skipped: node/npx not installed")
+    command = [npx, "--yes", "@stoplight/prism-cli@5", "mock", "-h", "127.0.0.1", "-p", "0", "-v", "warn", str(export)]
+    try:
+        with _server(command, "Prism is listening on ", timeout=240) as url:
+            return _measure(operation, "Prism (-v warn)", url, requests, seconds, rounds)
+    except (RuntimeError, OSError) as error:
+        return Result(operation, "Prism", None, note=f"skipped: Prism did not start ({error})")
+
+
+def _export(provider: str, directory: Path) -> Path | None:
+    try:
+        from sdcontracts.openapi import document  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:
+        return None
+    path = directory / f"{provider}.openapi.json"
+    path.write_text(json.dumps(document(provider)), encoding="utf-8")
+    return path
+
+
+def run(*, quick: bool = False, log: Callable[[str], object] = print) -> list[Result]:
+    seconds, rounds = (1.0, 1) if quick else (3.0, 5)
+    log("  mock: in-process")
+    results = _in_process(0.5 if quick else 1.0, rounds)
+    python = sys.executable
+    log("  mock: HTTP mock")
+    with _server([python, "-m", "sdcontracts", "mock", "serve", "--port", "0", "--lifecycle", "steps"],
+                 "serving ") as url:  # fmt: skip
+        novita = _novita_requests(url.split("://")[1])
+        results.append(_measure("novita submit", "HTTP mock", url, novita, seconds, rounds))
+        jobs = _tensorart_requests(url, 4_000 if quick else 40_000)  # distinct jobs: more than a run sends
+        results.append(_measure("tensorart job", "HTTP mock", url, jobs, seconds, rounds))
+    log("  mock: bare Starlette")
+    with _server([python, "-m", "bench._bare"], "serving at ") as url:
+        novita = _novita_requests(url.split("://")[1])
+        results.append(_measure("novita submit", "bare Starlette", url, novita, seconds, rounds))
+        results.append(
+            _measure("tensorart job", "bare Starlette", url, _tensorart_requests_for_bare(url), seconds, rounds)
+        )
+    with tempfile.TemporaryDirectory() as scratch:
+        export = _export("novita", Path(scratch))
+        if export is None:
+            results.append(
+                Result("novita submit", "Prism", None, note="skipped: no OpenAPI export (sdcontracts.openapi)")
+            )
+        elif quick:
+            results.append(Result("novita submit", "Prism", None, note="skipped in a quick run"))
+        else:
+            log("  mock: Prism")
+            results.append(_prism(export, "novita submit", _novita_requests("127.0.0.1"), seconds, rounds))
+    return results
+
+
+def _tensorart_requests_for_bare(url: str) -> list[bytes]:
+    host = url.split("://", 1)[1]
+    body = json.dumps(_tensorart_job("source", "mask")).encode()
+    return [build_request("POST", TENSORART_PATH, host, body, {"Content-Type": "application/json"})]
