@@ -9,7 +9,6 @@ their docs agree and differently only where the providers do.
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -20,7 +19,7 @@ from sdcontracts._roles import output_of
 
 from ._faults import Fault
 from ._state import MockTask, RateLimiter
-from ._wire import MockRequest, MockResponse
+from ._wire import MockRequest, MockResponse, new_uuid
 
 if TYPE_CHECKING:
     from ._app import Mock
@@ -54,6 +53,10 @@ class Handler:
         self.codes: dict[str, dict[str, Any]] = self.info.get("errors", {}).get("codes", {})
         self.limiter: RateLimiter | None = self.rate_limiter() if mock.config.rate_limits else None
         self.unenforced = frozenset(mock.config.unenforced.get(self.provider, ()))
+        # operation -> its method, looked up once: the pipeline runs per request
+        self._operations: dict[str, Callable[..., MockResponse]] = {
+            route.operation: getattr(self, f"op_{route.operation.replace('-', '_')}") for route in self.routes
+        }
 
     # -- hooks -----------------------------------------------------------------------------------
 
@@ -93,8 +96,7 @@ class Handler:
             wait = self.limiter.take(self.limit_key(request, body), self.rate_units(operation, body))
             if wait is not None:
                 return self.error("rate", "rate limit exceeded", request, retry_after=round(wait, 3))
-        method: Callable[..., MockResponse] = getattr(self, f"op_{operation.replace('-', '_')}")
-        return method(request, body, params, fault)
+        return self._operations[operation](request, body, params, fault)
 
     def limit_key(self, request: MockRequest, body: Any) -> str:
         return "all"
@@ -145,7 +147,7 @@ class Handler:
         width, height = size or (wanted.width or 512, wanted.height or 512)
         task = MockTask(
             provider=self.provider,
-            id=str(uuid.uuid4()) if task_id is None else task_id,
+            id=new_uuid() if task_id is None else task_id,
             created=self.mock.clock.now(),
             payload=payload,
             images=min(max(1, wanted.count), _MAX_IMAGES),

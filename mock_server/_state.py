@@ -15,7 +15,9 @@ last ``max_journal`` entries and counts every request, so totals stay exact.
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import json
 import threading
 import time
@@ -73,6 +75,7 @@ class MockTask:
     final: str | None = None  # the terminal phase, once reached
     canceled: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    sequence: int = -1  # submission order, set by the store
 
     @property
     def done(self) -> bool:
@@ -92,7 +95,13 @@ class Resource:
 
 
 class Store:
-    """Tasks and resources, thread-safe, bounded."""
+    """Tasks and resources, thread-safe, bounded.
+
+    Every operation is O(1) or O(log n) in the number of tasks held, so a mock that has run up
+    its ``max_tasks`` answers as fast as a fresh one: ended tasks are kept in the order they
+    ended (expiry pops from the front), and each provider's unfinished tasks as a sorted list of
+    submission numbers (a queue rank is one bisection).
+    """
 
     def __init__(self, clock: Clock, *, mode: str, queue_seconds: float, run_seconds: float,
                  task_ttl: float = 3600.0, max_tasks: int = 10_000) -> None:  # fmt: skip
@@ -104,9 +113,12 @@ class Store:
         self.run_seconds = run_seconds
         self.task_ttl = task_ttl
         self.max_tasks = max_tasks
-        self._tasks: OrderedDict[tuple[str, str], MockTask] = OrderedDict()
+        self._tasks: dict[tuple[str, str], MockTask] = {}  # insertion order is submission order
+        self._ended: OrderedDict[tuple[str, str], float] = OrderedDict()  # in the order they ended
+        self._unfinished: dict[str, list[int]] = {}  # provider -> sequences of unfinished tasks, sorted
         self._keys: dict[tuple[str, str], str] = {}
         self._resources: dict[str, Resource] = {}
+        self._sequence = itertools.count()
         self._lock = threading.RLock()
         self.finished: Counter[str] = Counter()  # provider -> tasks that reached a terminal phase
         self.expired = 0
@@ -121,7 +133,9 @@ class Store:
                 if existing is not None and (task.provider, existing) in self._tasks:
                     return self._tasks[(task.provider, existing)]
                 self._keys[(task.provider, task.key)] = task.id
+            task.sequence = next(self._sequence)
             self._tasks[(task.provider, task.id)] = task
+            self._unfinished.setdefault(task.provider, []).append(task.sequence)  # the largest yet
             self._evict()
             return task
 
@@ -165,35 +179,47 @@ class Store:
         task.final = phase
         task.ended = self.clock.now()
         self.finished[task.provider] += 1
+        self._settle(task)
+        if (task.provider, task.id) in self._tasks:
+            self._ended[(task.provider, task.id)] = task.ended
+
+    def _settle(self, task: MockTask) -> None:
+        """Take a task off its provider's unfinished list."""
+        pending = self._unfinished.get(task.provider, [])
+        index = bisect.bisect_left(pending, task.sequence)
+        if index < len(pending) and pending[index] == task.sequence:
+            del pending[index]
 
     def queue_rank(self, task: MockTask) -> int:
         """How many unfinished tasks of the same provider were submitted before this one."""
         with self._lock:
-            rank = 0
-            for other in self._tasks.values():  # insertion order is submission order
-                if other is task:
-                    break
-                if other.provider == task.provider and not other.done:
-                    rank += 1
-            return rank
+            return bisect.bisect_left(self._unfinished.get(task.provider, []), task.sequence)
 
     def tasks(self) -> Iterator[MockTask]:
         with self._lock:
             yield from list(self._tasks.values())
 
     def _evict(self) -> None:
+        """Forget tasks ended over ``task_ttl`` ago; then, over ``max_tasks``, the oldest ended
+        tasks (or, when none has ended, the oldest tasks)."""
         now = self.clock.now()
-        stale = [k for k, t in self._tasks.items() if t.ended is not None and now - t.ended > self.task_ttl]
-        for key in stale:
-            del self._tasks[key]
+        ended = self._ended
+        while ended:
+            key, when = next(iter(ended.items()))
+            if now - when <= self.task_ttl:
+                break
+            self._forget(key)
         while len(self._tasks) > self.max_tasks:
-            victim = next((k for k, t in self._tasks.items() if t.done), next(iter(self._tasks)))
-            del self._tasks[victim]
-            stale.append(victim)
-        self.expired += len(stale)
-        if stale:
-            live = {(p, i) for p, i in self._tasks}
-            self._keys = {k: v for k, v in self._keys.items() if (k[0], v) in live}
+            self._forget(next(iter(ended)) if ended else next(iter(self._tasks)))
+
+    def _forget(self, key: tuple[str, str]) -> None:
+        task = self._tasks.pop(key)
+        self._ended.pop(key, None)
+        if not task.done:
+            self._settle(task)
+        if task.key is not None and self._keys.get((task.provider, task.key)) == task.id:
+            del self._keys[(task.provider, task.key)]
+        self.expired += 1
 
     # -- resources (Tensor.Art uploads) ----------------------------------------------------------
 

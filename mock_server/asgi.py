@@ -1,11 +1,15 @@
-"""The mock over real HTTP: an ASGI app (Starlette) and a background server for tests.
+"""The mock over real HTTP: a plain ASGI application and a background server for tests.
 
     uvicorn "sdcontracts.mock.asgi:app" --port 8000        # all providers, default settings
     sdcontracts mock serve --port 8000                      # the same, with credentials printed
 
-The app reads each body up to ``max_body_bytes`` (more is answered with the provider's 4xx
+`MockApp` reads each body up to ``max_body_bytes`` (more is answered with the provider's 4xx
 without reading the rest), calls `Mock.handle`, and carries out the latency and
-dropped-connection faults.
+dropped-connection faults. It is a bare ASGI callable, not a framework app: the mock routes
+every request itself, so a framework's router, middleware and request objects would only add
+their cost to each request (the benchmarks measure the mock against a bare Starlette endpoint
+on the same server stack). Any ASGI server or client takes it: uvicorn, httpx's ASGITransport,
+Schemathesis, Starlette's TestClient.
 """
 
 from __future__ import annotations
@@ -15,30 +19,18 @@ import contextlib
 import logging
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from typing import Any
-
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
 
 from ._app import Mock
 from ._wire import MockRequest
 
-__all__ = ["BackgroundServer", "create_app", "serving"]  # and `app`, built on first access
+__all__ = ["BackgroundServer", "MockApp", "create_app", "serving"]  # and `app`, built on first access
 
-METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
-
-
-class _Dropped(Response):
-    """Announce a body, send part of it, stop: the server closes the connection mid-response."""
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1000")]})
-        with contextlib.suppress(RuntimeError):  # "shorter than Content-Length": that is the point
-            await send({"type": "http.response.body", "body": b'{"truncated":', "more_body": False})
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
 
 
 class _QuietDrops(logging.Filter):
@@ -51,40 +43,83 @@ class _QuietDrops(logging.Filter):
 logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
 
 
-def create_app(mock: Mock | None = None) -> Starlette:
-    """An ASGI app serving ``mock`` (a fresh default `Mock` when None)."""
-    state = mock or Mock()
-    limit = state.config.max_body_bytes
+class MockApp:
+    """The mock as an ASGI application: ``MockApp(mock)``; ``.mock`` is the state it serves."""
 
-    async def endpoint(request: Request) -> Response:
-        chunks: list[bytes] = []
-        size = 0
-        oversized = False
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                oversized = True
-                break
-            chunks.append(chunk)
-        incoming = MockRequest(
-            method=request.method,
-            path=request.url.path,
-            query=request.url.query,
-            headers={k.lower(): v for k, v in request.headers.items()},
-            body=b"".join(chunks),
-            base_url=str(request.base_url).rstrip("/"),
-            oversized=oversized,
+    def __init__(self, mock: Mock | None = None) -> None:
+        self.mock = mock or Mock()
+        self._limit = self.mock.config.max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self._http(scope, receive, send)
+        elif kind == "lifespan":  # nothing to start or stop: the state lives in `mock`
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        elif kind == "websocket":
+            await send({"type": "websocket.close", "code": 1000})
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body, oversized = await self._body(receive)
+        headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
+        answer = self.mock.handle(
+            MockRequest(
+                method=scope["method"],
+                path=scope["path"],
+                query=scope.get("query_string", b"").decode("latin-1"),
+                headers=headers,
+                body=body,
+                base_url=_base_url(scope, headers.get("host")),
+                oversized=oversized,
+            )
         )
-        answer = state.handle(incoming)
         if answer.delay:
             await asyncio.sleep(answer.delay)
-        if answer.drop:
-            return _Dropped()
-        return Response(answer.body, status_code=answer.status, headers=answer.headers)
+        if answer.drop:  # announce a body, send part of it, stop: the server closes the connection
+            await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1000")]})
+            with contextlib.suppress(RuntimeError):  # "shorter than Content-Length": that is the point
+                await send({"type": "http.response.body", "body": b'{"truncated":', "more_body": False})
+            return
+        raw = [(b"content-length", str(len(answer.body)).encode("latin-1"))]
+        raw += [(name.encode("latin-1"), value.encode("latin-1")) for name, value in answer.headers.items()]
+        await send({"type": "http.response.start", "status": answer.status, "headers": raw})
+        await send({"type": "http.response.body", "body": answer.body})
 
-    application = Starlette(routes=[Route("/{path:path}", endpoint, methods=METHODS)])
-    application.state.mock = state
-    return application
+    async def _body(self, receive: Receive) -> tuple[bytes, bool]:
+        """The request body, and whether it was cut at ``max_body_bytes`` (the rest is not read)."""
+        message = await receive()
+        first = message.get("body", b"")
+        if not message.get("more_body", False) and len(first) <= self._limit:
+            return first, False  # the usual case: the whole body in one message
+        chunks, size = [first], len(first)
+        while size <= self._limit and message.get("more_body", False):
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            chunk = message.get("body", b"")
+            chunks.append(chunk)
+            size += len(chunk)
+        data = b"".join(chunks)
+        return (data[: self._limit], True) if size > self._limit else (data, False)
+
+
+def _base_url(scope: Scope, host: str | None) -> str:
+    """How the client reached us (image and upload URLs point here): scheme, Host, root path."""
+    if host is None:
+        server = scope.get("server")
+        host = f"{server[0]}:{server[1]}" if server else "localhost"
+    return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}"
+
+
+def create_app(mock: Mock | None = None) -> MockApp:
+    """An ASGI app serving ``mock`` (a fresh default `Mock` when None)."""
+    return MockApp(mock)
 
 
 def __getattr__(name: str) -> Any:

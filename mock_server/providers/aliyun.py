@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import os
 import time
-import uuid
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -54,7 +53,7 @@ from sdcontracts.auth import aliyun_signature, aliyun_string_to_sign, content_md
 from .._faults import Fault
 from .._handler import Handler, Route, describe
 from .._state import CANCELED, FAILED, QUEUED, RUNNING, SUCCEEDED, NonceStore
-from .._wire import MockRequest, MockResponse, json_response
+from .._wire import MockRequest, MockResponse, json_response, new_uuid
 from ._common import equal
 
 if TYPE_CHECKING:
@@ -153,12 +152,12 @@ class AliyunHandler(Handler):
             headers = {
                 "x-ca-error-message": _header_text(message),
                 "x-ca-error-code": name,
-                "x-ca-request-id": str(uuid.uuid4()).upper(),
+                "x-ca-request-id": new_uuid().upper(),
             }
             if retry_after is not None:
                 headers["retry-after"] = f"{max(1, round(retry_after))}"
             return json_response(int(entry["status"]), {"status": 20, "errCode": name, "errMessage": message}, headers)
-        document = {"status": 20, "apiInvokeId": str(uuid.uuid4()), "subErrCode": name, "subErrMessage": message}
+        document = {"status": 20, "apiInvokeId": new_uuid(), "subErrCode": name, "subErrMessage": message}
         return json_response(200, document)
 
     def rejected(self, report: Report, request: MockRequest) -> MockResponse:
@@ -201,7 +200,7 @@ class AliyunHandler(Handler):
 
     @staticmethod
     def _ok(data: dict[str, Any]) -> dict[str, Any]:
-        return {"status": 10, "apiInvokeId": str(uuid.uuid4()), "data": data}
+        return {"status": 10, "apiInvokeId": new_uuid(), "data": data}
 
 
 HANDLER = AliyunHandler

@@ -31,8 +31,8 @@
 from __future__ import annotations
 
 import functools
+import os
 import time
-import uuid
 from types import MappingProxyType
 from typing import Any
 
@@ -44,7 +44,7 @@ from sdcontracts.rules._access import field
 from .._faults import Fault
 from .._handler import Handler, Route, describe
 from .._state import CANCELED, FAILED, QUEUED, RUNNING, SUCCEEDED, MockTask, NonceStore, RateLimiter, Resource
-from .._wire import MockRequest, MockResponse, json_response
+from .._wire import MockRequest, MockResponse, json_response, new_uuid
 from ._common import equal, number
 
 __all__ = ["HANDLER", "TensorArtHandler"]
@@ -167,7 +167,7 @@ class TensorArtHandler(Handler):
         stages = _get(body, "stages")
         task = self.new_task(
             body, fault=fault, size=self._size(stages), key=_get(body, "requestId"),
-            task_id=str(10**17 + uuid.uuid4().int % (9 * 10**17)),
+            task_id=str(10**17 + int.from_bytes(os.urandom(8)) % (9 * 10**17)),  # an 18-digit uint64
         )  # fmt: skip
         job = {"id": task.id, "status": "CREATED"} if not task.polls else self._job(task, request, poll=False)
         response = json_response(200, {"job": job})
@@ -195,7 +195,7 @@ class TensorArtHandler(Handler):
         problem = self.check(body, "resource.request", request)
         if problem is not None:
             return problem
-        resource = Resource(id=str(uuid.uuid4()), created=self.mock.clock.now())
+        resource = Resource(id=new_uuid(), created=self.mock.clock.now())
         self.mock.store.new_resource(resource)
         document = {
             "resourceId": resource.id,

@@ -86,10 +86,13 @@ _DECODE_WHOLE = 8192  # base64 characters
 
 def read_base64_image(text: str) -> ImageInfo:
     """Read format, pixel size and decoded byte size from a base64 image string."""
-    raw = _check_alphabet(text)
-    if len(raw) <= _DECODE_WHOLE:  # small: decoding it all is cheaper than random access
-        data = binascii.a2b_base64(raw)
+    if 0 < len(text) <= _DECODE_WHOLE and not len(text) & 3:  # small: one strict decode checks and decodes, in C
+        try:
+            data = binascii.a2b_base64(text, strict_mode=True)
+        except (binascii.Error, ValueError):  # ValueError: non-ASCII text
+            raise _explain_alphabet(text) from None
         return _parse(data[:33], _BytesReader(data))
+    raw = _check_alphabet(text)
     tail = raw[-2:]  # padding is at most "==": strip the tail, not a copy of the whole image
     padding = len(tail) - len(tail.rstrip(b"="))
     reader = _Base64Reader(raw, len(raw) // 4 * 3 - padding)

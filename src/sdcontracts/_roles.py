@@ -56,17 +56,46 @@ def _paths(provider: str, schema: str) -> tuple[tuple[str, Path], ...]:
     return tuple(found)
 
 
-def _values(payload: Any, path: Path, protojson: bool) -> list[Any]:
-    level = [payload]
-    for step in path:
-        following: list[Any] = []
-        for value in level:
-            if step == "*" and isinstance(value, list):
-                following.extend(value)
-            elif (key := _spelling(value, step, protojson)) is not None:
-                following.append(value[key])
-        level = following
-    return level
+Steps = tuple[tuple[str, ...] | None, ...]  # per step, the key's spellings; None steps into array items
+
+
+@cache
+def _readers(provider: str, schema: str) -> tuple[tuple[str, Steps], ...]:
+    """Each role's path with the spellings of every step worked out once (protobuf JSON accepts
+    a field's lowerCamel name and its snake_case one)."""
+    protojson = bool(raw_schema(provider, schema).get("x-protojson"))
+
+    def spellings(step: str) -> tuple[str, ...] | None:
+        if step == "*":
+            return None
+        alias = snake_name(step) if protojson else step
+        return (step,) if alias == step else (step, alias)
+
+    return tuple((role, tuple(spellings(step) for step in path)) for role, path in _paths(provider, schema))
+
+
+def _first(value: Any, steps: Steps, start: int = 0) -> Any:
+    """The first value other than None at the end of ``steps`` (every array item tried in
+    order), or None."""
+    for index in range(start, len(steps)):
+        keys = steps[index]
+        if keys is None:
+            if not isinstance(value, list):
+                return None
+            for item in value:
+                found = _first(item, steps, index + 1)
+                if found is not None:
+                    return found
+            return None
+        if not isinstance(value, dict):
+            return None
+        for key in keys:
+            if key in value:
+                value = value[key]
+                break
+        else:
+            return None
+    return value
 
 
 def _int(value: Any) -> int | None:
@@ -84,21 +113,20 @@ def output_of(provider: str, payload: Any, schema: str = "img2img.request") -> O
 
     Values of the wrong type are read as not given, so an invalid request still has an answer.
     """
-    protojson = bool(raw_schema(provider, schema).get("x-protojson"))
     count, width, height, fmt = 1, None, None, None
-    for role, path in _paths(provider, schema):
-        values = [v for v in _values(payload, path, protojson) if v is not None]
-        if not values:
+    for role, steps in _readers(provider, schema):
+        value = _first(payload, steps)
+        if value is None:
             continue
-        number = _int(values[0])
+        number = _int(value)
         if role == "count" and number is not None:
             count *= number
         elif role == "width" and width is None:
             width = number
         elif role == "height" and height is None:
             height = number
-        elif role == "format" and fmt is None and isinstance(values[0], str):
-            fmt = values[0]
+        elif role == "format" and fmt is None and isinstance(value, str):
+            fmt = value
     return Output(count, width, height, fmt)
 
 

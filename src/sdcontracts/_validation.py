@@ -47,7 +47,7 @@ class CompiledSchema:
         rules = ruleset(provider)
         self.rules: tuple[Rule, ...] = rules.for_schema(name)
         self._prepare = rules.prepare.get(name)
-        self._rule_docs = {r.id: _catalogue.doc_reference(provider, r.doc, r.source) for r in self.rules}
+        self._checks = tuple((r.id, r.check, _catalogue.doc_reference(provider, r.doc, r.source)) for r in self.rules)
         self._valid = Report(provider, name)
 
     def validate(self, payload: Any) -> Report:
@@ -70,18 +70,16 @@ class CompiledSchema:
                     subject = None
                     found.append(self._internal_error("prepare", error))
             if subject is not None:
-                for rule in self.rules:
-                    found.extend(self._run(rule, subject))
+                # inline, not a helper per rule: this loop runs on every request, valid or not
+                for rule, check, doc in self._checks:
+                    try:
+                        for finding in check(subject):
+                            found.append(Violation(finding.path, rule, finding.message, doc))
+                    except Exception as error:  # a bug in a rule must not break the caller's request path
+                        found.append(self._internal_error(rule, error))
         if not found:
             return self._valid
         return Report(self.provider, self.name, tuple(found))
-
-    def _run(self, rule: Rule, subject: Any) -> list[Violation]:
-        doc = self._rule_docs[rule.id]
-        try:
-            return [Violation(f.path, rule.id, f.message, doc) for f in rule.findings(subject)]
-        except Exception as error:  # a bug in a rule must not break the caller's request path
-            return [self._internal_error(rule.id, error)]
 
     def _internal_error(self, where: str, error: Exception) -> Violation:
         return Violation(

@@ -43,6 +43,12 @@ def _member_spellings() -> dict[str, tuple[str, str]]:
     return {t: (m, snake_name(m)) for t, m in members().items()}
 
 
+@lru_cache(maxsize=1)
+def _member_keys() -> tuple[tuple[str, str], ...]:
+    """(stage type, a spelling of its member) for every type and spelling."""
+    return tuple((kind, key) for kind, keys in _member_spellings().items() for key in keys)
+
+
 @dataclass(slots=True)
 class _Stage:
     index: int
@@ -122,7 +128,6 @@ def _input_first(job: _Job) -> Iterator[Finding]:
     note="A stage is a tagged union: its type names the one member it carries (the schema's x-members).",
 )
 def _stage_member(job: _Job) -> Iterator[Finding]:
-    spellings = _member_spellings()
     for stage in job.stages:
         if stage.type == "DEFAULT":
             yield Finding(
@@ -131,7 +136,7 @@ def _stage_member(job: _Job) -> Iterator[Finding]:
             )
             continue
         own = members()[stage.type]
-        others = [key for kind, keys in spellings.items() if kind != stage.type for key in keys if key in stage.body]
+        others = [key for kind, key in _member_keys() if key in stage.body and kind != stage.type]
         if stage.member_key is None:
             carried = f"carries {', '.join(map(repr, others))} instead" if others else "does not carry it"
             yield Finding(
