@@ -16,7 +16,6 @@ last ``max_journal`` entries and counts every request, so totals stay exact.
 from __future__ import annotations
 
 import bisect
-import functools
 import itertools
 import json
 import threading
@@ -94,13 +93,44 @@ class Resource:
     height: int | None = None
 
 
+class _Pending:
+    """Submission numbers of one provider's unfinished tasks, ascending, with O(1) removal of the
+    oldest (the usual case: tasks finish, and are evicted, roughly in submission order)."""
+
+    __slots__ = ("_seqs", "_start")
+
+    def __init__(self) -> None:
+        self._seqs: list[int] = []
+        self._start = 0  # entries before it are removed
+
+    def add(self, sequence: int) -> None:  # always the largest yet
+        self._seqs.append(sequence)
+
+    def remove(self, sequence: int) -> None:
+        seqs, start = self._seqs, self._start
+        index = bisect.bisect_left(seqs, sequence, start)
+        if index >= len(seqs) or seqs[index] != sequence:
+            return
+        if index == start:
+            self._start = start = start + 1
+            if start > 1024 and start * 2 > len(seqs):  # compact, amortised O(1)
+                del seqs[:start]
+                self._start = 0
+        else:
+            del seqs[index]
+
+    def before(self, sequence: int) -> int:
+        """How many are below ``sequence``."""
+        return bisect.bisect_left(self._seqs, sequence, self._start) - self._start
+
+
 class Store:
     """Tasks and resources, thread-safe, bounded.
 
     Every operation is O(1) or O(log n) in the number of tasks held, so a mock that has run up
     its ``max_tasks`` answers as fast as a fresh one: ended tasks are kept in the order they
     ended (expiry pops from the front), and each provider's unfinished tasks as a sorted list of
-    submission numbers (a queue rank is one bisection).
+    submission numbers (a queue rank is one bisection; see `_Pending`).
     """
 
     def __init__(self, clock: Clock, *, mode: str, queue_seconds: float, run_seconds: float,
@@ -115,7 +145,7 @@ class Store:
         self.max_tasks = max_tasks
         self._tasks: dict[tuple[str, str], MockTask] = {}  # insertion order is submission order
         self._ended: OrderedDict[tuple[str, str], float] = OrderedDict()  # in the order they ended
-        self._unfinished: dict[str, list[int]] = {}  # provider -> sequences of unfinished tasks, sorted
+        self._unfinished: dict[str, _Pending] = {}  # provider -> its unfinished tasks' sequences
         self._keys: dict[tuple[str, str], str] = {}
         self._resources: dict[str, Resource] = {}
         self._sequence = itertools.count()
@@ -135,7 +165,10 @@ class Store:
                 self._keys[(task.provider, task.key)] = task.id
             task.sequence = next(self._sequence)
             self._tasks[(task.provider, task.id)] = task
-            self._unfinished.setdefault(task.provider, []).append(task.sequence)  # the largest yet
+            pending = self._unfinished.get(task.provider)
+            if pending is None:
+                pending = self._unfinished[task.provider] = _Pending()
+            pending.add(task.sequence)
             self._evict()
             return task
 
@@ -185,15 +218,15 @@ class Store:
 
     def _settle(self, task: MockTask) -> None:
         """Take a task off its provider's unfinished list."""
-        pending = self._unfinished.get(task.provider, [])
-        index = bisect.bisect_left(pending, task.sequence)
-        if index < len(pending) and pending[index] == task.sequence:
-            del pending[index]
+        pending = self._unfinished.get(task.provider)
+        if pending is not None:
+            pending.remove(task.sequence)
 
     def queue_rank(self, task: MockTask) -> int:
         """How many unfinished tasks of the same provider were submitted before this one."""
         with self._lock:
-            return bisect.bisect_left(self._unfinished.get(task.provider, []), task.sequence)
+            pending = self._unfinished.get(task.provider)
+            return 0 if pending is None else pending.before(task.sequence)
 
     def tasks(self) -> Iterator[MockTask]:
         with self._lock:
@@ -236,13 +269,20 @@ class Store:
             self._resources[resource.id] = resource
 
 
+_UNPARSED: Any = object()  # JournalEntry.body not read yet
+
+
 def _end(task: MockTask) -> str:
     return FAILED if task.fail_reason else SUCCEEDED
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class JournalEntry:
-    """One request the mock received and what it answered. Secrets are redacted."""
+    """One request the mock received and what it answered. Secrets are redacted.
+
+    A record to read, not to change. Not a frozen dataclass: one is made per request, and a
+    frozen one costs five times as much to make.
+    """
 
     time: float
     provider: str
@@ -254,14 +294,20 @@ class JournalEntry:
     json_body: bytes = field(default=b"", repr=False)  # the raw JSON body (up to JOURNAL_BODY_LIMIT)
     fault: str | None = None
     body_size: int = 0  # bytes received
+    _parsed: Any = field(default=_UNPARSED, init=False, repr=False, compare=False)
 
-    @functools.cached_property
+    @property
     def body(self) -> Any:
         """The parsed JSON body, secrets redacted and long strings cut; None when it was not JSON
         or longer than `JOURNAL_BODY_LIMIT` (``body_size`` still says how long).
 
         Parsed on first access: a run sending thousands of large requests pays nothing for a
         journal nobody reads."""
+        if self._parsed is _UNPARSED:
+            self._parsed = self._parse()
+        return self._parsed
+
+    def _parse(self) -> Any:
         if not self.json_body:
             return None
         try:

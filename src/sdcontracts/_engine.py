@@ -339,12 +339,11 @@ class Interpreter:
                     Violation(ptr, problem[0], f"{_pointer.label(ptr)}: {problem[1]}", node.doc, node.image.to_dict())
                 )
         if isinstance(value, dict):
-            for spellings, child in probe.children:
-                for spelling in spellings:
-                    if spelling in value:
-                        tokens.append(spelling)
-                        self._probe(child, value[spelling], tokens, out)
-                        tokens.pop()
+            for spelling, child in probe.children:
+                if spelling in value:
+                    tokens.append(spelling)
+                    self._probe(child, value[spelling], tokens, out)
+                    tokens.pop()
             if probe.rest is not None:
                 for key, item in value.items():
                     if key not in node.names:
@@ -363,7 +362,7 @@ class _Probe:
     """The part of a schema tree that leads to Python-only checks, and nothing else."""
 
     node: Node
-    children: tuple[tuple[tuple[str, ...], _Probe], ...] = ()
+    children: tuple[tuple[str, _Probe], ...] = ()  # (a spelling of a field, its probe), every spelling
     each: _Probe | None = None
     rest: _Probe | None = None
 
@@ -378,7 +377,7 @@ def _build_probe(node: Node, memo: dict[int, _Probe]) -> _Probe | None:
     for name, child in node.properties.items():
         sub = _build_probe(child, memo)
         if sub is not None:
-            children.append((node.spellings[name], sub))
+            children += [(spelling, sub) for spelling in node.spellings[name]]
     probe.children = tuple(children)
     probe.each = _build_probe(node.items, memo) if node.items is not None else None
     probe.rest = _build_probe(node.additional, memo) if node.additional is not None else None

@@ -11,7 +11,9 @@ generated cases is a new request, not a replay the provider deduplicates.
 from __future__ import annotations
 
 import copy
+import functools
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -60,7 +62,7 @@ Steps = tuple[tuple[str, ...] | None, ...]  # per step, the key's spellings; Non
 
 
 @cache
-def _readers(provider: str, schema: str) -> tuple[tuple[str, Steps], ...]:
+def _readers(provider: str, schema: str) -> tuple[tuple[str, Callable[[Any], Any]], ...]:
     """Each role's path with the spellings of every step worked out once (protobuf JSON accepts
     a field's lowerCamel name and its snake_case one)."""
     protojson = bool(raw_schema(provider, schema).get("x-protojson"))
@@ -71,7 +73,24 @@ def _readers(provider: str, schema: str) -> tuple[tuple[str, Steps], ...]:
         alias = snake_name(step) if protojson else step
         return (step,) if alias == step else (step, alias)
 
-    return tuple((role, tuple(spellings(step) for step in path)) for role, path in _paths(provider, schema))
+    return tuple((role, _getter(tuple(spellings(step) for step in path))) for role, path in _paths(provider, schema))
+
+
+def _getter(steps: Steps) -> Callable[[Any], Any]:
+    """A function reading the value at ``steps`` (None when absent): plain lookups for a path of
+    keys with one spelling each (most of them), `_first` for the others."""
+    if any(keys is None or len(keys) > 1 for keys in steps):
+        return functools.partial(_first, steps=steps)
+    names = tuple(keys[0] for keys in steps if keys is not None)
+
+    def get(value: Any) -> Any:
+        for name in names:
+            if not isinstance(value, dict):
+                return None
+            value = value.get(name)
+        return value
+
+    return get
 
 
 def _first(value: Any, steps: Steps, start: int = 0) -> Any:
@@ -114,8 +133,8 @@ def output_of(provider: str, payload: Any, schema: str = "img2img.request") -> O
     Values of the wrong type are read as not given, so an invalid request still has an answer.
     """
     count, width, height, fmt = 1, None, None, None
-    for role, steps in _readers(provider, schema):
-        value = _first(payload, steps)
+    for role, read in _readers(provider, schema):
+        value = read(payload)
         if value is None:
             continue
         number = _int(value)

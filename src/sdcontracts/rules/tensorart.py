@@ -44,20 +44,25 @@ def _member_spellings() -> dict[str, tuple[str, str]]:
 
 
 @lru_cache(maxsize=1)
-def _member_keys() -> tuple[tuple[str, str], ...]:
-    """(stage type, a spelling of its member) for every type and spelling."""
-    return tuple((kind, key) for kind, keys in _member_spellings().items() for key in keys)
+def _foreign_keys() -> dict[str, tuple[str, ...]]:
+    """Stage type -> every spelling of the other types' members (what it must not carry)."""
+    spellings = _member_spellings()
+    return {kind: tuple(k for other, keys in spellings.items() if other != kind for k in keys) for kind in spellings}
 
 
 @dataclass(slots=True)
 class _Stage:
     index: int
-    path: str
+    stages_key: str  # "stages" as the payload spells it
     type: str  # a known type (stages with a missing or unknown type are not in the view)
     body: dict[str, Any]
     member_key: str | None  # this stage's own member, in the spelling used
     member: Any
     after_diffusion: bool  # a DIFFUSION stage comes before this one
+
+    @property
+    def path(self) -> str:  # built only for a finding
+        return join("", self.stages_key, self.index)
 
     @property
     def member_path(self) -> str:
@@ -92,10 +97,10 @@ def _job(payload: Any) -> _Job | None:
             if spelling in body:
                 member_key = spelling
                 break
-        stages.append(_Stage(index, f"/{key}/{index}", kind, body, member_key, body.get(member_key), diffusions > 0))
+        stages.append(_Stage(index, key, kind, body, member_key, body.get(member_key), diffusions > 0))
         if kind == DIFFUSION:
             diffusions += 1
-    return _Job("/" + key, stages, complete, diffusions)
+    return _Job(join("", key), stages, complete, diffusions)
 
 
 RULES = RuleSet("tensorart", prepare={"img2img.request": _job})
@@ -136,7 +141,7 @@ def _stage_member(job: _Job) -> Iterator[Finding]:
             )
             continue
         own = members()[stage.type]
-        others = [key for kind, key in _member_keys() if key in stage.body and kind != stage.type]
+        others = [key for key in _foreign_keys()[stage.type] if key in stage.body]
         if stage.member_key is None:
             carried = f"carries {', '.join(map(repr, others))} instead" if others else "does not carry it"
             yield Finding(
@@ -273,12 +278,12 @@ def _upscaler_area(job: _Job) -> Iterator[Finding]:
     note="The request does not say which engine the model is, so the widest (SDXL) bound is enforced.",
 )
 def _diffusion_area(job: _Job) -> Iterator[Finding]:
-    for path, diffusion in _diffusions(job):
+    for stage, key, diffusion in _diffusions(job):
         width = _size(diffusion, "width", 512, 1536)
         height = _size(diffusion, "height", 512, 1536)
         if width is not None and height is not None and width * height > MAX_AREA:
             yield Finding(
-                path,
+                stage.member_path if key is None else join(stage.member_path, key),
                 f"width x height is {width} x {height} = {width * height:,} pixels; at most {MAX_AREA:,} "
                 "(SDXL; 1,048,576 on 512 and 768 engines)",
             )
@@ -301,14 +306,15 @@ def _upscalers(job: _Job) -> Iterator[tuple[_Stage, dict[str, Any]]]:
             yield stage, upscaler
 
 
-def _diffusions(job: _Job) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every diffusion parameter object: DIFFUSION stages' and those nested in other members."""
+def _diffusions(job: _Job) -> Iterator[tuple[_Stage, str | None, dict[str, Any]]]:
+    """Every diffusion parameter object: DIFFUSION stages' (key None: the member itself) and
+    those nested in other members (under ``key``)."""
     for stage in job.stages:
         if not isinstance(stage.member, dict):
             continue
         if stage.type == DIFFUSION:
-            yield stage.member_path, stage.member
+            yield stage, None, stage.member
             continue
         nested = field(stage.member, "diffusion", protojson=True)
         if nested is not None and isinstance(nested[1], dict):
-            yield join(stage.member_path, nested[0]), nested[1]
+            yield stage, nested[0], nested[1]
