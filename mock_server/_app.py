@@ -49,14 +49,15 @@ class Mock:
         self.journal = Journal()
         self.handlers: dict[str, Handler] = {}
         self._static: dict[tuple[str, str], tuple[Handler, Route]] = {}
-        self._prefixed: list[tuple[str, str, Handler, Route]] = []
+        self._prefixed: list[tuple[str, str, str, Handler, Route]] = []  # method, prefix, parameter, …
         for provider in self.config.providers:
             module = importlib.import_module(f"{__package__}.providers.{provider}")
             handler: Handler = module.HANDLER(self)
             self.handlers[provider] = handler
             for route in handler.routes:
-                if route.path.endswith("{id}"):
-                    self._prefixed.append((route.method, route.path[: -len("{id}")], handler, route))
+                prefix, _, last = route.path.rpartition("/")
+                if last.startswith("{") and last.endswith("}"):
+                    self._prefixed.append((route.method, f"{prefix}/", last[1:-1], handler, route))
                 else:
                     self._static[(route.method, route.path)] = (handler, route)
         self._rules = [_Budget(rule, rule.times) for rule in self.config.faults]
@@ -96,11 +97,11 @@ class Mock:
         hit = self._static.get((request.method, request.path))
         if hit is not None:
             return hit[0], hit[1], {}
-        for method, prefix, handler, route in self._prefixed:
+        for method, prefix, name, handler, route in self._prefixed:
             if method == request.method and request.path.startswith(prefix):
                 rest = request.path[len(prefix) :]
                 if rest and "/" not in rest:
-                    return handler, route, {"id": rest}
+                    return handler, route, {name: rest}
         return None
 
     def _fault(self, request: MockRequest, provider: str, operation: str) -> Fault:
