@@ -224,7 +224,13 @@ def test_tensorart_credits_estimate(mock: Mock) -> None:
 
 def test_tensorart_credits_body_is_validated_as_the_job_it_prices(mock: Mock) -> None:
     """A body POST /v1/jobs would reject is rejected by the estimate too: 400, code 3, the rule named."""
-    response = raw(mock, "POST", f"{TAMS}/v1/jobs/credits", json={"stages": ["x"]}, headers={"authorization": "Bearer ta_mock_token"})
+    response = raw(
+        mock,
+        "POST",
+        f"{TAMS}/v1/jobs/credits",
+        json={"stages": ["x"]},
+        headers={"authorization": "Bearer ta_mock_token"},
+    )
     assert (400, 3) == (response.status_code, response.json()["code"])
     assert "[type] /stages/0" in response.json()["message"]
 
