@@ -423,3 +423,13 @@ def test_the_journal_keeps_large_bodies_counted_but_not_stored(mock: Mock) -> No
     call(mock, "POST", "/v3/async/img2img", big)
     entry = mock.journal.entries("novita", "img2img")[0]
     assert (None, True) == (entry.body, entry.body_size > 1024 * 1024)
+
+
+def test_mock_serve_banner_lists_every_operation_from_provider_json() -> None:
+    """The endpoints `mock serve` prints are the routed ones (Tensor.Art's credits estimate included)."""
+    from sdcontracts.mock._serve import endpoints
+
+    assert "POST /v1/jobs, POST /v1/jobs/credits, GET|DELETE /v1/jobs/{jobId}, POST /v1/resource/image" == endpoints(
+        "tensorart"
+    )
+    assert "POST / (Action GenerateImg2Img | GetGenerateTaskDetail)" == endpoints("picpik")
