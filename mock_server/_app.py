@@ -61,6 +61,7 @@ class Mock:
                     self._prefixed.append((route.method, f"{prefix}/", last[1:-1], handler, route))
                 else:
                     self._static[(route.method, route.path)] = (handler, route)
+        self._static_paths = frozenset(path for _, path in self._static)
         self._rules = [_Budget(rule, rule.times) for rule in self.config.faults]
         self._rules_lock = threading.Lock()
 
@@ -103,7 +104,7 @@ class Mock:
             hit = self._static.get((method, request.path))
             if hit is not None:
                 return hit[0], hit[1], {}
-        if any(path == request.path for _, path in self._static):
+        if request.path in self._static_paths:
             return None  # as OpenAPI matches: a concrete path (/v1/jobs/credits) before a template (/v1/jobs/{jobId})
         for method, prefix, name, handler, route in self._prefixed:
             if method in methods and request.path.startswith(prefix):

@@ -12,7 +12,13 @@ import pytest
 
 import sdcontracts
 
-MODULES = ["sdcontracts", "sdcontracts._validation", "sdcontracts.rules", "sdcontracts.rules._registry"]
+MODULES = [
+    "sdcontracts",
+    "sdcontracts._validation",
+    "sdcontracts.openapi",
+    "sdcontracts.rules",
+    "sdcontracts.rules._registry",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

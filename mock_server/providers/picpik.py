@@ -71,7 +71,7 @@ class PicpikHandler(Handler):
 
     def routes_for(self, operations: Mapping[str, Any]) -> tuple[Route, ...]:
         # Every operation is POST / and the body's Action picks it: one route, dispatched by `op_action`.
-        return tuple({Route(op["method"], op["path"], "action") for op in operations.values()})
+        return tuple(dict.fromkeys(Route(op["method"], op["path"], "action") for op in operations.values()))
 
     @functools.cached_property
     def actions(self) -> Mapping[str, str]:

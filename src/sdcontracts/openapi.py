@@ -41,7 +41,7 @@ from ._catalogue import check_provider, provider_info, raw_schema, schema_names
 __all__ = ["OPENAPI_VERSION", "document"]
 
 OPENAPI_VERSION = "3.1.0"
-JSON = "application/json"
+_JSON = "application/json"
 _COMPONENTS = "#/components/schemas/"
 
 Document = dict[str, Any]
@@ -169,7 +169,7 @@ def _operation(
     if requests:
         body: dict[str, Any] = {"schema": _request_schema(names, entries)}
         body.update(_examples(info["id"], requests))
-        result["requestBody"] = {"required": True, "content": {JSON: body}}
+        result["requestBody"] = {"required": True, "content": {_JSON: body}}
     result["responses"] = _responses(info, names, [entry["response"] for entry in entries])
     links = {key: link for name in operations for key, link in _links(info, names, name).items()}
     if links:
@@ -276,10 +276,10 @@ def _responses(info: Mapping[str, Any], names: Mapping[str, str], successes: lis
         description = f"Success, or an error in the provider's HTTP 200 envelope: {', '.join(codes[200])}."
     body: dict[str, Any] = {"schema": success[0] if len(success) == 1 else {"anyOf": success}}
     body.update(_examples(info["id"], successes))
-    responses: dict[str, Any] = {"200": {"description": description, "content": {JSON: body}}}
+    responses: dict[str, Any] = {"200": {"description": description, "content": {_JSON: body}}}
     for status in sorted(set(codes) - {200}):
         envelope: dict[str, Any] = {"schema": error, **_examples(info["id"], [info["error"]])}
-        responses[str(status)] = {"description": f"Error: {', '.join(codes[status])}.", "content": {JSON: envelope}}
+        responses[str(status)] = {"description": f"Error: {', '.join(codes[status])}.", "content": {_JSON: envelope}}
     return responses
 
 
