@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: demo test lint typecheck unit install generate bench clean
+.PHONY: demo test lint typecheck unit interop install generate bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,12 @@ unit: install
 	$(BIN)/python -m pytest
 
 test: lint typecheck unit
+
+# Schemathesis against the in-process mock with each provider's OpenAPI export, harder than in
+# `make test`: more generated requests per operation, its coverage phase, more lifecycles.
+interop: install
+	SDCONTRACTS_INTEROP_EXAMPLES=100 SDCONTRACTS_INTEROP_COVERAGE=1 SDCONTRACTS_INTEROP_LIFECYCLES=20 \
+		$(BIN)/python -m pytest tests/test_interop.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

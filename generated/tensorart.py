@@ -179,6 +179,17 @@ class InputInitializeStage(BaseModel):
     input_initialize: Annotated[InputInitialize, Field(alias="inputInitialize")]
 
 
+class JobCreditsResponse(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    credits: Annotated[
+        float | None,
+        Field(description="The estimated cost of the job in credits (1 credit = 0.003 USD, research notes 1.6)."),
+    ] = None
+
+
 class WaitingInfo(BaseModel):
     model_config = ConfigDict(
         extra="allow",

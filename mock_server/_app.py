@@ -7,7 +7,8 @@ translate requests and carry out the delay and drop faults.
 All five providers are served from one origin: Tensor.Art ``/v1/…``, Novita ``/v3/…``, Alibaba
 ``/scc/…``, Zhiqite ``/AIGCImgOpenServ/…``, PICPIK ``POST /`` (by ``Action``). The mock's own
 endpoints live under ``/_mock/``: generated images, Tensor.Art upload targets, the journal and
-(with a manual clock) clock control.
+(with a manual clock) clock control. A path no provider serves is 404; a provider's path with a
+method it does not serve is 405 with ``Allow``, as an HTTP server answers before any provider code.
 """
 
 from __future__ import annotations
@@ -49,16 +50,18 @@ class Mock:
         self.journal = Journal()
         self.handlers: dict[str, Handler] = {}
         self._static: dict[tuple[str, str], tuple[Handler, Route]] = {}
-        self._prefixed: list[tuple[str, str, Handler, Route]] = []
+        self._prefixed: list[tuple[str, str, str, Handler, Route]] = []  # method, prefix, parameter, …
         for provider in self.config.providers:
             module = importlib.import_module(f"{__package__}.providers.{provider}")
             handler: Handler = module.HANDLER(self)
             self.handlers[provider] = handler
             for route in handler.routes:
-                if route.path.endswith("{id}"):
-                    self._prefixed.append((route.method, route.path[: -len("{id}")], handler, route))
+                prefix, _, last = route.path.rpartition("/")
+                if last.startswith("{") and last.endswith("}"):
+                    self._prefixed.append((route.method, f"{prefix}/", last[1:-1], handler, route))
                 else:
                     self._static[(route.method, route.path)] = (handler, route)
+        self._static_paths = frozenset(path for _, path in self._static)
         self._rules = [_Budget(rule, rule.times) for rule in self.config.faults]
         self._rules_lock = threading.Lock()
 
@@ -75,7 +78,7 @@ class Mock:
             return response
         found = self._route(request)
         if found is None:
-            response = json_response(404, {"message": f"no such endpoint: {request.method} {request.path}"})
+            response = self._unrouted(request)
             self._record(request, response, None)
             return response
         handler, route, params = found
@@ -92,16 +95,35 @@ class Mock:
         self._record(request, response, fault)
         return response
 
-    def _route(self, request: MockRequest) -> tuple[Handler, Route, dict[str, str]] | None:
-        hit = self._static.get((request.method, request.path))
-        if hit is not None:
-            return hit[0], hit[1], {}
-        for method, prefix, handler, route in self._prefixed:
-            if method == request.method and request.path.startswith(prefix):
+    def _route(
+        self, request: MockRequest, methods: tuple[str, ...] | None = None
+    ) -> tuple[Handler, Route, dict[str, str]] | None:
+        """The route serving the request's path with its method (or with one of ``methods``)."""
+        methods = methods or (request.method,)
+        for method in methods:
+            hit = self._static.get((method, request.path))
+            if hit is not None:
+                return hit[0], hit[1], {}
+        if request.path in self._static_paths:
+            return None  # as OpenAPI matches: a concrete path (/v1/jobs/credits) before a template (/v1/jobs/{jobId})
+        for method, prefix, name, handler, route in self._prefixed:
+            if method in methods and request.path.startswith(prefix):
                 rest = request.path[len(prefix) :]
                 if rest and "/" not in rest:
-                    return handler, route, {"id": rest}
+                    return handler, route, {name: rest}
         return None
+
+    def _unrouted(self, request: MockRequest) -> MockResponse:
+        """The HTTP server's answer, before any provider's: 404 for a path no provider serves, 405
+        with ``Allow`` (RFC 9110) for a path served with other methods."""
+        hits = {method: self._route(request, (method,)) for method in _METHODS}
+        allowed = [method for method, hit in hits.items() if hit is not None]
+        if not allowed:
+            return json_response(404, {"message": f"no such endpoint: {request.method} {request.path}"})
+        message = f"{request.method} is not allowed on {request.path}; allowed: {', '.join(allowed)}"
+        response = json_response(405, {"message": message}, {"allow": ", ".join(allowed)})
+        response.provider = next(hit[0].provider for hit in hits.values() if hit is not None)
+        return response
 
     def _fault(self, request: MockRequest, provider: str, operation: str) -> Fault:
         header = request.header("x-mock-fault")
@@ -230,6 +252,9 @@ class Mock:
         from ._adapters import router
 
         return router(self, base_urls)
+
+
+_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")  # what a provider.json operation may use
 
 
 @dataclass

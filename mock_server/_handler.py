@@ -32,7 +32,7 @@ _MAX_IMAGES = 64  # per task; only a request breaking an unenforced count rule a
 @dataclass(frozen=True, slots=True)
 class Route:
     method: str
-    path: str  # exact, or with one trailing "{id}" segment
+    path: str  # exact, or with one trailing "{name}" segment, passed to the operation as params[name]
     operation: str
 
 
@@ -40,7 +40,6 @@ class Handler:
     """Base of the provider handlers; subclasses fill in the hooks marked below."""
 
     provider: ClassVar[str]
-    routes: ClassVar[tuple[Route, ...]]
     # phase -> the provider's status value while in it
     statuses: ClassVar[Mapping[str, Any]]
     # the format of the images when the request names none (a documented default, else PNG)
@@ -53,10 +52,17 @@ class Handler:
         self.codes: dict[str, dict[str, Any]] = self.info.get("errors", {}).get("codes", {})
         self.limiter: RateLimiter | None = self.rate_limiter() if mock.config.rate_limits else None
         self.unenforced = frozenset(mock.config.unenforced.get(self.provider, ()))
+        # The operations of provider.json, which the OpenAPI export documents too: the mock serves
+        # exactly what the export describes, no more (each answered by ``op_<operation>``).
+        self.routes: tuple[Route, ...] = self.routes_for(self.info["operations"])
         # operation -> its method, looked up once: the pipeline runs per request
         self._operations: dict[str, Callable[..., MockResponse]] = {
             route.operation: getattr(self, f"op_{route.operation.replace('-', '_')}") for route in self.routes
         }
+
+    def routes_for(self, operations: Mapping[str, Any]) -> tuple[Route, ...]:
+        """One route per operation; a provider dispatching several on one path overrides this."""
+        return tuple(Route(op["method"], op["path"], name) for name, op in operations.items())
 
     # -- hooks -----------------------------------------------------------------------------------
 

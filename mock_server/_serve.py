@@ -12,18 +12,30 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from sdcontracts._catalogue import provider_info
+
 from ._app import Mock
 from ._config import PROVIDERS, MockConfig, load_config
 
 __all__ = ["main"]
 
-_PATHS = {
-    "tensorart": "POST /v1/jobs, GET|DELETE /v1/jobs/{id}, POST /v1/resource/image",
-    "novita": "POST /v3/async/img2img, GET /v3/async/task-result?task_id=",
-    "picpik": "POST / (Action GenerateImg2Img | GetGenerateTaskDetail)",
-    "aliyun": "POST /scc/sd_img2img, POST /scc/sd_get_result",
-    "zhiqite": "POST /AIGCImgOpenServ/saas/sd/v2/controlnet, …/v2/queryTaskInfo",
-}
+
+def endpoints(provider: str) -> str:
+    """The provider's endpoints on one line, from provider.json (what the mock routes), e.g.
+    ``POST /v3/async/img2img, GET /v3/async/task-result?task_id=``."""
+    methods: dict[str, list[str]] = {}
+    actions: dict[str, list[str]] = {}
+    for operation in provider_info(provider)["operations"].values():
+        query = [name for name, p in operation.get("parameters", {}).items() if p["in"] == "query"]
+        path = operation["path"] + "".join(f"{'&' if i else '?'}{name}=" for i, name in enumerate(query))
+        methods.setdefault(path, []).append(operation["method"])
+        if "action" in operation:
+            actions.setdefault(path, []).append(operation["action"])
+    return ", ".join(
+        f"{'|'.join(dict.fromkeys(verbs))} {path}"
+        + (f" (Action {' | '.join(actions[path])})" if path in actions else "")
+        for path, verbs in methods.items()
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -62,7 +74,7 @@ def describe(mock: Mock, base: str, out: TextIO, key_file: Path | None) -> None:
     out.write(f"  lifecycle: {mock.config.lifecycle}; rate limits {'on' if mock.config.rate_limits else 'off'}\n")
     for provider in mock.handlers:
         credentials = ", ".join(f"{k}={v}" for k, v in mock.config.credentials[provider].items())
-        out.write(f"  {provider:<9} base_url={base}  {_PATHS[provider]}\n            credentials: {credentials}\n")
+        out.write(f"  {provider:<9} base_url={base}  {endpoints(provider)}\n            credentials: {credentials}\n")
     if key_file is not None:
         out.write(f"            TAMS-SHA256-RSA private key: {key_file}\n")
     out.write("Ctrl-C stops the server.\n")

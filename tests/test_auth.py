@@ -92,6 +92,45 @@ def test_picpik_auth_rewrites_a_json_body() -> None:
     assert str(len(signed.content)) == signed.headers["Content-Length"]
 
 
+@pytest.mark.parametrize("content", [b"[1, 2]", b"not json", b"\xff\xfe", b'"a string"'])
+def test_picpik_auth_sends_a_body_that_is_not_a_json_object_unchanged(content: bytes) -> None:
+    """A body with no parameters to sign goes as it is (PICPIK rejects it anyway), without raising."""
+    request = httpx.Request("POST", "https://api.picpik.ai/", content=content)
+    (sent,) = list(auth.PicpikSignature("abcdefg", "123456").auth_flow(request))
+    assert content == sent.content
+
+
+# -- requests (Schemathesis' auth hooks) ----------------------------------------------------------
+
+
+def test_for_requests_signs_the_body_bytes_requests_sends() -> None:
+    """Wrapped for requests, the Alibaba signer's Content-MD5 is of the prepared body, byte for byte."""
+    import requests
+
+    signer = auth.AliyunGatewayAuth("ak", "secret", clock=lambda: 1_700_000_000.0, nonce=lambda: "n")
+    prepared = requests.Request("POST", "https://h.example/scc/sd_img2img", json={"prompt": "a cat"}).prepare()
+    body = prepared.body
+    auth.for_requests(signer)(prepared)
+    assert isinstance(body, bytes) and body == prepared.body
+    assert auth.content_md5(body) == prepared.headers["Content-MD5"]
+    expected = auth.aliyun_signature("secret", auth.aliyun_string_to_sign("POST", "/scc/sd_img2img", prepared.headers))
+    assert expected == prepared.headers["x-ca-signature"]
+
+
+def test_for_requests_takes_a_rewritten_body_and_keeps_secrets_out_of_repr() -> None:
+    """PICPIK's signer rewrites the body: the prepared request carries the signed one."""
+    import requests
+
+    wrapped = auth.for_requests(auth.PicpikSignature("abcdefg", "123456"))
+    prepared = requests.Request("POST", "https://api.picpik.ai/", json={"Action": "ListModels"}).prepare()
+    wrapped(prepared)
+    assert isinstance(prepared.body, bytes)
+    body = json.loads(prepared.body)
+    assert ("abcdefg", "4a20bc1141494035f6aaaad13224c94c5a8bc3a5") == (body["PublicKey"], body["Signature"])
+    assert str(len(prepared.body)) == prepared.headers["Content-Length"]
+    assert "123456" not in repr(wrapped)
+
+
 # -- Tensor.Art ----------------------------------------------------------------------------------
 
 

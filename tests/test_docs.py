@@ -12,7 +12,13 @@ import pytest
 
 import sdcontracts
 
-MODULES = ["sdcontracts", "sdcontracts._validation", "sdcontracts.rules", "sdcontracts.rules._registry"]
+MODULES = [
+    "sdcontracts",
+    "sdcontracts._validation",
+    "sdcontracts.openapi",
+    "sdcontracts.rules",
+    "sdcontracts.rules._registry",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)
@@ -68,3 +74,65 @@ def test_readme_curl_lines_work_against_the_mock_server() -> None:
     assert (0, "GenerateImg2ImgResponse") == (picpik["RetCode"], picpik["Action"])
     assert ("200", "demo-1") == (zhiqite["code"], zhiqite["data"]["task_id"])
     assert (10, "waiting") == (aliyun["status"], aliyun["data"]["status"])
+
+
+# Found by Schemathesis in the working directory; it keeps these runs short (as written, the README
+# commands run every phase).
+SCHEMATHESIS_TOML = """
+[generation]
+max-examples = 5
+
+[phases.coverage]
+enabled = false
+
+[phases.stateful]
+enabled = false
+"""
+
+
+def openapi_section() -> str:
+    text = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    return text[text.index("**Schemathesis** against the mock") : text.index("**Prism** serves the contract")]
+
+
+def test_readme_schemathesis_commands_pass_against_the_mock_server(tmp_path: Path) -> None:
+    """The README's export and `schemathesis run` lines, its hooks file included, run as written by
+    bash against `mock serve`'s server (only the port and the .venv path differ), exit 0."""
+    import shutil
+    import subprocess
+    import sys
+
+    from sdcontracts.mock import Mock
+    from sdcontracts.mock.asgi import BackgroundServer
+
+    section = openapi_section()
+    commands = re.search(r"```sh\n(.*?)```", section, re.S)
+    hooks = re.search(r"```python\n(.*?)```", section, re.S)
+    assert commands is not None and hooks is not None and "sd_hooks" in commands.group(1)
+    (tmp_path / "sd_hooks.py").write_text(hooks.group(1), encoding="utf-8")
+    (tmp_path / "schemathesis.toml").write_text(SCHEMATHESIS_TOML, encoding="utf-8")
+    assert shutil.which("schemathesis", path=str(Path(sys.executable).parent))
+    with BackgroundServer(Mock()) as url:
+        script = "set -euo pipefail\n" + commands.group(1).replace("MOCK=http://127.0.0.1:8000", f"MOCK={url}")
+        script = script.replace(".venv/bin/", f"{Path(sys.executable).parent}/")
+        result = subprocess.run(["bash", "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert 0 == result.returncode, result.stdout[-4000:] + result.stderr[-2000:]
+    assert {"novita.openapi.json", "aliyun.openapi.json"} <= {p.name for p in tmp_path.iterdir()}
+    assert 2 == result.stdout.count("API Operations:"), result.stdout[-4000:]  # two runs, each to its summary
+
+
+def test_readme_schemathesis_pytest_example_passes(tmp_path: Path) -> None:
+    """The README's in-process pytest example, saved as a test file and run by pytest, passes."""
+    import subprocess
+    import sys
+
+    section = openapi_section()
+    start = section.index("In a test, Schemathesis calls the mock in-process")
+    example = re.search(r"```python\n(.*?)```", section[start:], re.S)
+    assert example is not None
+    (tmp_path / "test_readme_example.py").write_text(example.group(1), encoding="utf-8")
+    (tmp_path / "schemathesis.toml").write_text(SCHEMATHESIS_TOML, encoding="utf-8")
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_readme_example.py"]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert 0 == result.returncode, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "2 passed" in result.stdout  # one test per operation

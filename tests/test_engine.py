@@ -185,6 +185,24 @@ def test_int64_accepts_numbers_and_decimal_strings_with_the_same_bounds(seed: An
     assert fast(INT64).is_valid({"seed": seed}) == (expected == [])
 
 
+UNBOUNDED_INT64 = {"type": "object", "properties": {"id": {"type": ["string", "integer"], "format": "int64"}}}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (2**63 - 1, []), (-(2**63), []), (str(2**63 - 1), []),
+        (2**63, [("format", "/id")]), (-(2**63) - 1, [("format", "/id")]), (str(2**63), [("format", "/id")]),
+        (1e30, [("format", "/id")]), (float(2**63), [("format", "/id")]),
+    ],
+)  # fmt: skip
+def test_int64_numbers_keep_to_the_64_bit_range_as_strings_do(value: Any, expected: list[Any]) -> None:
+    """An int64 without bounds still ends at ±2^63 as a number, as it does as a string (found by
+    Schemathesis: expireSec 9223372036854775808 was accepted)."""
+    assert expected == rules(UNBOUNDED_INT64, {"id": value})
+    assert fast(UNBOUNDED_INT64).is_valid({"id": value}) == (expected == [])
+
+
 PROTOJSON = {
     "x-protojson": True,
     "type": "object",

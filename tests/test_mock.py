@@ -15,7 +15,7 @@ import httpx
 import pytest
 from conftest import b64, png
 from sdcontracts.mock import FaultRule, ManualClock, Mock, MockConfig, MockRequest, parse_faults
-from sdcontracts.mock.asgi import BackgroundServer
+from sdcontracts.mock.asgi import BackgroundServer, create_app
 
 import sdcontracts
 from sdcontracts._images import read_image
@@ -184,6 +184,20 @@ def test_unknown_endpoint_is_404(mock: Mock) -> None:
     assert 404 == call(mock, "GET", "/v3/nothing")[0]
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("GET", "/v3/async/img2img", "POST"), ("PUT", "/v1/jobs/123", "GET, DELETE"), ("GET", "/", "POST"),
+        ("GET", "/v1/jobs/credits", "POST"),  # a concrete path, not the job "credits" (Schemathesis' Allow check)
+    ],
+)  # fmt: skip
+def test_a_served_path_with_another_method_is_405_with_allow(method: str, path: str, allow: str) -> None:
+    """RFC 9110: the methods the path does serve are listed in Allow (Schemathesis' unsupported_method check)."""
+    status, body, headers = call(Mock(), method, path)
+    assert (405, allow) == (status, headers["allow"])
+    assert f"allowed: {allow}" in body["message"]
+
+
 # -- rate limits and faults -----------------------------------------------------------------------
 
 
@@ -331,6 +345,22 @@ def test_http_server_rejects_oversized_bodies_with_the_providers_4xx() -> None:
     assert "larger than 10,000 bytes" in response.json()["message"]
 
 
+@pytest.mark.parametrize(("method", "path"), [("DELETE", "/v1/jobs/a%0Ab"), ("TRACE", "/v3/async/img2img")])
+def test_asgi_app_hands_every_method_and_path_to_the_mock(method: str, path: str) -> None:
+    """A job id holding a newline (found by Schemathesis) and an unusual method get the mock's
+    JSON answer, not the framework's text/plain 404."""
+
+    async def send() -> httpx.Response:
+        transport = httpx.ASGITransport(app=create_app(Mock()))
+        async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:
+            return await client.request(method, path, headers={"authorization": "Bearer ta_mock_token"})
+
+    response = asyncio.run(send())
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.status_code in (404, 405), response.text
+    assert "message" in response.json()
+
+
 @pytest.mark.sd_mock(providers=["novita"])
 def test_plugin_fixtures_give_in_process_and_http_mocks(sd_mock: Mock, sd_http_mock: HttpMock) -> None:
     """sd_mock and sd_http_mock come from the installed pytest plugin and share one mock."""
@@ -393,3 +423,13 @@ def test_the_journal_keeps_large_bodies_counted_but_not_stored(mock: Mock) -> No
     call(mock, "POST", "/v3/async/img2img", big)
     entry = mock.journal.entries("novita", "img2img")[0]
     assert (None, True) == (entry.body, entry.body_size > 1024 * 1024)
+
+
+def test_mock_serve_banner_lists_every_operation_from_provider_json() -> None:
+    """The endpoints `mock serve` prints are the routed ones (Tensor.Art's credits estimate included)."""
+    from sdcontracts.mock._serve import endpoints
+
+    assert "POST /v1/jobs, POST /v1/jobs/credits, GET|DELETE /v1/jobs/{jobId}, POST /v1/resource/image" == endpoints(
+        "tensorart"
+    )
+    assert "POST / (Action GenerateImg2Img | GetGenerateTaskDetail)" == endpoints("picpik")

@@ -216,15 +216,23 @@ def test_tensorart_rate_limit_is_five_per_second() -> None:
 
 def test_tensorart_credits_estimate(mock: Mock) -> None:
     """POST /v1/jobs/credits answers {"credits": n} by the mock's documented formula."""
-    job = corpus("tensorart", "basic-minimum-workflow")
+    job = copy.deepcopy(corpus("tensorart", "basic-minimum-workflow"))
+    job["stages"][1]["diffusion"]["negativePrompts"] = [{"text": "blurry"}]  # the doc's example lacks them
+    response = raw(mock, "POST", f"{TAMS}/v1/jobs/credits", json=job, headers={"authorization": "Bearer ta_mock_token"})
+    assert {"credits": 3.0} == response.json()  # count 2 x 15 steps x 1 x (512²/512²) / 10
+
+
+def test_tensorart_credits_body_is_validated_as_the_job_it_prices(mock: Mock) -> None:
+    """A body POST /v1/jobs would reject is rejected by the estimate too: 400, code 3, the rule named."""
     response = raw(
         mock,
         "POST",
         f"{TAMS}/v1/jobs/credits",
-        json={"stages": job["stages"]},
+        json={"stages": ["x"]},
         headers={"authorization": "Bearer ta_mock_token"},
     )
-    assert {"credits": 3.0} == response.json()  # count 2 x 15 steps x 1 x (512²/512²) / 10
+    assert (400, 3) == (response.status_code, response.json()["code"])
+    assert "[type] /stages/0" in response.json()["message"]
 
 
 # -- shared by the PICPIK, Alibaba and Zhiqite tests -------------------------------------------------

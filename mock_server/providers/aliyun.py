@@ -51,7 +51,7 @@ from sdcontracts import Report
 from sdcontracts.auth import aliyun_signature, aliyun_string_to_sign, content_md5
 
 from .._faults import Fault
-from .._handler import Handler, Route, describe
+from .._handler import Handler, describe
 from .._state import CANCELED, FAILED, QUEUED, RUNNING, SUCCEEDED, NonceStore
 from .._wire import MockRequest, MockResponse, json_response, new_uuid
 from ._common import equal
@@ -77,7 +77,6 @@ def _header_text(text: str) -> str:
 
 class AliyunHandler(Handler):
     provider = "aliyun"
-    routes = (Route("POST", "/scc/sd_img2img", "img2img"), Route("POST", "/scc/sd_get_result", "task"))
     statuses = MappingProxyType(
         {QUEUED: "waiting", RUNNING: "running", SUCCEEDED: "succeeded", FAILED: "failed", CANCELED: "failed"}
     )

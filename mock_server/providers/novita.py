@@ -18,7 +18,7 @@ from typing import Any
 from sdcontracts import Report
 
 from .._faults import Fault
-from .._handler import Handler, Route, describe
+from .._handler import Handler, describe
 from .._state import CANCELED, FAILED, QUEUED, RUNNING, SUCCEEDED, RateLimiter
 from .._wire import MockRequest, MockResponse, json_response
 from ._common import equal, number, seed_for
@@ -42,7 +42,6 @@ _KIND_REASONS = {
 
 class NovitaHandler(Handler):
     provider = "novita"
-    routes = (Route("POST", "/v3/async/img2img", "img2img"), Route("GET", "/v3/async/task-result", "task"))
     statuses = MappingProxyType(
         {
             QUEUED: "TASK_STATUS_QUEUED",

@@ -31,10 +31,12 @@ Where the docs are silent, the mock's choices:
 from __future__ import annotations
 
 import base64
+import functools
 import itertools
 import json
 import os
 import time
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -50,7 +52,6 @@ from ._common import equal
 
 __all__ = ["HANDLER"]
 
-_ACTIONS = MappingProxyType({"GenerateImg2Img": "img2img", "GetGenerateTaskDetail": "task"})
 _MACHINE = os.urandom(5)  # an xid's machine id and process id: random per process
 _COUNTER = itertools.count(int.from_bytes(os.urandom(3), "big"))
 
@@ -64,10 +65,18 @@ def _xid() -> str:
 
 class PicpikHandler(Handler):
     provider = "picpik"
-    routes = (Route("POST", "/", "action"),)
     statuses = MappingProxyType(
         {QUEUED: "Queuing", RUNNING: "Running", SUCCEEDED: "Finished", FAILED: "Error", CANCELED: "Error"}
     )
+
+    def routes_for(self, operations: Mapping[str, Any]) -> tuple[Route, ...]:
+        # Every operation is POST / and the body's Action picks it: one route, dispatched by `op_action`.
+        return tuple(dict.fromkeys(Route(op["method"], op["path"], "action") for op in operations.values()))
+
+    @functools.cached_property
+    def actions(self) -> Mapping[str, str]:
+        """Action -> operation, as provider.json names them."""
+        return MappingProxyType({op["action"]: name for name, op in self.info["operations"].items()})
 
     def authenticate(self, request: MockRequest, body: Any) -> MockResponse | None:
         if not isinstance(body, dict):
@@ -107,7 +116,7 @@ class PicpikHandler(Handler):
 
     def op_action(self, request: MockRequest, body: Any, params: dict[str, str], fault: Fault) -> MockResponse:
         action = body.get("Action")
-        operation = _ACTIONS.get(action) if isinstance(action, str) else None
+        operation = self.actions.get(action) if isinstance(action, str) else None
         if operation is None:
             # named like a contract violation: Action is a required constant of each request schema
             told = (
@@ -115,7 +124,7 @@ class PicpikHandler(Handler):
                 if action is None
                 else f"[const] /Action: unknown Action {action!r}"
             )
-            known = ", ".join(_ACTIONS)
+            known = ", ".join(self.actions)
             return self.error("invalid", f"{told} (the mock serves {known})", request, code="231")
         response = self.op_img2img(request, body, fault) if operation == "img2img" else self.op_task(request, body)
         response.operation = operation

@@ -24,7 +24,8 @@
   ``hrScale``); else the DIFFUSION stage's (or the nested diffusion's) width x height; else the source
   image's size; else 512 x 512.
 - Credits, the mock's formula: per DIFFUSION, count x steps x (width x height / 512²) / 10; per
-  post-processing stage, count; rounded to 2 places.
+  post-processing stage, count; rounded to 2 places. The body is the job it prices, validated as
+  ``POST /v1/jobs`` validates it (``provider.json`` notes the inference).
 - With rate limits on: 5 requests per second per credential → 429, ``{"code": 8}``, ``Retry-After``.
 """
 
@@ -42,7 +43,7 @@ from sdcontracts.auth import SignatureError, parse_tams_authorization, verify_ta
 from sdcontracts.rules._access import field
 
 from .._faults import Fault
-from .._handler import Handler, Route, describe
+from .._handler import Handler, describe
 from .._state import CANCELED, FAILED, QUEUED, RUNNING, SUCCEEDED, MockTask, NonceStore, RateLimiter, Resource
 from .._wire import MockRequest, MockResponse, json_response, new_uuid
 from ._common import equal, number
@@ -60,13 +61,6 @@ def _get(obj: Any, name: str) -> Any:
 
 class TensorArtHandler(Handler):
     provider = "tensorart"
-    routes = (
-        Route("POST", "/v1/jobs", "img2img"),
-        Route("POST", "/v1/jobs/credits", "credits"),
-        Route("GET", "/v1/jobs/{id}", "task"),
-        Route("DELETE", "/v1/jobs/{id}", "cancel"),
-        Route("POST", "/v1/resource/image", "resource"),
-    )
     statuses = MappingProxyType(
         {QUEUED: "WAITING", RUNNING: "RUNNING", SUCCEEDED: "SUCCESS", FAILED: "FAILED", CANCELED: "CANCELED"}
     )
@@ -175,17 +169,17 @@ class TensorArtHandler(Handler):
         return response
 
     def op_task(self, request: MockRequest, body: Any, params: dict[str, str], fault: Fault) -> MockResponse:
-        task = self.mock.store.get(self.provider, params["id"])
+        task = self.mock.store.get(self.provider, params["jobId"])
         if task is None:
-            return self.error("not-found", f"job {params['id']} not found", request)
+            return self.error("not-found", f"job {params['jobId']} not found", request)
         response = json_response(200, {"job": self._job(task, request, poll=True)})
         response.task_id = task.id
         return response
 
     def op_cancel(self, request: MockRequest, body: Any, params: dict[str, str], fault: Fault) -> MockResponse:
-        task = self.mock.store.get(self.provider, params["id"])
+        task = self.mock.store.get(self.provider, params["jobId"])
         if task is None:
-            return self.error("not-found", f"job {params['id']} not found", request)
+            return self.error("not-found", f"job {params['jobId']} not found", request)
         self.mock.store.cancel(task)
         response = json_response(200, {"jobId": task.id})
         response.task_id = task.id
@@ -205,9 +199,10 @@ class TensorArtHandler(Handler):
         return json_response(200, document)
 
     def op_credits(self, request: MockRequest, body: Any, params: dict[str, str], fault: Fault) -> MockResponse:
+        problem = self.check(body, "img2img.request", request)  # the job it prices (provider.json)
+        if problem is not None:
+            return problem
         stages = _get(body, "stages")
-        if not isinstance(stages, list):
-            return self.error("invalid", "stages: a list of stages is required", request)
         count = number(_get(_get(stages[0], "inputInitialize") if stages else None, "count"), 1)
         credits = 0.0
         for stage in stages:

@@ -37,20 +37,18 @@ from typing import Any
 from sdcontracts import Report
 
 from .._faults import Fault
-from .._handler import Handler, Route, describe
+from .._handler import Handler, describe
 from .._state import CANCELED, FAILED, QUEUED, RUNNING, SUCCEEDED
 from .._wire import MockRequest, MockResponse, json_response
 from ._common import equal, seed_for
 
 __all__ = ["HANDLER"]
 
-_PATH = "/AIGCImgOpenServ/saas/sd/v2"
 _DESC = {QUEUED: "排队中", RUNNING: "生成中", SUCCEEDED: "任务成功 !", FAILED: "任务失败", CANCELED: "任务失败"}
 
 
 class ZhiqiteHandler(Handler):
     provider = "zhiqite"
-    routes = (Route("POST", f"{_PATH}/controlnet", "img2img"), Route("POST", f"{_PATH}/queryTaskInfo", "task"))
     statuses = MappingProxyType({QUEUED: 0, RUNNING: 1, SUCCEEDED: 2, FAILED: 3, CANCELED: 3})
     default_format = "jpg"  # "默认无需传参,输出图片格式jpg"
 

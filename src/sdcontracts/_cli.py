@@ -112,6 +112,29 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     listing.add_argument("providers", metavar="PROVIDER", nargs="*", help="providers to list (default: all)")
     listing.set_defaults(run=_rules)
 
+    export = commands.add_parser(
+        "openapi",
+        help="write a provider's contract as an OpenAPI 3.1 document",
+        description="Write the OpenAPI 3.1 document of a provider's contract: its servers, every operation "
+        "the mock serves, request and response bodies (the schemas from schemas/, embedded), error "
+        "envelopes and auth. Feed it to Schemathesis, Prism or openapi-generator.",
+        epilog="examples:\n"
+        "  sdcontracts openapi novita -o novita.openapi.json\n"
+        "  sdcontracts openapi tensorart --server http://127.0.0.1:8000   # the mock first\n\n"
+        "exit status: 0 written, 2 usage error or unwritable FILE",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    export.add_argument("provider", metavar="PROVIDER", help=f"provider id: {', '.join(_catalogue.providers())}")
+    export.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    export.add_argument(
+        "--server",
+        metavar="URL",
+        action="append",
+        default=[],
+        help="list URL before the documented base URLs (repeatable), e.g. the mock's",
+    )
+    export.set_defaults(run=_openapi)
+
     mock = commands.add_parser(
         "mock",
         help="run the provider mock: `sdcontracts mock serve --help`",
@@ -134,7 +157,13 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
         conformance = absent
     else:
         conformance = conformance_parser(commands)
-    return parser, {"validate": validate, "examples": corpus, "rules": listing, "conformance": conformance}
+    return parser, {
+        "validate": validate,
+        "examples": corpus,
+        "rules": listing,
+        "openapi": export,
+        "conformance": conformance,
+    }
 
 
 def _missing_extra(error: str) -> int:
@@ -293,6 +322,25 @@ def _mock_serve(argv: list[str]) -> int:
         )
         return EXIT_USAGE
     return serve(argv)
+
+
+# -- openapi -----------------------------------------------------------------------------------
+
+
+def _openapi(args: argparse.Namespace, out: TextIO) -> int:
+    from .openapi import document
+
+    spec = document(_known(args.provider), servers=args.server)
+    text = json.dumps(spec, indent=2, ensure_ascii=False) + "\n"
+    if args.output is None or args.output == "-":
+        out.write(text)
+        return EXIT_OK
+    try:
+        with open(args.output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as error:
+        raise _UsageError(f"cannot write {args.output}: {error.strerror or error}") from None
+    return EXIT_OK
 
 
 # -- rules -------------------------------------------------------------------------------------

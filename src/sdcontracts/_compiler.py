@@ -10,7 +10,7 @@ any other keyword is a compile error, never silently ignored. Extensions (docume
 
 - ``x-protojson: true`` (root): every property may also be spelt snake_case.
 - ``format: "int64"`` on ``type: ["string", "integer"]``: protobuf int64, a number or a
-  decimal string; numeric keywords apply to both.
+  decimal string, within the signed 64-bit range either way; numeric keywords apply to both.
 - ``x-image``: the string is a base64 image, with optional ``maxWidth``/``maxHeight``/``maxBytes``.
 - ``x-secret: true``: never echo the value in messages.
 - ``x-doc`` / ``x-source`` / ``x-note`` / ``x-members``: annotations.
@@ -27,7 +27,10 @@ from typing import Any
 from ._images import ImageLimits
 from ._protojson import snake_name
 
-__all__ = ["FREE", "Node", "SchemaError", "compile_engine_schema", "compile_nodes"]
+__all__ = ["FREE", "INT64_MAX", "INT64_MIN", "Node", "SchemaError", "compile_engine_schema", "compile_nodes"]
+
+_DECIMAL = re.compile(r"[+-]?[0-9]+")
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 ASSERTIONS = frozenset(
     {
@@ -297,6 +300,9 @@ def _engine_form(schema: Any, protojson: bool, formats: dict[str, Callable[[str]
             name, check = _int64_format(schema)
             formats[name] = check
             out["format"] = name
+        # the pattern and the format see strings only; as a number, an int64 keeps to the same range
+        out["minimum"] = max(out.get("minimum", INT64_MIN), INT64_MIN)
+        out["maximum"] = min(out.get("maximum", INT64_MAX), INT64_MAX)
     if protojson and "properties" in out:
         _add_aliases(out)
     return out
@@ -326,10 +332,6 @@ def _add_aliases(schema: dict[str, Any]) -> None:
         schema["allOf"] = either
     if exclusive:
         schema["dependentSchemas"] = exclusive
-
-
-_DECIMAL = re.compile(r"[+-]?[0-9]+")
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
 _INT64_TEXT = 21  # characters: a sign, leading zeros and 19 digits is as long as an int64 string may be

@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import _pointer
-from ._compiler import Node, enum_key, parse_int64
+from ._compiler import INT64_MAX, INT64_MIN, Node, enum_key, parse_int64
 from ._images import check_base64_image
 from ._report import Violation
 from ._suggest import same_name, suggest
@@ -218,6 +218,9 @@ class Interpreter:
             add("enum", _not_in_enum(node, value), list(node.enum or ()))
             return
         if kind in ("integer", "number"):
+            if node.int64 and not INT64_MIN <= value <= INT64_MAX:  # a protobuf int64, whichever spelling
+                add("format", f"is {show(value, node)}, outside the int64 range", "int64")
+                return
             _numeric(add, node, value)
         elif kind == "string":
             self._string(add, node, value, out)

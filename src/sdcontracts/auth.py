@@ -19,7 +19,9 @@ class                   provider             what it sends
                                              ``X-Request-req-accessKeySecret`` headers
 ======================  ===================  ================================================
 
-Secrets never appear in a ``repr`` or in an exception message.
+Secrets never appear in a ``repr`` or in an exception message. `for_requests` wraps any of
+them for the ``requests`` library, which Schemathesis' auth hooks take
+(``schema.auth.set_from_requests(for_requests(BearerAuth(key)))``).
 """
 
 from __future__ import annotations
@@ -34,9 +36,12 @@ from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from email.utils import formatdate
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
+
+if TYPE_CHECKING:
+    import requests.auth
 
 __all__ = [
     "AliyunGatewayAuth",
@@ -49,6 +54,7 @@ __all__ = [
     "aliyun_signature",
     "aliyun_string_to_sign",
     "content_md5",
+    "for_requests",
     "parse_tams_authorization",
     "picpik_signature",
     "picpik_string_to_sign",
@@ -63,6 +69,16 @@ class SignatureError(Exception):
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
         self.reason = reason
+
+
+def for_requests(auth: httpx.Auth) -> requests.auth.AuthBase:
+    """``auth`` as a ``requests`` auth (``requests`` must be installed; Schemathesis has it).
+
+    The flow runs on the prepared request, so signatures cover the bytes actually sent.
+    """
+    from ._requests_auth import RequestsAuth
+
+    return RequestsAuth(auth)
 
 
 def _masked(name: str, **shown: str) -> str:
@@ -249,7 +265,9 @@ class PicpikSignature(httpx.Auth):
     """PICPIK's body signature: adds ``PublicKey`` and ``Signature`` to a JSON body.
 
     `sign` does it on a dict (the client signs before validating, since both fields are
-    required); as an ``httpx.Auth`` it rewrites a JSON request body.
+    required); as an ``httpx.Auth`` it rewrites a JSON request body. A body that is not a JSON
+    object has no parameters to sign and is sent as it is: PICPIK refuses it whatever it carries
+    (negative tests send such bodies on purpose).
     """
 
     def __init__(self, public_key: str, private_key: str) -> None:
@@ -266,7 +284,13 @@ class PicpikSignature(httpx.Auth):
         return signed
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        params = json.loads(request.content or b"{}")
+        try:
+            params = json.loads(request.content or b"{}")
+        except (ValueError, RecursionError):  # not UTF-8 or not JSON
+            params = None
+        if not isinstance(params, dict):
+            yield request
+            return
         body = json.dumps(self.sign(params), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         headers = httpx.Headers(request.headers)
         headers["Content-Length"] = str(len(body))

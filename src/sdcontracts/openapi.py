@@ -1,0 +1,375 @@
+"""OpenAPI 3.1 documents of the provider contracts, for Schemathesis, Prism, openapi-generator & co.
+
+    >>> from sdcontracts.openapi import document
+    >>> spec = document("novita")
+    >>> spec["paths"]["/v3/async/img2img"]["post"]["requestBody"]["content"]["application/json"]
+    {'schema': {'$ref': '#/components/schemas/Img2ImgRequest'}}
+
+``sdcontracts openapi novita -o novita.openapi.json`` writes the same document.
+
+Everything is read from ``schemas/<id>/`` when the document is built, and the document is never
+stored, so it cannot drift from the schemas:
+
+- *Operations* are ``provider.json``'s ``operations``, the same list the mock serves. Operations
+  sharing a method and path (PICPIK's ``POST /``, chosen by the body's ``Action``) become one
+  operation whose body is a ``oneOf`` discriminated by that field.
+- *Schemas* are embedded: each schema file is a component named by its ``title`` (the name the
+  generated pydantic model has), its ``$defs`` are hoisted next to it, each local ``$ref`` is
+  rewritten to point there, and ``$schema`` is dropped; nothing else changes, annotations
+  (``x-doc``, ``x-image``, …) included. A root carries ``x-sdcontracts-schema``, the file it came
+  from. One self-contained file is what every tool reads, Prism and Schemathesis included; a
+  document of ``$ref`` s to the shipped files by URL would depend on each tool's resolver.
+- *Errors* are the provider's envelope (its ``error`` schema) at every HTTP status its
+  ``errors.codes`` name. Where a provider answers errors inside HTTP 200 (PICPIK, Zhiqite, Alibaba's
+  service errors), the 200 response is ``anyOf`` the success schema and the envelope.
+- *Auth* is a security scheme where OpenAPI can say it (bearer, API-key headers). Signatures it
+  cannot express are described in ``x-sdcontracts-signature`` on the scheme that carries them
+  (Tensor.Art's TAMS-SHA256-RSA, Alibaba's gateway HMAC), or, for PICPIK whose signature travels
+  in the body, only in the document's ``x-sdcontracts-auth`` (``provider.json``'s ``auth``, with the
+  ``sdcontracts.auth`` class that signs it).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from . import __version__
+from ._catalogue import check_provider, provider_info, raw_schema, schema_names
+
+__all__ = ["OPENAPI_VERSION", "document"]
+
+OPENAPI_VERSION = "3.1.0"
+_JSON = "application/json"
+_COMPONENTS = "#/components/schemas/"
+
+Document = dict[str, Any]
+
+
+def document(provider: str, *, servers: Iterable[str] = ()) -> Document:
+    """The OpenAPI 3.1 document of ``provider``'s contract, as a JSON-serialisable dict.
+
+    ``servers`` are URLs listed before the documented base URLs, e.g. the mock's
+    ``http://127.0.0.1:8000``, so that a tool picking the first server calls it.
+    """
+    info = provider_info(check_provider(provider))
+    schemas, names = _components(provider)
+    schemes, requirements = _security(info)
+    paths: dict[str, dict[str, Any]] = {}
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for name, operation in info["operations"].items():
+        grouped.setdefault((operation["path"], operation["method"].lower()), []).append(name)
+    for (path, method), operations in grouped.items():
+        paths.setdefault(path, {})[method] = _operation(info, names, operations, requirements)
+    components: dict[str, Any] = {"schemas": schemas}
+    if schemes:
+        components["securitySchemes"] = schemes
+    return {
+        "openapi": OPENAPI_VERSION,
+        "info": {
+            "title": info["name"],
+            "version": __version__,
+            "description": f"The {info['name']} contract as sdcontracts states it, exported from its "
+            f"hand-derived schemas (schemas/{provider}/). Each constraint's doc sentence is in x-doc; "
+            "x-source names its source in x-sdcontracts-sources.",
+            "x-sdcontracts-provider": provider,
+        },
+        "servers": [{"url": url, "description": "given at export"} for url in servers] + _servers(info),
+        "paths": paths,
+        "components": components,
+        "x-sdcontracts-auth": {**info["auth"], "signer": _SIGNERS[info["auth"]["scheme"]]},
+        "x-sdcontracts-lifecycle": info["lifecycle"],
+        "x-sdcontracts-sources": info["sources"],
+    }
+
+
+# -- schemas -----------------------------------------------------------------------------------
+
+
+def _components(provider: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """Every schema of the provider as components, and schema name -> component name."""
+    components: dict[str, Any] = {}
+    names: dict[str, str] = {}
+    for schema in schema_names(provider):
+        root = copy.deepcopy(raw_schema(provider, schema))
+        root.pop("$schema", None)
+        hoisted = root.pop("$defs", {})
+        root["x-sdcontracts-schema"] = f"schemas/{provider}/{schema}.schema.json"
+        names[schema] = root["title"]
+        for name, body in [*hoisted.items(), (root["title"], root)]:
+            body = _rewrite_refs(body)
+            if components.setdefault(name, body) != body:
+                raise ValueError(f"{provider}: two different schemas are named {name!r} ({schema})")
+    return dict(sorted(components.items())), names
+
+
+def _rewrite_refs(node: Any) -> Any:
+    """A copy with each ``#/$defs/X`` reference pointing at the hoisted component ``X``."""
+    if isinstance(node, list):
+        return [_rewrite_refs(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _rewrite_refs(value) for key, value in node.items()}
+    ref = out.get("$ref")
+    if isinstance(ref, str):
+        if not ref.startswith("#/$defs/"):  # the schema language allows nothing else (schemas/README.md)
+            raise ValueError(f"cannot export the reference {ref!r}: only local #/$defs/ references are supported")
+        out["$ref"] = _COMPONENTS + ref[len("#/$defs/") :]
+    return out
+
+
+def _field(provider: str, names: Mapping[str, str], source: str) -> tuple[dict[str, str], str]:
+    """Where ``<schema>#/properties/a/properties/b`` (provider.json's name for a response field) is:
+    ``{"$ref"}`` to its schema in the document, following references, and its JSON Pointer in a
+    response (``/a/b``)."""
+    schema, _, pointer = source.partition("#")
+    root = raw_schema(provider, schema)
+    node, component, location, instance = root, names[schema], "", ""
+    steps = pointer.split("/")[1:]
+    if len(steps) % 2 or any(step != "properties" for step in steps[::2]):
+        raise ValueError(f"{provider}: {source!r} must name a field as #/properties/<name>/properties/<name>…")
+    for name in steps[1::2]:
+        node, location, instance = node["properties"][name], f"{location}/properties/{name}", f"{instance}/{name}"
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            component = ref[len("#/$defs/") :]
+            node, location = root["$defs"][component], ""
+    return {"$ref": _COMPONENTS + component + location}, instance
+
+
+def _ref(names: Mapping[str, str], schema: str) -> dict[str, str]:
+    return {"$ref": _COMPONENTS + names[schema]}
+
+
+# -- operations --------------------------------------------------------------------------------
+
+
+def _operation(
+    info: Mapping[str, Any], names: Mapping[str, str], operations: list[str], security: list[dict[str, list[str]]]
+) -> dict[str, Any]:
+    """One OpenAPI operation for the provider.json operations sharing a method and path."""
+    entries = [info["operations"][name] for name in operations]
+    requests = [entry["request"] for entry in entries if "request" in entry]
+    result: dict[str, Any] = {
+        "operationId": _operation_id(info["operations"], operations[0]),
+        "summary": " or ".join(operations) if len(operations) > 1 else operations[0],
+    }
+    described = (raw_schema(info["id"], s).get("description") for s in [*requests, *(e["response"] for e in entries)])
+    description = next((text for text in described if text), None)
+    if len(entries) > 1:
+        by = "Action" if all("action" in entry for entry in entries) else None
+        description = f"One endpoint for {', '.join(operations)}" + (f", chosen by the body's {by}." if by else ".")
+        result["x-sdcontracts-operations"] = {name: info["operations"][name] for name in operations}
+    if description:
+        result["description"] = description
+    parameters = _parameters(info, names, entries)
+    if parameters:
+        result["parameters"] = parameters
+    if requests:
+        body: dict[str, Any] = {"schema": _request_schema(names, entries)}
+        body.update(_examples(info["id"], requests))
+        result["requestBody"] = {"required": True, "content": {_JSON: body}}
+    result["responses"] = _responses(info, names, [entry["response"] for entry in entries])
+    links = {key: link for name in operations for key, link in _links(info, names, name).items()}
+    if links:
+        result["responses"]["200"]["links"] = links
+    if security:
+        result["security"] = security
+    for entry in entries:
+        result.update({key: value for key, value in entry.items() if key.startswith("x-")})
+    return result
+
+
+def _request_schema(names: Mapping[str, str], entries: list[dict[str, Any]]) -> dict[str, Any]:
+    refs = [_ref(names, entry["request"]) for entry in entries if "request" in entry]
+    if len(refs) == 1:
+        return refs[0]
+    schema: dict[str, Any] = {"oneOf": refs}
+    if all("action" in entry for entry in entries):
+        mapping = {entry["action"]: _ref(names, entry["request"])["$ref"] for entry in entries}
+        schema["discriminator"] = {"propertyName": "Action", "mapping": mapping}
+    return schema
+
+
+def _parameters(info: Mapping[str, Any], names: Mapping[str, str], entries: list[dict[str, Any]]) -> list[Any]:
+    found: list[dict[str, Any]] = []
+    for entry in entries:
+        for name, parameter in entry.get("parameters", {}).items():
+            if parameter["in"] == "body":  # a field of the request schema; it only makes a link
+                continue
+            found.append(
+                {
+                    "name": name,
+                    "in": parameter["in"],
+                    "required": parameter["required"],
+                    "description": parameter["description"],
+                    "schema": _field(info["id"], names, parameter["from"])[0],
+                }
+            )
+        for name in entry.get("headers", ()):
+            header = info["headers"][name]
+            parameter = {"name": name, "in": "header", "required": header["required"]}
+            parameter.update(description=header["doc"], schema={"type": header["type"]})
+            found.append(parameter)
+    unique = {(p["in"], p["name"]): p for p in found}
+    return list(unique.values())
+
+
+def _links(info: Mapping[str, Any], names: Mapping[str, str], source: str) -> dict[str, Any]:
+    """OpenAPI links from ``source``'s response to each operation taking a value from it: how a
+    tool (Schemathesis' stateful tests, a reader) gets from a submitted task to its query."""
+    operations: Mapping[str, Any] = info["operations"]
+    found: dict[str, Any] = {}
+    for name, target in operations.items():
+        inputs = {
+            key: (parameter["in"], _field(info["id"], names, parameter["from"])[1])
+            for key, parameter in target.get("parameters", {}).items()
+            if parameter["from"].partition("#")[0] == operations[source]["response"]
+        }
+        if not inputs:
+            continue
+        link: dict[str, Any] = {"operationId": _operation_id(operations, name)}
+        parameters = {key: f"$response.body#{at}" for key, (where, at) in inputs.items() if where != "body"}
+        body = {key: f"$response.body#{at}" for key, (where, at) in inputs.items() if where == "body"}
+        if parameters:
+            link["parameters"] = parameters
+        if body:
+            link["requestBody"] = {"Action": target["action"], **body} if "action" in target else body
+        link["description"] = f"The {name} operation for what this {source} made."
+        found[name] = link
+    return found
+
+
+def _operation_id(operations: Mapping[str, Any], name: str) -> str:
+    """The operationId of the OpenAPI operation documenting provider.json's ``name``."""
+    mine = operations[name]
+    return "_or_".join(
+        n for n, op in operations.items() if (op["method"], op["path"]) == (mine["method"], mine["path"])
+    )
+
+
+def _examples(provider: str, schemas: Iterable[str]) -> dict[str, Any]:
+    """``{"examples"}`` of the doc examples (schemas/<id>/examples/) that are valid ``schemas``."""
+    from ._corpus import examples
+
+    wanted = set(schemas)
+    found = {
+        example.name: {"summary": example.title, "value": example.payload}
+        for example in examples(provider)
+        if example.verdict == "valid" and example.schema in wanted
+    }
+    return {"examples": found} if found else {}
+
+
+def _responses(info: Mapping[str, Any], names: Mapping[str, str], successes: list[str]) -> dict[str, Any]:
+    """200 with the success schema(s); each documented error status with the error envelope."""
+    codes: dict[int, list[str]] = {}
+    for code, entry in info["errors"]["codes"].items():
+        label = f"{code} {entry['name']}" if "name" in entry else code
+        codes.setdefault(int(entry["status"]), []).append(label)
+    error = _ref(names, info["error"])
+    success = [_ref(names, schema) for schema in dict.fromkeys(successes)]
+    description = "Success."
+    if 200 in codes:
+        success.append(error)
+        description = f"Success, or an error in the provider's HTTP 200 envelope: {', '.join(codes[200])}."
+    body: dict[str, Any] = {"schema": success[0] if len(success) == 1 else {"anyOf": success}}
+    body.update(_examples(info["id"], successes))
+    responses: dict[str, Any] = {"200": {"description": description, "content": {_JSON: body}}}
+    for status in sorted(set(codes) - {200}):
+        envelope: dict[str, Any] = {"schema": error, **_examples(info["id"], [info["error"]])}
+        responses[str(status)] = {"description": f"Error: {', '.join(codes[status])}.", "content": {_JSON: envelope}}
+    return responses
+
+
+def _servers(info: Mapping[str, Any]) -> list[dict[str, Any]]:
+    variables: dict[str, Any] = info.get("server_variables", {})
+    servers = []
+    for key, url in info["base_urls"].items():
+        server: dict[str, Any] = {"url": url, "description": key}
+        used = {name: variables[name] for name in variables if f"{{{name}}}" in url}
+        if used:
+            server["variables"] = used
+        servers.append(server)
+    return servers
+
+
+# -- security ----------------------------------------------------------------------------------
+
+Schemes = dict[str, dict[str, Any]]
+Requirements = list[dict[str, list[str]]]
+
+# provider.json's auth scheme -> the sdcontracts.auth class that signs requests with it
+_SIGNERS = {
+    "bearer": "sdcontracts.auth.BearerAuth",
+    "bearer-or-tams-rsa": "sdcontracts.auth.BearerAuth, sdcontracts.auth.TamsRsaAuth",
+    "picpik-sha1-signature": "sdcontracts.auth.PicpikSignature",
+    "aliyun-api-gateway-hmac-sha256": "sdcontracts.auth.AliyunGatewayAuth",
+    "key-headers": "sdcontracts.auth.ZhiqiteKeyAuth",
+}
+
+
+def _signature(auth: Mapping[str, Any], signer: str) -> dict[str, Any]:
+    return {"scheme": auth["scheme"], "doc": auth["doc"], "signer": signer}
+
+
+def _bearer(auth: Mapping[str, Any]) -> tuple[Schemes, Requirements]:
+    return {"bearer": {"type": "http", "scheme": "bearer", "description": auth["doc"]}}, [{"bearer": []}]
+
+
+def _bearer_or_tams(auth: Mapping[str, Any]) -> tuple[Schemes, Requirements]:
+    schemes, requirements = _bearer(auth)
+    schemes["tamsRsa"] = {
+        "type": "apiKey",
+        "in": "header",
+        "name": auth["header"],
+        "description": "TAMS-SHA256-RSA: an RSA signature of the request in the Authorization header "
+        "(legacy; see x-sdcontracts-signature).",
+        "x-sdcontracts-signature": _signature(auth, "sdcontracts.auth.TamsRsaAuth"),
+    }
+    return schemes, [*requirements, {"tamsRsa": []}]
+
+
+def _aliyun(auth: Mapping[str, Any]) -> tuple[Schemes, Requirements]:
+    schemes: Schemes = {
+        "appKey": {"type": "apiKey", "in": "header", "name": "x-ca-key", "description": "The AppKey."},
+        "signature": {
+            "type": "apiKey",
+            "in": "header",
+            "name": "x-ca-signature",
+            "description": "HmacSHA256 over the request with the AppSecret, with the other gateway headers "
+            f"({', '.join(h for h in auth['headers'] if h not in ('x-ca-key', 'x-ca-signature'))}); "
+            "see x-sdcontracts-signature.",
+            "x-sdcontracts-signature": _signature(auth, _SIGNERS[auth["scheme"]]),
+        },
+    }
+    return schemes, [{"appKey": [], "signature": []}]
+
+
+def _key_headers(auth: Mapping[str, Any]) -> tuple[Schemes, Requirements]:
+    schemes: Schemes = {
+        header: {"type": "apiKey", "in": "header", "name": header, "description": auth["doc"]}
+        for header in auth["headers"]
+    }
+    return schemes, [{header: [] for header in auth["headers"]}]
+
+
+def _body_signature(auth: Mapping[str, Any]) -> tuple[Schemes, Requirements]:
+    return {}, []  # PublicKey and Signature are body fields, required by the request schemas
+
+
+_SCHEMES: dict[str, Callable[[Mapping[str, Any]], tuple[Schemes, Requirements]]] = {
+    "bearer": _bearer,
+    "bearer-or-tams-rsa": _bearer_or_tams,
+    "picpik-sha1-signature": _body_signature,
+    "aliyun-api-gateway-hmac-sha256": _aliyun,
+    "key-headers": _key_headers,
+}
+
+
+def _security(info: Mapping[str, Any]) -> tuple[Schemes, Requirements]:
+    scheme = info["auth"]["scheme"]
+    if scheme not in _SCHEMES:
+        raise ValueError(f"{info['id']}: no OpenAPI form for the auth scheme {scheme!r}")
+    return _SCHEMES[scheme](info["auth"])

@@ -1,0 +1,342 @@
+"""The OpenAPI 3.1 export: valid documents, derived from schemas/ and provider.json, nothing copied."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from openapi_spec_validator import OpenAPIV31SpecValidator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+from sdcontracts.mock import Mock
+
+import sdcontracts
+from sdcontracts import _catalogue
+from sdcontracts._cli import main
+from sdcontracts._corpus import examples
+from sdcontracts.openapi import document
+
+PROVIDERS = sdcontracts.providers()
+METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+
+
+def operations(spec: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    return {
+        (method.upper(), path): operation
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if method in METHODS
+    }
+
+
+def refs(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        own = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+        return own + [ref for value in node.values() for ref in refs(value)]
+    if isinstance(node, list):
+        return [ref for item in node for ref in refs(item)]
+    return []
+
+
+def resolve(spec: dict[str, Any], ref: str) -> Any:
+    assert ref.startswith("#/"), ref
+    node: Any = spec
+    for step in ref[2:].split("/"):
+        node = node[step.replace("~1", "/").replace("~0", "~")]
+    return node
+
+
+def exported_validator(spec: dict[str, Any], component: str) -> jsonschema.Draft202012Validator:
+    """A 2020-12 validator for one component, resolving references inside the document."""
+    registry: Registry[Any] = Registry().with_resource(
+        "urn:spec", Resource.from_contents(spec, default_specification=DRAFT202012)
+    )
+    return jsonschema.Draft202012Validator({"$ref": f"urn:spec#/components/schemas/{component}"}, registry=registry)
+
+
+# -- the documents ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_every_exported_document_is_valid_openapi_3_1(provider: str) -> None:
+    """openapi-spec-validator accepts the document as OpenAPI 3.1 (schemas, refs, links, security)."""
+    spec = document(provider)
+    assert "3.1.0" == spec["openapi"]
+    errors = [error.message for error in OpenAPIV31SpecValidator(spec).iter_errors()]
+    assert [] == errors
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_documents_are_json_and_the_same_on_every_export(provider: str) -> None:
+    """The dict survives a JSON round trip unchanged, and two exports are identical."""
+    spec = document(provider)
+    assert spec == json.loads(json.dumps(spec))
+    assert json.dumps(spec) == json.dumps(document(provider))
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_every_reference_resolves_inside_the_document(provider: str) -> None:
+    """One self-contained file: each $ref (schemas, parameters, discriminator mappings) points into it."""
+    spec = document(provider)
+    mappings = [
+        target
+        for operation in operations(spec).values()
+        for media in operation.get("requestBody", {}).get("content", {}).values()
+        for target in media["schema"].get("discriminator", {}).get("mapping", {}).values()
+    ]
+    for ref in refs(spec) + mappings:
+        assert isinstance(resolve(spec, ref), dict), ref
+
+
+def test_the_export_does_not_change_the_schemas_it_reads() -> None:
+    """Building a document leaves the catalogue's parsed schema files as they were."""
+    before = copy.deepcopy(_catalogue.raw_schema("tensorart", "img2img.request"))
+    document("tensorart")
+    assert before == _catalogue.raw_schema("tensorart", "img2img.request")
+
+
+# -- operations are the mock's ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_operations_are_exactly_the_routes_the_mock_serves(provider: str) -> None:
+    """Every (method, path) the mock routes is an exported operation, and nothing else is."""
+    routes = {(route.method, route.path) for route in Mock().handlers[provider].routes}
+    assert routes == set(operations(document(provider)))
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_every_operation_the_mock_implements_is_exported(provider: str) -> None:
+    """Each op_<name> of the handler is a provider.json operation (or PICPIK's Action dispatcher),
+    so the mock cannot answer something the export does not document."""
+    handler = Mock().handlers[provider]
+    implemented = {name[3:] for name in dir(handler) if name.startswith("op_")}
+    documented = set(_catalogue.provider_info(provider)["operations"]) | {r.operation for r in handler.routes}
+    assert set() == implemented - documented
+
+
+def test_picpik_actions_share_post_root_as_one_operation_discriminated_by_action() -> None:
+    """GenerateImg2Img and GetGenerateTaskDetail are one POST /, its body a oneOf chosen by Action."""
+    spec = document("picpik")
+    assert ["/"] == list(spec["paths"])
+    body = spec["paths"]["/"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert {
+        "GenerateImg2Img": "#/components/schemas/GenerateImg2ImgRequest",
+        "GetGenerateTaskDetail": "#/components/schemas/GetGenerateTaskDetailRequest",
+    } == body["discriminator"]["mapping"]
+    assert sorted(body["discriminator"]["mapping"].values()) == sorted(ref["$ref"] for ref in body["oneOf"])
+
+
+def test_parameters_take_their_schema_from_the_field_they_come_from() -> None:
+    """Novita's task_id query parameter is the submit response's task_id; Tensor.Art's jobId is job.id."""
+    novita = operations(document("novita"))[("GET", "/v3/async/task-result")]
+    assert [
+        {"name": "task_id", "in": "query", "required": True, "description": "The task_id the submit call returned.",
+         "schema": {"$ref": "#/components/schemas/Img2ImgResponse/properties/task_id"}}
+    ] == novita["parameters"]  # fmt: skip
+    tensorart = operations(document("tensorart"))
+    for method in ("GET", "DELETE"):
+        (job_id,) = tensorart[(method, "/v1/jobs/{jobId}")]["parameters"]
+        assert ("jobId", "path", {"$ref": "#/components/schemas/JobInfo/properties/id"}) == (
+            job_id["name"], job_id["in"], job_id["schema"]
+        )  # fmt: skip
+
+
+def test_submit_responses_link_to_the_operations_that_take_their_ids() -> None:
+    """Links say where a task id goes next: a query parameter, a path parameter or a body field."""
+    link = operations(document("novita"))[("POST", "/v3/async/img2img")]["responses"]["200"]["links"]["task"]
+    assert ("task", {"task_id": "$response.body#/task_id"}) == (link["operationId"], link["parameters"])
+    links = operations(document("tensorart"))[("POST", "/v1/jobs")]["responses"]["200"]["links"]
+    assert {"task": {"jobId": "$response.body#/job/id"}, "cancel": {"jobId": "$response.body#/job/id"}} == {
+        name: link["parameters"] for name, link in links.items()
+    }
+    aliyun = operations(document("aliyun"))[("POST", "/scc/sd_img2img")]["responses"]["200"]["links"]["task"]
+    assert {"taskId": "$response.body#/data/taskId"} == aliyun["requestBody"]
+    picpik = operations(document("picpik"))[("POST", "/")]["responses"]["200"]["links"]["task"]
+    assert {"Action": "GetGenerateTaskDetail", "TaskUID": "$response.body#/TaskUID"} == picpik["requestBody"]
+
+
+def test_aliyun_resource_pool_header_is_an_optional_header_parameter_of_the_submit() -> None:
+    """X-SP-RESOURCE-CONFIG-ID, a header provider.json declares for img2img only, is documented there."""
+    ops = operations(document("aliyun"))
+    (header,) = ops[("POST", "/scc/sd_img2img")]["parameters"]
+    assert ("X-SP-RESOURCE-CONFIG-ID", "header", False) == (header["name"], header["in"], header["required"])
+    assert "parameters" not in ops[("POST", "/scc/sd_get_result")]
+
+
+# -- schemas are embedded from schemas/, unchanged ---------------------------------------------------
+
+
+def unhoisted(spec: dict[str, Any], component: str) -> dict[str, Any]:
+    """A component turned back into its schema file: refs local again, the definitions it uses
+    (directly or through others) under $defs, provenance dropped."""
+
+    def local(name: str) -> dict[str, Any]:
+        body: dict[str, Any] = json.loads(
+            json.dumps(spec["components"]["schemas"][name]).replace('"#/components/schemas/', '"#/$defs/')
+        )
+        return body
+
+    restored = local(component)
+    del restored["x-sdcontracts-schema"]
+    defs: dict[str, Any] = {}
+    wanted = set(re.findall(r'"#/\$defs/([^"/]+)"', json.dumps(restored)))
+    while wanted - set(defs):
+        defs.update({name: local(name) for name in wanted - set(defs)})
+        wanted = {
+            name for body in [restored, *defs.values()] for name in re.findall(r'"#/\$defs/([^"/]+)"', json.dumps(body))
+        }
+    if defs:
+        restored["$defs"] = defs
+    return restored
+
+
+@pytest.mark.parametrize(("provider", "schema"), [(p, s) for p in PROVIDERS for s in sdcontracts.schemas(p)])
+def test_each_schema_file_is_a_component_named_by_its_title_and_otherwise_unchanged(provider: str, schema: str) -> None:
+    """The component is the file with its $defs hoisted beside it and $schema dropped: every keyword
+    and annotation (x-doc, x-image, …) as written, so the export cannot drift from schemas/."""
+    spec = document(provider)
+    raw = _catalogue.raw_schema(provider, schema)
+    component = spec["components"]["schemas"][raw["title"]]
+    assert f"schemas/{provider}/{schema}.schema.json" == component["x-sdcontracts-schema"]
+    expected = {key: value for key, value in raw.items() if key != "$schema"}
+    restored = unhoisted(spec, raw["title"])
+    if "$defs" in expected:  # only the definitions the root uses come back: the file should use them all
+        assert set(expected["$defs"]) <= set(restored.get("$defs", {}))
+        restored["$defs"] = {name: restored["$defs"][name] for name in expected["$defs"]}
+    assert expected == restored
+
+
+@pytest.mark.parametrize("example", examples(), ids=lambda e: f"{e.provider}-{e.name}")
+def test_exported_schemas_judge_every_doc_example_as_the_files_do(example: Any) -> None:
+    """Valid against the component exactly when valid against the shipped file (JSON Schema part)."""
+    raw = _catalogue.raw_schema(example.provider, example.schema)
+    exported = exported_validator(document(example.provider), raw["title"])
+    assert jsonschema.Draft202012Validator(raw).is_valid(example.payload) == exported.is_valid(example.payload)
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_valid_doc_examples_are_the_documents_examples(provider: str) -> None:
+    """Each valid corpus example appears as a request or response example of its schema's operations."""
+    spec = document(provider)
+    shown = {
+        name
+        for operation in operations(spec).values()
+        for media in [
+            *operation.get("requestBody", {}).get("content", {}).values(),
+            *(m for r in operation["responses"].values() for m in r.get("content", {}).values()),
+        ]
+        for name in media.get("examples", {})
+    }
+    assert {e.name for e in examples(provider) if e.verdict == "valid"} == shown
+
+
+# -- errors, servers, security -----------------------------------------------------------------------
+
+
+def test_error_statuses_are_the_ones_provider_json_gives_its_codes() -> None:
+    """Novita documents its error reasons at 400, 403, 404, 429 and 500, each with the error envelope."""
+    responses = operations(document("novita"))[("POST", "/v3/async/img2img")]["responses"]
+    assert ["200", "400", "403", "404", "429", "500"] == sorted(responses)
+    assert {"$ref": "#/components/schemas/ErrorResponse"} == responses["429"]["content"]["application/json"]["schema"]
+    assert "RATE_LIMIT_EXCEEDED" in responses["429"]["description"]
+
+
+@pytest.mark.parametrize(
+    ("provider", "path", "success"),
+    [
+        ("picpik", "/", ["GenerateImg2ImgResponse", "GetGenerateTaskDetailResponse"]),
+        ("zhiqite", "/AIGCImgOpenServ/saas/sd/v2/controlnet", ["ControlNetResponse"]),
+        ("aliyun", "/scc/sd_get_result", ["TaskResponse"]),
+    ],
+)
+def test_errors_sent_inside_http_200_make_the_200_body_success_or_envelope(
+    provider: str, path: str, success: list[str]
+) -> None:
+    """Where the provider answers errors with HTTP 200, the 200 body is anyOf the success schemas and the envelope."""
+    response = operations(document(provider))[("POST", path)]["responses"]["200"]
+    schema = response["content"]["application/json"]["schema"]
+    assert [f"#/components/schemas/{name}" for name in [*success, "ErrorResponse"]] == [
+        r["$ref"] for r in schema["anyOf"]
+    ]
+
+
+def test_servers_are_the_documented_base_urls_with_the_given_ones_first() -> None:
+    """--server URLs come first; a templated base URL gets its variable's documented default."""
+    assert [
+        {"url": "http://127.0.0.1:8000", "description": "given at export"},
+        {"url": "https://api.novita.ai", "description": "novita"},
+        {"url": "https://api.ppinfra.com", "description": "ppinfra"},
+    ] == document("novita", servers=["http://127.0.0.1:8000"])["servers"]
+    (app,) = [s for s in document("tensorart")["servers"] if s["description"] == "app"]
+    assert ("https://{endpoint}", "tams-api.tensor.art") == (app["url"], app["variables"]["endpoint"]["default"])
+
+
+@pytest.mark.parametrize(
+    ("provider", "requirements"),
+    [
+        ("novita", [{"bearer": []}]),
+        ("tensorart", [{"bearer": []}, {"tamsRsa": []}]),
+        ("aliyun", [{"appKey": [], "signature": []}]),
+        ("zhiqite", [{"X-Request-req-accessKeyId": [], "X-Request-req-accessKeySecret": []}]),
+    ],
+)
+def test_every_operation_requires_the_providers_credentials(provider: str, requirements: list[Any]) -> None:
+    """Bearer, one of two Tensor.Art schemes, or both of a pair of headers, on every operation."""
+    spec = document(provider)
+    assert [requirements] == list(
+        {json.dumps(op["security"]): op["security"] for op in operations(spec).values()}.values()
+    )
+    assert {name for requirement in requirements for name in requirement} == set(spec["components"]["securitySchemes"])
+
+
+def test_signatures_openapi_cannot_state_are_described_in_extensions() -> None:
+    """TAMS-SHA256-RSA and the Alibaba gateway HMAC name their signer; PICPIK's body signature has no scheme."""
+    tams = document("tensorart")["components"]["securitySchemes"]["tamsRsa"]
+    assert ("header", "Authorization", "sdcontracts.auth.TamsRsaAuth") == (
+        tams["in"], tams["name"], tams["x-sdcontracts-signature"]["signer"]
+    )  # fmt: skip
+    aliyun = document("aliyun")["components"]["securitySchemes"]["signature"]
+    assert "sdcontracts.auth.AliyunGatewayAuth" == aliyun["x-sdcontracts-signature"]["signer"]
+    assert "x-ca-timestamp" in aliyun["description"]
+    picpik = document("picpik")
+    assert "securitySchemes" not in picpik["components"]
+    assert all("security" not in op for op in operations(picpik).values())
+    assert ("picpik-sha1-signature", "sdcontracts.auth.PicpikSignature") == (
+        picpik["x-sdcontracts-auth"]["scheme"], picpik["x-sdcontracts-auth"]["signer"]
+    )  # fmt: skip
+
+
+# -- the command -----------------------------------------------------------------------------------
+
+
+def test_cli_writes_the_document_to_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`sdcontracts openapi novita -o FILE` writes document("novita") as JSON and prints nothing."""
+    target = tmp_path / "novita.openapi.json"
+    assert 0 == main(["openapi", "novita", "-o", str(target)])
+    assert document("novita") == json.loads(target.read_text(encoding="utf-8"))
+    assert ("", "") == tuple(capsys.readouterr())
+
+
+def test_cli_prints_to_standard_output_with_given_servers_first(capsys: pytest.CaptureFixture[str]) -> None:
+    """Without -o the document goes to standard output; --server URLs lead the servers."""
+    assert 0 == main(["openapi", "zhiqite", "--server", "http://127.0.0.1:9"])
+    assert document("zhiqite", servers=["http://127.0.0.1:9"]) == json.loads(capsys.readouterr().out)
+
+
+def test_cli_unknown_provider_exits_2_with_a_suggestion(capsys: pytest.CaptureFixture[str]) -> None:
+    """A misspelt provider is a usage error naming the close match, not a traceback."""
+    assert 2 == main(["openapi", "tensorar"])
+    assert "sdcontracts: error: unknown provider 'tensorar'; did you mean 'tensorart'?" in capsys.readouterr().err
+
+
+def test_cli_unwritable_output_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A FILE in a missing directory is reported in one line, exit 2."""
+    assert 2 == main(["openapi", "novita", "-o", str(tmp_path / "missing" / "x.json")])
+    err = capsys.readouterr().err
+    assert err.startswith("sdcontracts: error: cannot write ") and "Traceback" not in err
