@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-__all__ = ["join", "label", "parts"]
+__all__ = ["join", "label", "parts", "shown_key"]
+
+_SHOWN = 60  # characters of a key a message shows; pointers always hold the whole key
 
 
 def _escape(token: str) -> str:
@@ -33,5 +35,12 @@ def label(pointer: str) -> str:
         if token.isdigit() and out:
             out += f"[{token}]"
         else:
-            out += ("." if out else "") + token
+            out += ("." if out else "") + (token if len(token) <= _SHOWN else token[:_SHOWN] + "…")
     return out or "the payload"
+
+
+def shown_key(key: str) -> str:
+    """A key as messages quote it: its repr, cut short when a hostile payload makes it huge."""
+    if len(key) <= _SHOWN:
+        return repr(key)
+    return f"{key[:_SHOWN]!r}… ({len(key):,} characters)"
