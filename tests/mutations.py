@@ -5,8 +5,9 @@ changes it one to three times, each at a random place in it: drop a field or ite
 (in another spelling, or as a repeated item), retype it, nest it one level deeper, replace it with
 a boundary value, a huge string or a deeply nested array, or add a field the schema lacks (or
 another provider's name for it). `json_mutations` stays inside JSON, so
-every engine can be held to the same verdict; `hostile_mutations` also puts in what only a
-non-strict parser or a careless caller produces (NaN, infinities, Decimals, bytes, non-string keys).
+every engine can be held to the same verdict (it includes lone surrogates: ``json.loads`` reads
+``"\\ud800"``, and jsonschema-rs cannot); `hostile_mutations` also puts in what only a non-strict
+parser or a careless caller produces (NaN, infinities, Decimals, bytes, non-string keys).
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ JSON = st.recursive(
 INTERESTING = st.sampled_from(
     [0, -1, 1, 7, 8, 63, 64, 127, 128, 512, 1024, 1536, 2048, 2049, 4294967296, 2**63, -(2**63) - 1, 1.5, 0.0,
      -0.0, 1e308, "", "0", "-1", "512", "4294967296", "99999999999999999999", "Euler a", "DIFFUSION",
-     "INPUT_INITIALIZE", "None", "data:image/png;base64,AAAA", "\u0000", "\ud800", True, None, [], {}]
+     "INPUT_INITIALIZE", "None", "data:image/png;base64,AAAA", "\u0000", "é\U0001f600", "\ud800", True, None,
+     [], {}]
 )  # fmt: skip
 NOT_JSON = st.sampled_from(
     [math.nan, math.inf, -math.inf, Decimal("NaN"), Decimal("sNaN"), Decimal("Infinity"), Decimal("1e999999999"),
@@ -66,15 +68,20 @@ def deep_array(draw: st.DrawFn, max_depth: int) -> Any:
     return value
 
 
-def paths(value: Any, here: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Every path to a value inside a JSON document (the document itself is ``()``)."""
-    found = [here]
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += paths(item, (*here, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found += paths(item, (*here, index))
+def paths(value: Any, depth: int = 32) -> list[tuple[Any, ...]]:
+    """Every path to a value inside a document (``()`` is the document), down to ``depth`` levels:
+    iterative, as an earlier mutation may have nested an array thousands deep."""
+    found: list[tuple[Any, ...]] = []
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(value, ())]
+    while stack:
+        item, here = stack.pop()
+        found.append(here)
+        if len(here) >= depth:
+            continue
+        if isinstance(item, dict):
+            stack.extend((child, (*here, key)) for key, child in item.items())
+        elif isinstance(item, list):
+            stack.extend((child, (*here, index)) for index, child in enumerate(item))
     return found
 
 
@@ -92,17 +99,20 @@ def _mutate(draw: st.DrawFn, payload: Any, replacement: Callable[[st.DrawFn], An
     for key in path[:-1]:
         parent = parent[key]
     key = path[-1]
-    action = draw(st.sampled_from(["drop", "duplicate", "retype", "nest", "replace", "huge", "deep", "add"]))
+    actions = ["drop", "duplicate", "retype", "nest", "replace", "huge", "deep", "add", "newline"]
+    action = draw(st.sampled_from(actions))
     if action == "add" and isinstance(parent, dict):
         parent[draw(EXTRA_KEYS)] = replacement(draw)
+    elif action == "newline" and isinstance(parent[key], str):  # "$" ends a pattern before it in Python
+        parent[key] += "\n"
     elif action == "drop":
         del parent[key]
-    elif action == "duplicate":
+    elif action == "duplicate":  # shared, not copied: the value may be an array nested thousands deep
         if isinstance(parent, list):
-            parent.insert(key, copy.deepcopy(parent[key]))
+            parent.insert(key, parent[key])
         elif isinstance(key, str):  # the other protobuf-JSON spelling, or the same name in another case
             twin = snake_name(key) if snake_name(key) != key else key.upper()
-            parent[twin] = copy.deepcopy(parent[key])
+            parent[twin] = parent[key]
     elif action == "retype":
         parent[key] = draw(_retype(parent[key]))
     elif action == "nest":

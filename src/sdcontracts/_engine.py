@@ -279,7 +279,7 @@ class Interpreter:
                 "max-length", f"has {_count(length, 'character')}; at most {node.max_length:,} allowed", node.max_length
             )
         if node.pattern is not None and not node.pattern.search(value):
-            add("pattern", f"is {show(value, node)}, which is not {node.pattern_hint}", node.pattern.pattern)
+            add("pattern", f"is {show(value, node)}, which is not {node.pattern_hint}", node.pattern_text)
         if node.image is not None:
             problem = check_base64_image(value, node.image)
             if problem is not None:
@@ -381,7 +381,9 @@ class Interpreter:
                         tokens.pop()
             if probe.rest is not None:
                 for key, item in value.items():
-                    if key not in node.names:
+                    if not isinstance(key, str):  # jsonschema-rs never read this object: it lies under a free schema
+                        out.append(_bad_key(key, _pointer.join("", *tokens), node))
+                    elif key not in node.names:
                         tokens.append(key)
                         self._probe(probe.rest, item, tokens, out)
                         tokens.pop()

@@ -58,16 +58,17 @@ class CompiledSchema:
         self._valid = Report(provider, name)
 
     def validate(self, payload: Any) -> Report:
+        readable = True
         try:
             fast_ok = bool(self._fast.is_valid(payload))
-        except Exception:  # payloads jsonschema-rs cannot read (non-str keys, bytes, sets…)
-            fast_ok = False
+        except Exception:  # what jsonschema-rs cannot read (non-str keys, bytes, sets, lone surrogates…)
+            fast_ok = readable = False
         found = Findings(VIOLATION_LIMIT + 1)  # one over: telling "exactly the limit" from "more"
         if fast_ok:
             self.interpreter.python_checks(payload, found)
         else:
-            self.interpreter.violations(payload, found)
-            if not found:
+            self.interpreter.violations(payload, found)  # every check, the Python-only ones too
+            if not found and readable:
                 self._fallback(payload, found)
         if self.rules and len(found) <= VIOLATION_LIMIT:
             self._run_rules(payload, found)
@@ -116,7 +117,8 @@ class CompiledSchema:
         """jsonschema-rs said invalid but the interpreter found nothing: report what it saw.
 
         This is a disagreement between the engines, which the differential tests exist to
-        prevent; reporting it beats silently calling the payload valid.
+        prevent; reporting it beats silently calling the payload valid. (When jsonschema-rs
+        could not read the payload at all, the interpreter's verdict stands: it runs every check.)
         """
         try:
             errors = list(itertools.islice(self._fast.iter_errors(payload), found.limit))
