@@ -45,8 +45,9 @@ class Mock:
             run_seconds=self.config.run_seconds,
             task_ttl=self.config.task_ttl,
             max_tasks=self.config.max_tasks,
+            max_task_bytes=self.config.max_task_bytes,
         )
-        self.journal = Journal()
+        self.journal = Journal(max_bytes=self.config.journal_bytes)
         self.handlers: dict[str, Handler] = {}
         self._static: dict[tuple[str, str], tuple[Handler, Route]] = {}
         self._prefixed: list[tuple[str, str, Handler, Route]] = []

@@ -69,8 +69,13 @@ class MockConfig:
     tensorart_public_key: str | None = None  # PEM; None: the mock makes a key pair and hands out its private half
     signature_window: float = 300.0  # seconds a signed timestamp stays acceptable (Tensor.Art, Aliyun)
     max_body_bytes: int = 64 * 1024 * 1024
+    # Memory bounds (see sdcontracts.mock._state): a task or an upload is forgotten task_ttl seconds
+    # after the last request about it; beyond max_tasks of them, or max_task_bytes of the request
+    # bodies behind them, the least recently used go first. The journal keeps journal_bytes of bodies.
     task_ttl: float = 3600.0
     max_tasks: int = 10_000
+    max_task_bytes: int = 1024 * 1024 * 1024
+    journal_bytes: int = 64 * 1024 * 1024
     faults: list[FaultRule] = field(default_factory=list)
     seed: int = 0
     # provider -> rule ids the mock does not enforce: a request whose only violations are these

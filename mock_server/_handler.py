@@ -134,9 +134,10 @@ class Handler:
 
     # -- tasks -----------------------------------------------------------------------------------
 
-    def new_task(self, payload: Any, *, fault: Fault, key: str | None = None, task_id: str | None = None,
-                 size: tuple[int, int] | None = None) -> MockTask:  # fmt: skip
-        """A task making what the request asks for (read through the schema's ``x-role`` fields).
+    def new_task(self, payload: Any, *, request: MockRequest, fault: Fault, key: str | None = None,
+                 task_id: str | None = None, size: tuple[int, int] | None = None) -> MockTask:  # fmt: skip
+        """A task making what ``payload`` (the body of ``request``) asks for, read through the schema's
+        ``x-role`` fields.
 
         ``size`` overrides the width and height the fields give (Tensor.Art derives it from its
         stages); a size the request leaves open is 512 x 512, the mock's choice.
@@ -154,6 +155,7 @@ class Handler:
             format=wanted.format or self.default_format,
             fail_reason="the generation failed (fault injected)" if fault.fail else None,
             key=key,
+            body_bytes=len(request.body),
         )
         return self.mock.store.add(task)
 

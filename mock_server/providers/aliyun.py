@@ -170,7 +170,7 @@ class AliyunHandler(Handler):
         problem = self.check(body, "img2img.request", request)
         if problem is not None:
             return problem
-        task = self.new_task(body, fault=fault, task_id=_ulid())
+        task = self.new_task(body, request=request, fault=fault, task_id=_ulid())
         pools = [p.strip() for p in request.header("x-sp-resource-config-id").split(",") if p.strip()]
         task.extra["resource_config"] = pools or ["default"]
         response = json_response(200, self._ok({"taskId": task.id, "status": self.statuses[QUEUED]}))

@@ -125,7 +125,7 @@ class PicpikHandler(Handler):
         problem = self.check(body, "img2img.request", request)
         if problem is not None:
             return problem
-        task = self.new_task(body, fault=fault, task_id=_xid())
+        task = self.new_task(body, request=request, fault=fault, task_id=_xid())
         response = json_response(200, self._envelope(body, TaskUID=task.id))
         response.task_id = task.id
         return response
