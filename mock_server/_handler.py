@@ -106,6 +106,9 @@ class Handler:
         if request.oversized:
             limit = self.mock.config.max_body_bytes
             return None, self.error("invalid", f"the body is larger than {limit:,} bytes", request)
+        if request.incomplete:
+            timeout = self.mock.config.body_timeout
+            return None, self.error("invalid", f"the body did not arrive within {timeout:g} s", request)
         kind = request.header("content-type").split(";")[0].strip().lower()
         if kind != "application/json":
             return None, self.error(
@@ -115,7 +118,7 @@ class Handler:
             return json.loads(request.body.decode("utf-8")), None
         except UnicodeDecodeError:
             return None, self.error("invalid", "the body is not UTF-8", request)
-        except json.JSONDecodeError as error:
+        except ValueError as error:  # not JSON, or (a plain ValueError) a number too long to read
             return None, self.error("invalid", f"the body is not JSON: {error}", request)
         except RecursionError:
             return None, self.error("invalid", "the body nests too deeply", request)

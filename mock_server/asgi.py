@@ -3,9 +3,11 @@
     uvicorn "sdcontracts.mock.asgi:app" --port 8000        # all providers, default settings
     sdcontracts mock serve --port 8000                      # the same, with credentials printed
 
-The app reads each body up to ``max_body_bytes`` (more is answered with the provider's 4xx
-without reading the rest), calls `Mock.handle`, and carries out the latency and
-dropped-connection faults.
+The app reads each body up to ``max_body_bytes``, for at most ``body_timeout`` seconds (a longer
+or slower body is answered with the provider's 4xx without waiting for the rest, and the
+connection is closed), calls `Mock.handle`, and carries out the latency and dropped-connection
+faults. A client that sends half a request holds only its own connection: the event loop serves
+everyone else meanwhile.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
@@ -55,17 +57,24 @@ def create_app(mock: Mock | None = None) -> Starlette:
     """An ASGI app serving ``mock`` (a fresh default `Mock` when None)."""
     state = mock or Mock()
     limit = state.config.max_body_bytes
+    timeout = state.config.body_timeout
 
     async def endpoint(request: Request) -> Response:
         chunks: list[bytes] = []
         size = 0
-        oversized = False
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                oversized = True
-                break
-            chunks.append(chunk)
+        oversized = incomplete = False
+        try:
+            async with asyncio.timeout(timeout):  # the whole body, not each read: a trickle is slow too
+                async for chunk in request.stream():
+                    size += len(chunk)
+                    if size > limit:
+                        oversized = True
+                        break
+                    chunks.append(chunk)
+        except TimeoutError:
+            incomplete = True
+        except ClientDisconnect:  # gone mid-body: nobody is left to answer
+            return Response(status_code=400)
         incoming = MockRequest(
             method=request.method,
             path=request.url.path,
@@ -74,12 +83,15 @@ def create_app(mock: Mock | None = None) -> Starlette:
             body=b"".join(chunks),
             base_url=str(request.base_url).rstrip("/"),
             oversized=oversized,
+            incomplete=incomplete,
         )
         answer = state.handle(incoming)
         if answer.delay:
             await asyncio.sleep(answer.delay)
         if answer.drop:
             return _Dropped()
+        if oversized or incomplete:  # the rest of the body may still be coming: end the connection
+            answer.headers["connection"] = "close"
         return Response(answer.body, status_code=answer.status, headers=answer.headers)
 
     application = Starlette(routes=[Route("/{path:path}", endpoint, methods=METHODS)])

@@ -91,9 +91,10 @@ class AliyunHandler(Handler):
     # -- the gateway -------------------------------------------------------------------------------
 
     def parse(self, request: MockRequest, operation: str) -> tuple[Any, MockResponse | None]:
-        # The gateway verifies the request before the service parses its body. An oversized body
-        # was cut short, so its Content-MD5 cannot be checked: the service's size error comes first.
-        if not request.oversized:
+        # The gateway verifies the request before the service parses its body. An oversized or
+        # incomplete body was cut short, so its Content-MD5 cannot be checked: the service's error
+        # about the body comes first.
+        if not (request.oversized or request.incomplete):
             denied = self.gateway(request)
             if denied is not None:
                 return None, denied
