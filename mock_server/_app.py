@@ -82,14 +82,14 @@ class Mock:
         handler, route, params = found
         fault: Fault | None = None
         try:
-            fault = self._fault(request, handler.provider, route.operation)
+            fault = self._fault(request, handler, route.operation)
             response = _apply(fault, handler.dispatch(route.operation, request, params, fault))
         except FaultError as error:
             response = handler.error("invalid", f"X-Mock-Fault: {error}", request)
         except Exception as error:  # a bug in the mock: say so in the provider's words, never a bare 500
             response = handler.error("server", f"mock internal error: {type(error).__name__}: {error}", request)
         response.provider = response.provider or handler.provider
-        response.operation = response.operation or route.operation
+        response.operation = response.operation or handler.operation_of(request, route.operation)
         self._record(request, response, fault)
         return response
 
@@ -104,10 +104,13 @@ class Mock:
                     return handler, route, {"id": rest}
         return None
 
-    def _fault(self, request: MockRequest, provider: str, operation: str) -> Fault:
+    def _fault(self, request: MockRequest, handler: Handler, operation: str) -> Fault:
         header = request.header("x-mock-fault")
         if header:
             return parse_faults(header)
+        if not self._rules:
+            return Fault()
+        provider, operation = handler.provider, handler.operation_of(request, operation)
         with self._rules_lock:
             for budget in self._rules:
                 rule = budget.rule

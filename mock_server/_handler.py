@@ -66,6 +66,12 @@ class Handler:
         """The provider's error envelope for ``kind`` (auth, rate, not-found, invalid, server)."""
         raise NotImplementedError
 
+    def operation_of(self, request: MockRequest, routed: str) -> str:
+        """The operation a request is, as the journal names it, before (or without) its dispatch:
+        for configured faults, and for answers given before the operation ran (a fault, bad
+        credentials). The route's, unless one route serves several (PICPIK's ``Action``)."""
+        return routed
+
     def rate_limiter(self) -> RateLimiter | None:
         """The documented rate limit, or None when the provider documents none."""
         return None

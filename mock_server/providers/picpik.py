@@ -91,6 +91,12 @@ class PicpikHandler(Handler):
             return self.error("auth", "Signature does not match the parameters", request, code="161")
         return None
 
+    def operation_of(self, request: MockRequest, routed: str) -> str:
+        # the Action names the operation: what a FaultRule matches, and what the journal records
+        # for an answer given before op_action ran (read from the body only then)
+        action = _fields(request).get("Action")
+        return _ACTIONS.get(action, routed) if isinstance(action, str) else routed
+
     def error(self, kind: str, message: str, request: MockRequest, *, code: str | None = None,
               retry_after: float | None = None) -> MockResponse:  # fmt: skip
         fields = _fields(request)
