@@ -64,8 +64,8 @@ class MockConfig:
     rate_limits: bool = False
     novita_auth_status: int = 403
     credentials: dict[str, dict[str, str]] = field(
-        default_factory=lambda: {k: dict(v) for k, v in DEFAULT_CREDENTIALS.items()}
-    )
+        default_factory=lambda: {k: dict(v) for k, v in DEFAULT_CREDENTIALS.items()}, repr=False
+    )  # not in the repr: a configured key must not reach a log line or a test report
     tensorart_public_key: str | None = None  # PEM; None: the mock makes a key pair and hands out its private half
     signature_window: float = 300.0  # seconds a signed timestamp stays acceptable (Tensor.Art, Aliyun)
     # The largest documented request is Novita's: a 30 MiB image is 40 MiB of base64, plus the

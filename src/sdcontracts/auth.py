@@ -19,7 +19,9 @@ class                   provider             what it sends
                                              ``X-Request-req-accessKeySecret`` headers
 ======================  ===================  ================================================
 
-Secrets never appear in a ``repr`` or in an exception message.
+Secrets never appear in a ``repr`` or in an exception message. Each class's ``sent_values()``
+names the credential values it sends (both halves of a key pair), so that clients can scrub them
+from whatever a provider echoes back (Alibaba's gateway quotes its string to sign, AppKey and all).
 """
 
 from __future__ import annotations
@@ -84,6 +86,9 @@ class BearerAuth(httpx.Auth):
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers["Authorization"] = f"Bearer {self._api_key}"
         yield request
+
+    def sent_values(self) -> tuple[str, ...]:
+        return (self._api_key,)
 
     def __repr__(self) -> str:
         return _masked("BearerAuth")
@@ -206,6 +211,9 @@ class TamsRsaAuth(httpx.Auth):
         request.headers["Authorization"] = self.authorization(request.method, path, request.content)
         yield request
 
+    def sent_values(self) -> tuple[str, ...]:
+        return (self.app_id,)  # the key itself never leaves; each signature is the request's own
+
     def __repr__(self) -> str:
         return _masked("TamsRsaAuth", app_id=self.app_id)
 
@@ -271,6 +279,9 @@ class PicpikSignature(httpx.Auth):
         headers = httpx.Headers(request.headers)
         headers["Content-Length"] = str(len(body))
         yield httpx.Request(request.method, request.url, headers=headers, content=body, extensions=request.extensions)
+
+    def sent_values(self) -> tuple[str, ...]:
+        return (self.public_key, self._private_key)
 
     def __repr__(self) -> str:
         return "PicpikSignature(public_key=***, secret=***)"
@@ -341,6 +352,9 @@ class AliyunGatewayAuth(httpx.Auth):
         self.sign(request.method, request.url.raw_path.decode("ascii"), request.headers, request.content)
         yield request
 
+    def sent_values(self) -> tuple[str, ...]:
+        return (self.app_key, self._app_secret)
+
     def __repr__(self) -> str:
         return _masked("AliyunGatewayAuth", app_key=self.app_key)
 
@@ -364,6 +378,9 @@ class ZhiqiteKeyAuth(httpx.Auth):
         request.headers[self.ID_HEADER] = self.access_key_id
         request.headers[self.SECRET_HEADER] = self._secret
         yield request
+
+    def sent_values(self) -> tuple[str, ...]:
+        return (self.access_key_id, self._secret)
 
     def __repr__(self) -> str:
         return _masked("ZhiqiteKeyAuth", access_key_id=self.access_key_id)

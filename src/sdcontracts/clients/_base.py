@@ -404,6 +404,16 @@ class ProviderBase:
 
     # -- error helpers for providers ----------------------------------------------------------
 
+    def _scrubbed(self, text: str) -> str:
+        """``text`` (a provider's words) without the credential values this client sends: a provider
+        may echo them (Alibaba's gateway quotes its string to sign, AppKey included)."""
+        sent_values = getattr(self.auth, "sent_values", None)  # every scheme in sdcontracts.auth has it
+        values: tuple[str, ...] = sent_values() if sent_values is not None else ()
+        for value in values:
+            if len(value) >= 4:  # a one-letter test key would scrub every word
+                text = text.replace(value, "***")
+        return text
+
     def _http_error(
         self,
         response: httpx.Response,
@@ -416,6 +426,7 @@ class ProviderBase:
         """The error a failed response means. ``kind`` ("auth", "rate", "not-found", "invalid",
         "server") comes from the provider's codes; without it the HTTP status decides."""
         status = response.status_code
+        message = self._scrubbed(message)
         if kind is None:
             kind = self._error_kinds.get(code or "")
         if kind is None:
