@@ -143,24 +143,24 @@ def _replacement(hostile: bool) -> Callable[[st.DrawFn], Any]:
     return draw_one
 
 
-@st.composite
-def json_mutations(draw: st.DrawFn, max_depth: int = 200) -> Seed:
-    """A seed payload changed one to three times, still JSON (what ``json.loads`` can return)."""
+def _mutated(draw: st.DrawFn, *, hostile: bool, max_depth: int) -> Seed:
     provider, schema, payload = draw(_seed_strategy)
     payload = copy.deepcopy(payload)
     for _ in range(draw(st.integers(1, 3))):
-        payload = _mutate(draw, payload, _replacement(hostile=False), max_depth)
+        payload = _mutate(draw, payload, _replacement(hostile), max_depth)
     return provider, schema, payload
+
+
+@st.composite
+def json_mutations(draw: st.DrawFn, max_depth: int = 200) -> Seed:
+    """A seed payload changed one to three times, still JSON (what ``json.loads`` can return)."""
+    return _mutated(draw, hostile=False, max_depth=max_depth)
 
 
 @st.composite
 def hostile_mutations(draw: st.DrawFn, max_depth: int = 2_000) -> Seed:
     """As `json_mutations`, but also with values no JSON encoder sends (NaN, bytes, int keys…)."""
-    provider, schema, payload = draw(_seed_strategy)
-    payload = copy.deepcopy(payload)
-    for _ in range(draw(st.integers(1, 3))):
-        payload = _mutate(draw, payload, _replacement(hostile=True), max_depth)
-    return provider, schema, payload
+    return _mutated(draw, hostile=True, max_depth=max_depth)
 
 
 _seed_strategy = st.composite(_seed)()

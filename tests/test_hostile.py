@@ -61,6 +61,15 @@ def bounded(provider: str, payload: Any) -> Report:
     return report
 
 
+def traced(payload: Any) -> tuple[Report, int]:
+    """Validate a Novita payload; the report and the peak of memory allocated meanwhile."""
+    tracemalloc.start()
+    try:
+        return bounded("novita", payload), tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def novita(**fields: Any) -> dict[str, Any]:
     payload = valid_request("novita")
     payload["request"].update(fields)
@@ -90,26 +99,14 @@ def deep(depth: int, leaf: Any = 1, *, kind: str = "array") -> Any:
 def test_a_30_mb_base64_image_is_measured_not_decoded(decoded: int, expected: set[str]) -> None:
     """A 30 MB base64 image is within Novita's 30 MiB; one byte over is image-size; memory stays near the string's own."""
     text = base64_image(png(2048, 2048), decoded)
-    payload = novita(image_base64=text)
-    tracemalloc.start()
-    try:
-        report = bounded("novita", payload)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    report, peak = traced(novita(image_base64=text))
     assert expected == set(report.rules)
     assert peak < 3 * len(text), f"{peak:,} bytes traced for a {len(text):,}-character image"
 
 
 def test_a_header_claiming_a_huge_picture_costs_nothing() -> None:
     """A 100-byte PNG whose header claims 100,000 x 100,000 px is image-dimensions, without inflating anything."""
-    payload = novita(image_base64=base64_image(png(100_000, 100_000)[:33], 96))
-    tracemalloc.start()
-    try:
-        report = bounded("novita", payload)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    report, peak = traced(novita(image_base64=base64_image(png(100_000, 100_000)[:33], 96)))
     assert {"image-dimensions"} == set(report.rules)
     assert peak < 1_000_000
 
