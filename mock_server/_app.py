@@ -46,8 +46,9 @@ class Mock:
             run_seconds=self.config.run_seconds,
             task_ttl=self.config.task_ttl,
             max_tasks=self.config.max_tasks,
+            max_task_bytes=self.config.max_task_bytes,
         )
-        self.journal = Journal()
+        self.journal = Journal(max_bytes=self.config.journal_bytes)
         self.handlers: dict[str, Handler] = {}
         self._static: dict[tuple[str, str], tuple[Handler, Route]] = {}
         self._prefixed: list[tuple[str, str, str, Handler, Route]] = []  # method, prefix, parameter, …
@@ -84,14 +85,14 @@ class Mock:
         handler, route, params = found
         fault: Fault | None = None
         try:
-            fault = self._fault(request, handler.provider, route.operation)
+            fault = self._fault(request, handler, route.operation)
             response = _apply(fault, handler.dispatch(route.operation, request, params, fault))
         except FaultError as error:
             response = handler.error("invalid", f"X-Mock-Fault: {error}", request)
         except Exception as error:  # a bug in the mock: say so in the provider's words, never a bare 500
             response = handler.error("server", f"mock internal error: {type(error).__name__}: {error}", request)
         response.provider = response.provider or handler.provider
-        response.operation = response.operation or route.operation
+        response.operation = response.operation or handler.operation_of(request, route.operation)
         self._record(request, response, fault)
         return response
 
@@ -125,10 +126,13 @@ class Mock:
         response.provider = next(hit[0].provider for hit in hits.values() if hit is not None)
         return response
 
-    def _fault(self, request: MockRequest, provider: str, operation: str) -> Fault:
+    def _fault(self, request: MockRequest, handler: Handler, operation: str) -> Fault:
         header = request.header("x-mock-fault")
         if header:
             return parse_faults(header)
+        if not self._rules:
+            return Fault()
+        provider, operation = handler.provider, handler.operation_of(request, operation)
         with self._rules_lock:
             for budget in self._rules:
                 rule = budget.rule

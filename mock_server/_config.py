@@ -64,13 +64,21 @@ class MockConfig:
     rate_limits: bool = False
     novita_auth_status: int = 403
     credentials: dict[str, dict[str, str]] = field(
-        default_factory=lambda: {k: dict(v) for k, v in DEFAULT_CREDENTIALS.items()}
-    )
+        default_factory=lambda: {k: dict(v) for k, v in DEFAULT_CREDENTIALS.items()}, repr=False
+    )  # not in the repr: a configured key must not reach a log line or a test report
     tensorart_public_key: str | None = None  # PEM; None: the mock makes a key pair and hands out its private half
     signature_window: float = 300.0  # seconds a signed timestamp stays acceptable (Tensor.Art, Aliyun)
+    # The largest documented request is Novita's: a 30 MiB image is 40 MiB of base64, plus the
+    # rest of the JSON. A longer body is answered with the provider's 4xx, unread past this point.
     max_body_bytes: int = 64 * 1024 * 1024
+    body_timeout: float = 30.0  # seconds a body may take to arrive (a slowloris gets the 4xx)
+    # Memory bounds (see sdcontracts.mock._state): a task or an upload is forgotten task_ttl seconds
+    # after the last request about it; beyond max_tasks of them, or max_task_bytes of the request
+    # bodies behind them, the least recently used go first. The journal keeps journal_bytes of bodies.
     task_ttl: float = 3600.0
     max_tasks: int = 10_000
+    max_task_bytes: int = 1024 * 1024 * 1024
+    journal_bytes: int = 64 * 1024 * 1024
     faults: list[FaultRule] = field(default_factory=list)
     seed: int = 0
     # provider -> rule ids the mock does not enforce: a request whose only violations are these

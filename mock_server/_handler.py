@@ -75,6 +75,12 @@ class Handler:
         """The provider's error envelope for ``kind`` (auth, rate, not-found, invalid, server)."""
         raise NotImplementedError
 
+    def operation_of(self, request: MockRequest, routed: str) -> str:
+        """The operation a request is, as the journal names it, before (or without) its dispatch:
+        for configured faults, and for answers given before the operation ran (a fault, bad
+        credentials). The route's, unless one route serves several (PICPIK's ``Action``)."""
+        return routed
+
     def rate_limiter(self) -> RateLimiter | None:
         """The documented rate limit, or None when the provider documents none."""
         return None
@@ -114,6 +120,9 @@ class Handler:
         if request.oversized:
             limit = self.mock.config.max_body_bytes
             return None, self.error("invalid", f"the body is larger than {limit:,} bytes", request)
+        if request.incomplete:
+            timeout = self.mock.config.body_timeout
+            return None, self.error("invalid", f"the body did not arrive within {timeout:g} s", request)
         kind = request.header("content-type").split(";")[0].strip().lower()
         if kind != "application/json":
             return None, self.error(
@@ -123,7 +132,7 @@ class Handler:
             return json.loads(request.body.decode("utf-8")), None
         except UnicodeDecodeError:
             return None, self.error("invalid", "the body is not UTF-8", request)
-        except json.JSONDecodeError as error:
+        except ValueError as error:  # not JSON, or (a plain ValueError) a number too long to read
             return None, self.error("invalid", f"the body is not JSON: {error}", request)
         except RecursionError:
             return None, self.error("invalid", "the body nests too deeply", request)
@@ -142,9 +151,10 @@ class Handler:
 
     # -- tasks -----------------------------------------------------------------------------------
 
-    def new_task(self, payload: Any, *, fault: Fault, key: str | None = None, task_id: str | None = None,
-                 size: tuple[int, int] | None = None) -> MockTask:  # fmt: skip
-        """A task making what the request asks for (read through the schema's ``x-role`` fields).
+    def new_task(self, payload: Any, *, request: MockRequest, fault: Fault, key: str | None = None,
+                 task_id: str | None = None, size: tuple[int, int] | None = None) -> MockTask:  # fmt: skip
+        """A task making what ``payload`` (the body of ``request``) asks for, read through the schema's
+        ``x-role`` fields.
 
         ``size`` overrides the width and height the fields give (Tensor.Art derives it from its
         stages); a size the request leaves open is 512 x 512, the mock's choice.
@@ -162,6 +172,7 @@ class Handler:
             format=wanted.format or self.default_format,
             fail_reason="the generation failed (fault injected)" if fault.fail else None,
             key=key,
+            body_bytes=len(request.body),
         )
         return self.mock.store.add(task)
 

@@ -7,10 +7,16 @@ A task's lifecycle is a function of its history, never of a background thread:
 - in ``steps`` mode each status query moves it one phase on (queued, running, done), which
   exercises every status in a few polls without waiting.
 
-A terminal phase, once reached, never changes. Finished tasks are forgotten ``task_ttl`` seconds
-(of clock time) after they end, and the store never holds more than ``max_tasks`` (the oldest
-finished ones go first), so a long-running mock's memory stays bounded. The journal keeps the
-last ``max_journal`` entries and counts every request, so totals stay exact.
+A terminal phase, once reached, never changes.
+
+Memory stays bounded however long the mock runs and whatever its clients abandon. A task is
+forgotten ``task_ttl`` seconds (of clock time) after the last request about it (its submit, a
+status query, a cancel or an image download), finished or not: a task nobody polls never ends in
+``steps`` mode, and in ``clock`` mode it would never be seen to end. Beyond ``max_tasks`` tasks, or
+``max_task_bytes`` of the request bodies that made them, the least recently used go first. Tensor.Art
+upload slots follow the same rule, with their uploaded bytes counted. The journal keeps the last
+``max_entries`` entries holding at most ``max_bytes`` of bodies (older entries go first) and counts
+every request, so totals stay exact. Nonces are kept for their window only.
 """
 
 from __future__ import annotations
@@ -69,6 +75,7 @@ class MockTask:
     format: str  # "png" | "jpeg" | "webp"
     fail_reason: str | None = None  # set by a fault: the task will end FAILED
     key: str | None = None  # idempotency key (Tensor.Art requestId, Zhiqite id_task)
+    body_bytes: int = 0  # of the request that made it, counted against max_task_bytes
     polls: int = 0
     ended: float | None = None  # clock time of the terminal phase, once reached
     final: str | None = None  # the terminal phase, once reached
@@ -125,16 +132,16 @@ class _Pending:
 
 
 class Store:
-    """Tasks and resources, thread-safe, bounded.
+    """Tasks and resources, thread-safe, bounded (see the module docstring for the rule).
 
     Every operation is O(1) or O(log n) in the number of tasks held, so a mock that has run up
-    its ``max_tasks`` answers as fast as a fresh one: ended tasks are kept in the order they
-    ended (expiry pops from the front), and each provider's unfinished tasks as a sorted list of
+    its ``max_tasks`` answers as fast as a fresh one: tasks are kept least recently used first
+    (expiry pops from the front), and each provider's unfinished tasks as a sorted list of
     submission numbers (a queue rank is one bisection; see `_Pending`).
     """
 
     def __init__(self, clock: Clock, *, mode: str, queue_seconds: float, run_seconds: float,
-                 task_ttl: float = 3600.0, max_tasks: int = 10_000) -> None:  # fmt: skip
+                 task_ttl: float, max_tasks: int, max_task_bytes: int) -> None:  # fmt: skip
         if mode not in ("clock", "steps"):
             raise ValueError(f"lifecycle mode must be 'clock' or 'steps', not {mode!r}")
         self.clock = clock
@@ -143,39 +150,52 @@ class Store:
         self.run_seconds = run_seconds
         self.task_ttl = task_ttl
         self.max_tasks = max_tasks
-        self._tasks: dict[tuple[str, str], MockTask] = {}  # insertion order is submission order
-        self._ended: OrderedDict[tuple[str, str], float] = OrderedDict()  # in the order they ended
-        self._unfinished: dict[str, _Pending] = {}  # provider -> its unfinished tasks' sequences
+        self.max_task_bytes = max_task_bytes
+        self._tasks: dict[tuple[str, str], MockTask] = {}  # in submission order (queue ranks)
+        self._used: OrderedDict[tuple[str, str], float] = OrderedDict()  # least recently used first
+        self._task_bytes = 0
         self._keys: dict[tuple[str, str], str] = {}
-        self._resources: dict[str, Resource] = {}
+        self._resources: OrderedDict[str, tuple[Resource, float]] = OrderedDict()  # least recently used first
+        self._resource_bytes = 0
+        self._unfinished: dict[str, _Pending] = {}  # provider -> its unfinished tasks' sequences
         self._sequence = itertools.count()
         self._lock = threading.RLock()
         self.finished: Counter[str] = Counter()  # provider -> tasks that reached a terminal phase
-        self.expired = 0
+        self.expired = 0  # tasks forgotten so far
 
     # -- tasks -----------------------------------------------------------------------------------
 
     def add(self, task: MockTask) -> MockTask:
         """Store a task; with an idempotency key already used, return the task that has it."""
         with self._lock:
+            self._evict()
             if task.key is not None:
                 existing = self._keys.get((task.provider, task.key))
                 if existing is not None and (task.provider, existing) in self._tasks:
+                    self._use((task.provider, existing))
                     return self._tasks[(task.provider, existing)]
                 self._keys[(task.provider, task.key)] = task.id
+            key = (task.provider, task.id)
+            if key in self._tasks:  # a client-chosen id used again (Zhiqite id_task without its key)
+                self._forget(key)
             task.sequence = next(self._sequence)
-            self._tasks[(task.provider, task.id)] = task
+            self._tasks[key] = task
             pending = self._unfinished.get(task.provider)
             if pending is None:
                 pending = self._unfinished[task.provider] = _Pending()
             pending.add(task.sequence)
+            self._task_bytes += task.body_bytes
+            self._use(key)
             self._evict()
             return task
 
     def get(self, provider: str, task_id: str) -> MockTask | None:
         with self._lock:
             self._evict()
-            return self._tasks.get((provider, task_id))
+            task = self._tasks.get((provider, task_id))
+            if task is not None:
+                self._use((provider, task_id))
+            return task
 
     def phase(self, task: MockTask, *, poll: bool = False) -> tuple[str, float]:
         """The task's phase and progress (0 to 1) now; ``poll`` counts a status query."""
@@ -213,8 +233,6 @@ class Store:
         task.ended = self.clock.now()
         self.finished[task.provider] += 1
         self._settle(task)
-        if (task.provider, task.id) in self._tasks:
-            self._ended[(task.provider, task.id)] = task.ended
 
     def _settle(self, task: MockTask) -> None:
         """Take a task off its provider's unfinished list."""
@@ -232,41 +250,71 @@ class Store:
         with self._lock:
             yield from list(self._tasks.values())
 
-    def _evict(self) -> None:
-        """Forget tasks ended over ``task_ttl`` ago; then, over ``max_tasks``, the oldest ended
-        tasks (or, when none has ended, the oldest tasks)."""
-        now = self.clock.now()
-        ended = self._ended
-        while ended:
-            key, when = next(iter(ended.items()))
-            if now - when <= self.task_ttl:
-                break
-            self._forget(key)
-        while len(self._tasks) > self.max_tasks:
-            self._forget(next(iter(ended)) if ended else next(iter(self._tasks)))
+    @property
+    def task_bytes(self) -> int:
+        """Bytes of request bodies behind the tasks held now."""
+        return self._task_bytes
+
+    def _use(self, key: tuple[str, str]) -> None:
+        self._used[key] = self.clock.now()
+        self._used.move_to_end(key)
 
     def _forget(self, key: tuple[str, str]) -> None:
         task = self._tasks.pop(key)
-        self._ended.pop(key, None)
+        del self._used[key]
         if not task.done:
             self._settle(task)
+        self._task_bytes -= task.body_bytes
         if task.key is not None and self._keys.get((task.provider, task.key)) == task.id:
             del self._keys[(task.provider, task.key)]
         self.expired += 1
 
+    def _evict(self) -> None:
+        # amortised O(1): the least recently used entry is always first, and the clock never goes back
+        now = self.clock.now()
+        while self._used:
+            key, used = next(iter(self._used.items()))
+            if (
+                now - used <= self.task_ttl
+                and len(self._tasks) <= self.max_tasks
+                and (self._task_bytes <= self.max_task_bytes or len(self._tasks) == 1)
+            ):
+                break
+            self._forget(key)
+        while self._resources:
+            resource_id, (resource, used) = next(iter(self._resources.items()))
+            if (
+                now - used <= self.task_ttl
+                and len(self._resources) <= self.max_tasks
+                and (self._resource_bytes <= self.max_task_bytes or len(self._resources) == 1)
+            ):
+                break
+            del self._resources[resource_id]
+            self._resource_bytes -= len(resource.data or b"")
+
     # -- resources (Tensor.Art uploads) ----------------------------------------------------------
 
     def new_resource(self, resource: Resource) -> None:
-        with self._lock:
-            self._resources[resource.id] = resource
+        self.put_resource(resource)
 
     def resource(self, resource_id: str) -> Resource | None:
         with self._lock:
-            return self._resources.get(resource_id)
+            self._evict()
+            found = self._resources.get(resource_id)
+            if found is None:
+                return None
+            self._resources[resource_id] = (found[0], self.clock.now())
+            self._resources.move_to_end(resource_id)
+            return found[0]
 
     def put_resource(self, resource: Resource) -> None:
         with self._lock:
-            self._resources[resource.id] = resource
+            old = self._resources.pop(resource.id, None)
+            if old is not None:
+                self._resource_bytes -= len(old[0].data or b"")
+            self._resources[resource.id] = (resource, self.clock.now())
+            self._resource_bytes += len(resource.data or b"")
+            self._evict()
 
 
 _UNPARSED: Any = object()  # JournalEntry.body not read yet
@@ -320,17 +368,31 @@ JOURNAL_BODY_LIMIT = 1024 * 1024  # larger bodies (oversized-image cases) are co
 
 
 class Journal:
-    """What the mock received, in order; bounded, with exact running totals."""
+    """What the mock received, in order; bounded, with exact running totals.
 
-    def __init__(self, max_entries: int = 100_000) -> None:
-        self._entries: deque[JournalEntry] = deque(maxlen=max_entries)
+    It lists the last ``max_entries`` requests, holding at most ``max_bytes`` of their bodies in
+    all (the oldest entries go first), so a run of large requests cannot fill the memory."""
+
+    def __init__(self, *, max_bytes: int, max_entries: int = 100_000) -> None:
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self._entries: deque[JournalEntry] = deque()
+        self._bytes = 0
         self._counts: Counter[tuple[str, str, int]] = Counter()
         self._lock = threading.Lock()
 
     def record(self, entry: JournalEntry) -> None:
         with self._lock:
             self._entries.append(entry)
+            self._bytes += len(entry.json_body)
+            while len(self._entries) > self.max_entries or (self._bytes > self.max_bytes and len(self._entries) > 1):
+                self._bytes -= len(self._entries.popleft().json_body)
             self._counts[(entry.provider, entry.operation, entry.status)] += 1
+
+    @property
+    def body_bytes(self) -> int:
+        """Bytes of request bodies the journal holds now."""
+        return self._bytes
 
     def entries(self, provider: str | None = None, operation: str | None = None) -> list[JournalEntry]:
         with self._lock:
@@ -354,6 +416,7 @@ class Journal:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._bytes = 0
             self._counts.clear()
 
     def __len__(self) -> int:
@@ -385,20 +448,27 @@ class RateLimiter:
 
 
 class NonceStore:
-    """Nonces seen within a window (signature replay protection)."""
+    """Nonces seen within a window (signature replay protection): each kept for the window only."""
 
     def __init__(self, clock: Callable[[], float], window: float) -> None:
         self._clock = clock
         self.window = window
-        self._seen: dict[str, float] = {}
+        self._seen: OrderedDict[str, float] = OrderedDict()  # oldest first
         self._lock = threading.Lock()
 
     def seen_before(self, nonce: str) -> bool:
         """Record a nonce; True if it was already used within the window."""
         with self._lock:
             now = self._clock()
-            if len(self._seen) > 10_000:
-                self._seen = {n: t for n, t in self._seen.items() if now - t < self.window}
-            used = nonce in self._seen and now - self._seen[nonce] < self.window
+            while self._seen:  # amortised O(1): expired nonces are at the front
+                oldest, when = next(iter(self._seen.items()))
+                if now - when < self.window:
+                    break
+                del self._seen[oldest]
+            used = nonce in self._seen and now - self._seen[nonce] < self.window  # the wall clock may step back
             self._seen[nonce] = now
+            self._seen.move_to_end(nonce)
             return used
+
+    def __len__(self) -> int:
+        return len(self._seen)

@@ -22,6 +22,7 @@ class MockRequest:
     body: bytes = b""
     base_url: str = "http://127.0.0.1:8000"  # how the client reached us: image and upload URLs point here
     oversized: bool = False  # the body was longer than max_body_bytes; ``body`` holds only its start
+    incomplete: bool = False  # the body did not arrive within body_timeout; ``body`` holds what did
 
     def header(self, name: str, default: str = "") -> str:
         return self.headers.get(name.lower(), default)
@@ -57,7 +58,9 @@ _JSON = "application/json; charset=utf-8"
 
 
 def json_response(status: int, document: Any, headers: dict[str, str] | None = None) -> MockResponse:
-    body = _ENCODE(document).encode("utf-8")
+    # backslashreplace: a lone surrogate a request smuggled in as "\ud800" goes back out as that
+    # same JSON escape, not as a UnicodeEncodeError (free for text that encodes, the usual case)
+    body = _ENCODE(document).encode("utf-8", "backslashreplace")
     return MockResponse(status, body, {"content-type": _JSON, **headers} if headers else {"content-type": _JSON})
 
 

@@ -3,13 +3,17 @@
     uvicorn "sdcontracts.mock.asgi:app" --port 8000        # all providers, default settings
     sdcontracts mock serve --port 8000                      # the same, with credentials printed
 
-`MockApp` reads each body up to ``max_body_bytes`` (more is answered with the provider's 4xx
-without reading the rest), calls `Mock.handle`, and carries out the latency and
-dropped-connection faults. It is a bare ASGI callable, not a framework app: the mock routes
-every request itself, so a framework's router, middleware and request objects would only add
-their cost to each request (the benchmarks measure the mock against a bare Starlette endpoint
-on the same server stack). Any ASGI server or client takes it: uvicorn, httpx's ASGITransport,
-Schemathesis, Starlette's TestClient.
+`MockApp` reads each body up to ``max_body_bytes``, for at most ``body_timeout`` seconds (a longer
+or slower body is answered with the provider's 4xx without waiting for the rest, and the
+connection is closed), calls `Mock.handle`, and carries out the latency and dropped-connection
+faults. A client that sends half a request holds only its own connection: the event loop serves
+everyone else meanwhile.
+
+It is a bare ASGI callable, not a framework app: the mock routes every request itself (every
+method and path reaches it, even one a route pattern could not match), so a framework's router,
+middleware and request objects would only add their cost to each request; the benchmarks
+measure the mock against a bare Starlette endpoint on the same server stack. Any ASGI server or
+client takes it: uvicorn, httpx's ASGITransport, Schemathesis, Starlette's TestClient.
 """
 
 from __future__ import annotations
@@ -43,12 +47,17 @@ class _QuietDrops(logging.Filter):
 logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
 
 
+class _Gone(Exception):
+    """The client disconnected before its body arrived: nobody is left to answer."""
+
+
 class MockApp:
     """The mock as an ASGI application: ``MockApp(mock)``; ``.mock`` is the state it serves."""
 
     def __init__(self, mock: Mock | None = None) -> None:
         self.mock = mock or Mock()
         self._limit = self.mock.config.max_body_bytes
+        self._timeout = self.mock.config.body_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -66,7 +75,18 @@ class MockApp:
             await send({"type": "websocket.close", "code": 1000})
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        body, oversized = await self._body(receive)
+        chunks: list[bytes] = []  # the body as it arrives: what came is kept if the rest does not
+        oversized = incomplete = False
+        try:
+            async with asyncio.timeout(self._timeout):  # the whole body, not each read: a trickle is slow too
+                oversized = await self._body(receive, chunks)
+        except TimeoutError:
+            incomplete = True
+        except _Gone:
+            return
+        body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        if oversized:
+            body = body[: self._limit]
         headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
         answer = self.mock.handle(
             MockRequest(
@@ -77,6 +97,7 @@ class MockApp:
                 body=body,
                 base_url=_base_url(scope, headers.get("host")),
                 oversized=oversized,
+                incomplete=incomplete,
             )
         )
         if answer.delay:
@@ -88,25 +109,26 @@ class MockApp:
             return
         raw = [(b"content-length", str(len(answer.body)).encode("latin-1"))]
         raw += [(name.encode("latin-1"), value.encode("latin-1")) for name, value in answer.headers.items()]
+        if oversized or incomplete:  # the rest of the body may still be coming: end the connection
+            raw.append((b"connection", b"close"))
         await send({"type": "http.response.start", "status": answer.status, "headers": raw})
         await send({"type": "http.response.body", "body": answer.body})
 
-    async def _body(self, receive: Receive) -> tuple[bytes, bool]:
-        """The request body, and whether it was cut at ``max_body_bytes`` (the rest is not read)."""
-        message = await receive()
-        first = message.get("body", b"")
-        if not message.get("more_body", False) and len(first) <= self._limit:
-            return first, False  # the usual case: the whole body in one message
-        chunks, size = [first], len(first)
-        while size <= self._limit and message.get("more_body", False):
+    async def _body(self, receive: Receive, chunks: list[bytes]) -> bool:
+        """Read the request body into ``chunks``; True when it passed ``max_body_bytes`` (the rest
+        is not read)."""
+        size = 0
+        while True:
             message = await receive()
             if message["type"] == "http.disconnect":
-                break
+                raise _Gone
             chunk = message.get("body", b"")
             chunks.append(chunk)
             size += len(chunk)
-        data = b"".join(chunks)
-        return (data[: self._limit], True) if size > self._limit else (data, False)
+            if size > self._limit:
+                return True
+            if not message.get("more_body", False):
+                return False
 
 
 def _base_url(scope: Scope, host: str | None) -> str:

@@ -246,6 +246,8 @@ def test_protojson_required_message_names_both_spellings() -> None:
         ({"type": "object", "required": ["a"], "properties": {}}, "required fields without a schema"),
         ({"type": "strange"}, "unknown types"),
         ({"enum": [[1]]}, "scalars"),
+        ({"type": "string", "pattern": "^\\d+$"}, "ECMA-262"),
+        ({"type": "string", "pattern": "^a$|^b$"}, "ECMA-262"),
     ],
 )
 def test_compiler_refuses_what_it_cannot_enforce_exactly(schema: dict[str, Any], fragment: str) -> None:
@@ -303,3 +305,10 @@ def test_unknown_field_points_to_the_level_where_it_belongs(key: str, expected: 
     """A nested field given one or two levels too high says where it goes; a same-name field wins."""
     (violation,) = run(NESTED, {key: 1})
     assert (expected, True) == (violation.expected, violation.message.endswith(ending))
+
+
+@pytest.mark.parametrize(("value", "valid"), [("0123", True), ("0123\n", False), ("", False), ("12a", False)])
+def test_a_final_dollar_anchors_at_the_very_end_as_in_ecma_262(value: str, valid: bool) -> None:
+    """ "^[0-9]{1,20}$" refuses "0123\\n" like jsonschema-rs does (Python's re alone would accept it)."""
+    schema = {"type": "string", "pattern": "^[0-9]{1,20}$"}
+    assert (valid, valid) == (run(schema, value) == [], fast(schema).is_valid(value))

@@ -15,6 +15,7 @@ import httpx
 import pytest
 from conftest import b64, png
 from sdcontracts.mock import FaultRule, ManualClock, Mock, MockConfig, MockRequest, parse_faults
+from sdcontracts.mock._state import NonceStore
 from sdcontracts.mock.asgi import BackgroundServer, create_app
 
 import sdcontracts
@@ -270,7 +271,7 @@ def test_fault_syntax() -> None:
 
 
 def test_finished_tasks_expire_after_task_ttl() -> None:
-    """A finished task is forgotten task_ttl seconds after it ended; then it is 404."""
+    """A finished task is forgotten task_ttl seconds after its last poll; then it is 404."""
     mock = Mock(MockConfig(providers=("novita",), lifecycle="steps", task_ttl=60), clock=ManualClock())
     task_id = call(mock, "POST", "/v3/async/img2img", payload())[1]["task_id"]
     for _ in range(3):
@@ -285,6 +286,75 @@ def test_store_never_holds_more_than_max_tasks() -> None:
     for _ in range(12):
         call(mock, "POST", "/v3/async/img2img", payload())
     assert 5 == len(list(mock.store.tasks()))
+
+
+@pytest.mark.parametrize("lifecycle", ["steps", "clock"])
+def test_an_abandoned_task_is_forgotten_too(lifecycle: str) -> None:
+    """A task nobody polls (it never ends in steps mode, is never seen to end in clock mode) goes task_ttl after its submit."""
+    mock = Mock(MockConfig(providers=("novita",), lifecycle=lifecycle, task_ttl=60), clock=ManualClock())
+    call(mock, "POST", "/v3/async/img2img", payload())
+    mock.clock.advance(61)  # type: ignore[attr-defined]
+    call(mock, "GET", "/v3/async/task-result?task_id=other")
+    assert ([], 1) == (list(mock.store.tasks()), mock.store.expired)
+
+
+def test_a_task_in_use_outlives_task_ttl() -> None:
+    """Each request about a task restarts its task_ttl: one polled every 50 s of a 60 s ttl is kept for 10 minutes."""
+    mock = Mock(MockConfig(providers=("novita",), lifecycle="steps", task_ttl=60), clock=ManualClock())
+    task_id = call(mock, "POST", "/v3/async/img2img", payload())[1]["task_id"]
+    statuses = []
+    for _ in range(12):
+        mock.clock.advance(50)  # type: ignore[attr-defined]
+        statuses.append(call(mock, "GET", f"/v3/async/task-result?task_id={task_id}")[0])
+    assert [200] * 12 == statuses
+
+
+def test_beyond_max_tasks_the_least_recently_used_go_first() -> None:
+    """With room for three, a fourth submit evicts the task least recently asked about, not one being polled."""
+    mock = Mock(MockConfig(providers=("novita",), lifecycle="steps", max_tasks=3), clock=ManualClock())
+    first, second, third = (call(mock, "POST", "/v3/async/img2img", payload())[1]["task_id"] for _ in range(3))
+    call(mock, "GET", f"/v3/async/task-result?task_id={first}")
+    fourth = call(mock, "POST", "/v3/async/img2img", payload())[1]["task_id"]
+    assert {first, third, fourth} == {t.id for t in mock.store.tasks()}
+    assert 404 == call(mock, "GET", f"/v3/async/task-result?task_id={second}")[0]
+
+
+def test_the_bodies_behind_tasks_are_bounded_in_bytes() -> None:
+    """max_task_bytes caps the request bodies the tasks hold, whatever their number: 40 large submits keep at most the cap."""
+    body = payload(prompt="p" * 1000)
+    size = len(json.dumps(body))
+    mock = Mock(MockConfig(providers=("novita",), max_task_bytes=5 * size + 10))
+    for _ in range(40):
+        assert 200 == call(mock, "POST", "/v3/async/img2img", body)[0]
+    assert (5, True) == (len(list(mock.store.tasks())), mock.store.task_bytes <= 5 * size + 10)
+
+
+def test_upload_slots_expire_like_tasks() -> None:
+    """A Tensor.Art upload slot and its bytes are forgotten task_ttl seconds after their last use."""
+    mock = Mock(MockConfig(providers=("tensorart",), task_ttl=60), clock=ManualClock())
+    with mock.client("tensorart") as client:
+        resource = client.upload_image(png(64, 64))
+    kept = mock.store.resource(resource) is not None
+    mock.clock.advance(61)  # type: ignore[attr-defined]
+    assert (True, None) == (kept, mock.store.resource(resource))
+
+
+def test_the_journal_keeps_at_most_journal_bytes_of_bodies_and_counts_everything() -> None:
+    """60 bodies of 2 KB into a journal holding 20 KB: the newest fit, the rest are dropped, every one is counted."""
+    mock = Mock(MockConfig(providers=("novita",), journal_bytes=20_000))
+    for _ in range(60):
+        call(mock, "POST", "/v3/async/img2img", payload(prompt="p" * 1500))
+    assert (60, True) == (mock.journal.count("novita", "img2img"), mock.journal.body_bytes <= 20_000)
+    assert len(mock.journal.entries()) < 60
+
+
+def test_nonces_are_kept_for_their_window_only() -> None:
+    """Replay protection remembers a nonce for signature_window seconds, then lets it go."""
+    now = [0.0]
+    nonces = NonceStore(lambda: now[0], window=300)
+    seen = [nonces.seen_before(f"n{i}") for i in range(1_000)] + [nonces.seen_before("n0")]
+    now[0] = 301
+    assert ([False] * 1_000 + [True], False, 1) == (seen, nonces.seen_before("n1"), len(nonces))
 
 
 def test_journal_counts_everything_and_redacts_secrets(mock: Mock) -> None:

@@ -20,7 +20,7 @@ def number(value: Any, default: int) -> int:
         return default
     try:
         return int(float(value))
-    except ValueError:
+    except (ValueError, OverflowError):  # "abc"; 1e999 and integers beyond a float's range
         return default
 
 

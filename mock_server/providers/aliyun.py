@@ -89,9 +89,10 @@ class AliyunHandler(Handler):
     # -- the gateway -------------------------------------------------------------------------------
 
     def parse(self, request: MockRequest, operation: str) -> tuple[Any, MockResponse | None]:
-        # The gateway verifies the request before the service parses its body. An oversized body
-        # was cut short, so its Content-MD5 cannot be checked: the service's size error comes first.
-        if not request.oversized:
+        # The gateway verifies the request before the service parses its body. An oversized or
+        # incomplete body was cut short, so its Content-MD5 cannot be checked: the service's error
+        # about the body comes first.
+        if not (request.oversized or request.incomplete):
             denied = self.gateway(request)
             if denied is not None:
                 return None, denied
@@ -168,7 +169,7 @@ class AliyunHandler(Handler):
         problem = self.check(body, "img2img.request", request)
         if problem is not None:
             return problem
-        task = self.new_task(body, fault=fault, task_id=_ulid())
+        task = self.new_task(body, request=request, fault=fault, task_id=_ulid())
         pools = [p.strip() for p in request.header("x-sp-resource-config-id").split(",") if p.strip()]
         task.extra["resource_config"] = pools or ["default"]
         response = json_response(200, self._ok({"taskId": task.id, "status": self.statuses[QUEUED]}))

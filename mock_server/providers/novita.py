@@ -93,7 +93,7 @@ class NovitaHandler(Handler):
         problem = self.check(body, "img2img.request", request)
         if problem is not None:
             return problem
-        task = self.new_task(body, fault=fault)
+        task = self.new_task(body, request=request, fault=fault)
         response = json_response(200, {"task_id": task.id})
         response.task_id = task.id
         return response

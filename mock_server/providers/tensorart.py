@@ -160,7 +160,7 @@ class TensorArtHandler(Handler):
             return problem
         stages = _get(body, "stages")
         task = self.new_task(
-            body, fault=fault, size=self._size(stages), key=_get(body, "requestId"),
+            body, request=request, fault=fault, size=self._size(stages), key=_get(body, "requestId"),
             task_id=str(10**17 + int.from_bytes(os.urandom(8)) % (9 * 10**17)),  # an 18-digit uint64
         )  # fmt: skip
         job = {"id": task.id, "status": "CREATED"} if not task.polls else self._job(task, request, poll=False)

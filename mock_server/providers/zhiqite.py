@@ -76,7 +76,7 @@ class ZhiqiteHandler(Handler):
         if problem is not None:
             return problem
         task_id = str(body["alwayson_scripts"]["id_task"])
-        task = self.new_task(body, fault=fault, key=task_id, task_id=task_id)
+        task = self.new_task(body, request=request, fault=fault, key=task_id, task_id=task_id)
         response = json_response(200, {"code": "200", "msg": "success", "data": {"task_id": task.id}})
         response.task_id = task.id
         return response

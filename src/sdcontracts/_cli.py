@@ -23,6 +23,7 @@ SCHEMA_RULES = (
     "type", "enum", "const", "minimum", "maximum", "exclusive-minimum", "exclusive-maximum", "multiple-of",
     "min-length", "max-length", "pattern", "format", "min-items", "max-items", "unique-items", "required",
     "unknown-field", "duplicate-field", "not-json", "image-encoding", "image-format", "image-dimensions", "image-size",
+    "too-many-violations",
 )  # fmt: skip
 
 

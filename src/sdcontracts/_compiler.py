@@ -27,7 +27,9 @@ from typing import Any
 from ._images import ImageLimits
 from ._protojson import snake_name
 
-__all__ = ["FREE", "INT64_MAX", "INT64_MIN", "Node", "SchemaError", "compile_engine_schema", "compile_nodes"]
+__all__ = [
+    "FREE", "INT64_MAX", "INT64_MIN", "Node", "SchemaError", "compile_engine_schema", "compile_nodes", "ecma_pattern",
+]  # fmt: skip
 
 _DECIMAL = re.compile(r"[+-]?[0-9]+")
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -73,7 +75,8 @@ class Node:
     multiple_of: int | None = None
     min_length: int | None = None
     max_length: int | None = None
-    pattern: re.Pattern[str] | None = None
+    pattern: re.Pattern[str] | None = None  # compiled to mean in Python what the schema's pattern means in ECMA-262
+    pattern_text: str = ""  # the schema's own pattern
     pattern_hint: str = ""
     min_items: int | None = None
     max_items: int | None = None
@@ -199,7 +202,8 @@ class _Compiler:
         node.min_length = schema.get("minLength")
         node.max_length = schema.get("maxLength")
         if "pattern" in schema:
-            node.pattern = re.compile(schema["pattern"])
+            node.pattern_text = schema["pattern"]
+            node.pattern = re.compile(ecma_pattern(node.pattern_text, location))
             node.pattern_hint = schema.get("x-pattern", f"the pattern {schema['pattern']}")
         fmt = schema.get("format")
         if fmt is not None:
@@ -261,6 +265,31 @@ class _Compiler:
             node.additional = FREE
         elif not (node.types is None or "object" in node.types):
             node.additional = None
+
+
+# Escapes whose meaning differs between Python's re and ECMA-262 (Unicode digits, words and spaces
+# in Python; ASCII in ECMA-262) or that one of them lacks: a schema spells such classes out.
+_DIVERGENT_ESCAPES = re.compile(r"\\[dDwWsSbBAZz]")
+_UNESCAPED_DOLLAR = re.compile(r"(?<!\\)(?:\\\\)*\$")
+
+
+def ecma_pattern(pattern: str, location: str = "#") -> str:
+    """``pattern`` for Python's re, meaning what it means in ECMA-262 (JSON Schema's dialect, and
+    jsonschema-rs's): a final ``$`` matches only at the very end, never before a final newline.
+
+    Patterns using anything whose meaning differs between the two (``$`` elsewhere than at the
+    end, ``\\d``, ``\\w``, ``\\s``, ``\\b`` …) are a SchemaError, not a silent disagreement.
+    """
+    body, anchored = pattern, False
+    backslashes = len(pattern[:-1]) - len(pattern[:-1].rstrip("\\"))
+    if pattern.endswith("$") and backslashes % 2 == 0:  # an anchor, not an escaped "\$"
+        body, anchored = pattern[:-1], True
+    if _UNESCAPED_DOLLAR.search(body) or _DIVERGENT_ESCAPES.search(body.replace("\\\\", "")):
+        raise SchemaError(
+            f"{location}: pattern {pattern!r} uses what Python and ECMA-262 read differently "
+            "($ before the end, \\d, \\w, \\s, \\b…): spell the characters out"
+        )
+    return body + "\\Z" if anchored else body
 
 
 # -- the jsonschema-rs form ----------------------------------------------------------------

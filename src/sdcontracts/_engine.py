@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -24,7 +24,7 @@ from ._images import check_base64_image
 from ._report import Violation
 from ._suggest import same_name, suggest
 
-__all__ = ["Interpreter", "json_kind"]
+__all__ = ["Enough", "Findings", "Interpreter", "json_kind"]
 
 _ARTICLE = {
     "null": "null",
@@ -52,7 +52,8 @@ def json_kind(value: Any) -> str | None:
     if isinstance(value, int):
         return "integer"
     if isinstance(value, float | Decimal):
-        if not math.isfinite(value):
+        # is_nan first: float(Decimal("sNaN")), which isfinite needs, raises instead of answering
+        if (isinstance(value, Decimal) and value.is_nan()) or not math.isfinite(value):
             return None
         return "integer" if value == int(value) else "number"
     if value is None:
@@ -76,7 +77,8 @@ def show(value: Any, node: Node | None = None, limit: int = 60) -> str:
     if value is None:
         return "null"
     if isinstance(value, int) and abs(value) >= 10**limit:
-        return f"an integer of {len(str(abs(value))):,} digits"
+        # not len(str(value)): Python refuses to print integers of more than 4,300 digits
+        return f"an integer of {math.floor(math.log10(abs(value))) + 1:,} digits"
     if isinstance(value, dict | list | tuple):
         try:
             text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(", ", ": "))
@@ -102,6 +104,30 @@ def _bounds(node: Node) -> str:
     if node.minimum is not None and node.maximum is not None:
         return f"{node.minimum} to {node.maximum}"
     return " and ".join(part for part in (low, high) if part)
+
+
+class Enough(Exception):
+    """Raised by a full `Findings`: the walk stops there."""
+
+
+class Findings(list[Violation]):
+    """A list of violations that ends the walk once it holds ``limit``: a payload with a hundred
+    thousand bad items or unknown keys costs a hundred violations' work, not a hundred thousand."""
+
+    __slots__ = ("limit",)
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def append(self, violation: Violation) -> None:
+        if len(self) >= self.limit:
+            raise Enough
+        super().append(violation)
+
+    def extend(self, violations: Iterable[Violation]) -> None:
+        for violation in violations:
+            self.append(violation)
 
 
 def _count(n: int, noun: str) -> str:
@@ -171,7 +197,8 @@ def _nested_home(node: Node, key: str, depth: int = 3) -> str | None:
 
 
 def _bad_key(key: Any, ptr: str, node: Node) -> Violation:
-    message = f"{_pointer.label(ptr)} has the key {key!r} of type {type(key).__name__}; JSON object keys are strings"
+    kind = type(key).__name__
+    message = f"{_pointer.label(ptr)} has the key {show(key)} of type {kind}; JSON object keys are strings"
     return Violation(ptr, "not-json", message, node.doc)
 
 
@@ -182,16 +209,23 @@ class Interpreter:
         self.root = root
         self._root_probe = _build_probe(root, {})
 
-    def violations(self, payload: Any) -> list[Violation]:
-        out: list[Violation] = []
-        self._check(self.root, payload, "", out)
+    def violations(self, payload: Any, out: list[Violation] | None = None) -> list[Violation]:
+        """Every violation in ``payload``, appended to ``out`` (a `Findings` ends the walk when full)."""
+        out = [] if out is None else out
+        try:
+            self._check(self.root, payload, "", out)
+        except Enough:
+            return out  # full: the walk ends here
         return out
 
-    def python_checks(self, payload: Any) -> list[Violation]:
+    def python_checks(self, payload: Any, out: list[Violation] | None = None) -> list[Violation]:
         """Only the checks jsonschema-rs cannot run, on a payload it found schema-valid."""
-        out: list[Violation] = []
+        out = [] if out is None else out
         if self._root_probe is not None:
-            self._probe(self._root_probe, payload, [], out)
+            try:
+                self._probe(self._root_probe, payload, [], out)
+            except Enough:
+                return out  # full: the walk ends here
         return out
 
     # -- full check ------------------------------------------------------------------------
@@ -248,7 +282,7 @@ class Interpreter:
                 "max-length", f"has {_count(length, 'character')}; at most {node.max_length:,} allowed", node.max_length
             )
         if node.pattern is not None and not node.pattern.search(value):
-            add("pattern", f"is {show(value, node)}, which is not {node.pattern_hint}", node.pattern.pattern)
+            add("pattern", f"is {show(value, node)}, which is not {node.pattern_hint}", node.pattern_text)
         if node.image is not None:
             problem = check_base64_image(value, node.image)
             if problem is not None:
@@ -309,7 +343,7 @@ class Interpreter:
         then the same field one level down (a nested field given at the wrong level), then
         another provider's name for it, or a near spelling."""
         parent = _pointer.label(here.rsplit("/", 1)[0])
-        message = f"{parent} has no field {key!r}"
+        message = f"{parent} has no field {_pointer.shown_key(key)}"
         close = same_name(key, node.names)
         if close is None:
             home = _nested_home(node, key)
@@ -349,7 +383,9 @@ class Interpreter:
                     tokens.pop()
             if probe.rest is not None:
                 for key, item in value.items():
-                    if key not in node.names:
+                    if not isinstance(key, str):  # jsonschema-rs never read this object: it lies under a free schema
+                        out.append(_bad_key(key, _pointer.join("", *tokens), node))
+                    elif key not in node.names:
                         tokens.append(key)
                         self._probe(probe.rest, item, tokens, out)
                         tokens.pop()

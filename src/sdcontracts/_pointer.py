@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-__all__ = ["join", "label", "parts"]
+__all__ = ["join", "label", "parts", "shown_key"]
+
+_SHOWN = 60  # characters of a key a message shows; pointers always hold the whole key
+_DEEPEST = 12  # levels a label spells out
 
 
 def _escape(token: str) -> str:
@@ -28,10 +31,21 @@ def parts(pointer: str) -> list[str]:
 def label(pointer: str) -> str:
     """A readable name for the value at ``pointer``: ``/request/loras/2/strength`` becomes
     ``request.loras[2].strength``; the whole document is ``the payload``."""
+    tokens = parts(pointer)
+    if len(tokens) > _DEEPEST:  # a value nested thousands deep: its first and last steps say enough
+        head, tail = label(join("", *tokens[:8])), label(join("", "_", *tokens[-2:]))[1:]
+        return f"{head}…{tail} ({len(tokens):,} levels deep)"
     out = ""
-    for token in parts(pointer):
+    for token in tokens:
         if token.isdigit() and out:
             out += f"[{token}]"
         else:
-            out += ("." if out else "") + token
+            out += ("." if out else "") + (token if len(token) <= _SHOWN else token[:_SHOWN] + "…")
     return out or "the payload"
+
+
+def shown_key(key: str) -> str:
+    """A key as messages quote it: its repr, cut short when a hostile payload makes it huge."""
+    if len(key) <= _SHOWN:
+        return repr(key)
+    return f"{key[:_SHOWN]!r}… ({len(key):,} characters)"

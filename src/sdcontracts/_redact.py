@@ -2,19 +2,22 @@
 
 The headers are the ones the auth schemes in `sdcontracts.auth` set; the body fields are the
 ones the schemas mark ``x-secret`` (PICPIK's ``PublicKey`` and ``Signature``). Redacted values
-become ``REDACTED``, so a file still shows that the credential was sent.
+become ``REDACTED``, so a file still shows that the credential was sent. A response may echo a
+request's credentials (Alibaba's gateway quotes its string to sign, AppKey included):
+`sent_credentials` lists the values a request carried and `scrub` takes them out of anything.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import json
+from collections.abc import Collection, Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
 from ._catalogue import providers, raw_schema, schema_names
 from .auth import ZhiqiteKeyAuth
 
-__all__ = ["REDACTED", "SECRET_HEADERS", "redact_body", "redact_headers", "secret_fields"]
+__all__ = ["REDACTED", "SECRET_HEADERS", "redact_body", "redact_headers", "scrub", "secret_fields", "sent_credentials"]
 
 REDACTED = "REDACTED"
 
@@ -76,3 +79,49 @@ def redact_body(value: Any, *, shorten: int | None = None) -> Any:
         return item
 
     return walk(value)
+
+
+def sent_credentials(headers: Iterable[tuple[str, str]] | Mapping[str, str], body: bytes) -> frozenset[str]:
+    """The credential values one request carried: its auth headers' values (a Bearer token without
+    its scheme, a TAMS header's app id and signature) and its ``x-secret`` body fields."""
+    found: set[str] = set()
+    pairs = headers.items() if isinstance(headers, Mapping) else headers
+    for name, value in pairs:
+        if name.lower() not in SECRET_HEADERS:
+            continue
+        found.add(value)
+        scheme, _, rest = value.partition(" ")
+        if scheme == "Bearer":
+            found.add(rest.strip())
+        elif scheme.startswith("TAMS-"):
+            fields = dict(part.strip().partition("=")[::2] for part in rest.split(","))
+            found.update(v for k, v in fields.items() if k in ("app_id", "signature"))
+    try:
+        parsed = json.loads(body) if body else None
+    except (ValueError, RecursionError):
+        parsed = None
+    secret = secret_fields()
+    stack = [parsed]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            found.update(v for k, v in item.items() if k in secret and isinstance(v, str))
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return frozenset(v for v in found if len(v) >= 4)  # a one-letter value would scrub every word
+
+
+def scrub(value: Any, credentials: Collection[str]) -> Any:
+    """A copy of a JSON value (or a string) with every occurrence of ``credentials`` replaced."""
+    if not credentials:
+        return value
+    if isinstance(value, str):
+        for credential in credentials:
+            value = value.replace(credential, REDACTED)
+        return value
+    if isinstance(value, dict):
+        return {scrub(k, credentials): scrub(v, credentials) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub(v, credentials) for v in value]
+    return value

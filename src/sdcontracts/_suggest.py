@@ -37,6 +37,11 @@ _CONCEPTS: tuple[frozenset[str], ...] = tuple(
 )
 
 
+# No field name or enum value is near this long; a longer name (a hostile payload's megabyte
+# key) gets no suggestion instead of a megabyte-sized similarity search, and never reaches the cache.
+_LONGEST = 256
+
+
 def _normal(name: str) -> str:
     return name.replace("_", "").replace("-", "").replace(" ", "").lower()
 
@@ -60,10 +65,14 @@ def _suggest(name: str, candidates: tuple[str, ...]) -> str | None:
 
 def same_name(name: str, candidates: Iterable[str]) -> str | None:
     """The candidate that is ``name`` in another case or word style (``CfgScale``, ``cfg_scale``)."""
+    if len(name) > _LONGEST:
+        return None
     wanted = _normal(name)
     return next((c for c in candidates if _normal(c) == wanted), None)
 
 
 def suggest(name: str, candidates: Iterable[str]) -> str | None:
     """The candidate ``name`` was most likely meant to be, or None when nothing is close."""
+    if len(name) > _LONGEST:
+        return None
     return _suggest(name, tuple(candidates))

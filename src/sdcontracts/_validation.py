@@ -5,21 +5,28 @@ only when it says "invalid" (rare on a service's request path) does the Python i
 walk the payload to explain each violation. The provider's rules and the few checks only
 Python can run (image headers, JSON-ness of free-form values) always run. Whatever the
 payload is, the answer is a `Report`: bad input is reported, never raised.
+
+A report holds at most `VIOLATION_LIMIT` violations, then one ``too-many-violations``: the
+walk stops there, so a hostile payload (a hundred thousand bad items or unknown keys) costs
+bounded time and memory, and nobody reads the ten-thousandth violation anyway.
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Mapping
 from typing import Any
 
 from . import _catalogue
 from ._compiler import compile_engine_schema, compile_nodes
-from ._engine import Interpreter, show
+from ._engine import Enough, Findings, Interpreter, show
 from ._report import Report, Violation
 from .rules import Rule, ruleset
 
-__all__ = ["compiled", "validate"]
+__all__ = ["VIOLATION_LIMIT", "compiled", "validate"]
+
+VIOLATION_LIMIT = 100
 
 
 class CompiledSchema:
@@ -51,35 +58,53 @@ class CompiledSchema:
         self._valid = Report(provider, name)
 
     def validate(self, payload: Any) -> Report:
+        readable = True
         try:
             fast_ok = bool(self._fast.is_valid(payload))
-        except Exception:  # payloads jsonschema-rs cannot read (non-str keys, bytes, sets…)
-            fast_ok = False
+        except Exception:  # what jsonschema-rs cannot read (non-str keys, bytes, sets, lone surrogates…)
+            fast_ok = readable = False
+        found = Findings(VIOLATION_LIMIT + 1)  # one over: telling "exactly the limit" from "more"
         if fast_ok:
-            found = self.interpreter.python_checks(payload)
+            self.interpreter.python_checks(payload, found)
         else:
-            found = self.interpreter.violations(payload)
-            if not found:
-                found = self._fallback(payload)
-        if self.rules:
-            subject = payload
-            if self._prepare is not None:
-                try:
-                    subject = self._prepare(payload)
-                except Exception as error:
-                    subject = None
-                    found.append(self._internal_error("prepare", error))
-            if subject is not None:
-                # inline, not a helper per rule: this loop runs on every request, valid or not
-                for rule, check, doc in self._checks:
-                    try:
-                        for finding in check(subject):
-                            found.append(Violation(finding.path, rule, finding.message, doc))
-                    except Exception as error:  # a bug in a rule must not break the caller's request path
-                        found.append(self._internal_error(rule, error))
+            self.interpreter.violations(payload, found)  # every check, the Python-only ones too
+            if not found and readable:
+                self._fallback(payload, found)
+        if self.rules and len(found) <= VIOLATION_LIMIT:
+            self._run_rules(payload, found)
         if not found:
             return self._valid
+        if len(found) > VIOLATION_LIMIT:
+            stop = Violation(
+                "", "too-many-violations",
+                f"validation stopped after {VIOLATION_LIMIT} violations; fix these and validate again",
+                expected=VIOLATION_LIMIT,
+            )  # fmt: skip
+            return Report(self.provider, self.name, (*found[:VIOLATION_LIMIT], stop))
         return Report(self.provider, self.name, tuple(found))
+
+    def _run_rules(self, payload: Any, found: Findings) -> None:
+        subject = payload
+        if self._prepare is not None:
+            try:
+                subject = self._prepare(payload)
+            except Exception as error:
+                found.append(self._internal_error("prepare", error))
+                return
+        if subject is None:  # nothing the rules can read
+            return
+        try:
+            # checks called directly, not through Rule.findings: this loop runs on every request
+            for rule, check, doc in self._checks:
+                try:
+                    for finding in check(subject):
+                        found.append(Violation(finding.path, rule, finding.message, doc))
+                except Enough:
+                    raise
+                except Exception as error:  # a bug in a rule must not break the caller's request path
+                    found.append(self._internal_error(rule, error))
+        except Enough:
+            return  # full: the report is what it holds
 
     def _internal_error(self, where: str, error: Exception) -> Violation:
         return Violation(
@@ -88,17 +113,19 @@ class CompiledSchema:
             "this is a bug in sdcontracts, please report it",
         )  # fmt: skip
 
-    def _fallback(self, payload: Any) -> list[Violation]:
+    def _fallback(self, payload: Any, found: Findings) -> None:
         """jsonschema-rs said invalid but the interpreter found nothing: report what it saw.
 
         This is a disagreement between the engines, which the differential tests exist to
-        prevent; reporting it beats silently calling the payload valid.
+        prevent; reporting it beats silently calling the payload valid. (When jsonschema-rs
+        could not read the payload at all, the interpreter's verdict stands: it runs every check.)
         """
         try:
-            errors = list(self._fast.iter_errors(payload))
+            errors = list(itertools.islice(self._fast.iter_errors(payload), found.limit))
         except Exception as error:
-            return [Violation("", "not-json", f"the payload could not be read: {show(str(error))}")]
-        return [Violation("/" + "/".join(str(p) for p in e.instance_path), "schema", e.message) for e in errors]
+            found.append(Violation("", "not-json", f"the payload could not be read: {show(str(error))}"))
+            return
+        found.extend(Violation("/" + "/".join(str(p) for p in e.instance_path), "schema", e.message) for e in errors)
 
 
 _LOCK = threading.Lock()

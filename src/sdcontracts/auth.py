@@ -19,8 +19,10 @@ class                   provider             what it sends
                                              ``X-Request-req-accessKeySecret`` headers
 ======================  ===================  ================================================
 
-Secrets never appear in a ``repr`` or in an exception message. `for_requests` wraps any of
-them for the ``requests`` library, which Schemathesis' auth hooks take
+Secrets never appear in a ``repr`` or in an exception message. Each class's ``sent_values()``
+names the credential values it sends (both halves of a key pair), so that clients can scrub them
+from whatever a provider echoes back (Alibaba's gateway quotes its string to sign, AppKey and all).
+`for_requests` wraps any of them for the ``requests`` library, which Schemathesis' auth hooks take
 (``schema.auth.set_from_requests(for_requests(BearerAuth(key)))``).
 """
 
@@ -100,6 +102,9 @@ class BearerAuth(httpx.Auth):
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers["Authorization"] = f"Bearer {self._api_key}"
         yield request
+
+    def sent_values(self) -> tuple[str, ...]:
+        return (self._api_key,)
 
     def __repr__(self) -> str:
         return _masked("BearerAuth")
@@ -222,6 +227,9 @@ class TamsRsaAuth(httpx.Auth):
         request.headers["Authorization"] = self.authorization(request.method, path, request.content)
         yield request
 
+    def sent_values(self) -> tuple[str, ...]:
+        return (self.app_id,)  # the key itself never leaves; each signature is the request's own
+
     def __repr__(self) -> str:
         return _masked("TamsRsaAuth", app_id=self.app_id)
 
@@ -296,6 +304,9 @@ class PicpikSignature(httpx.Auth):
         headers["Content-Length"] = str(len(body))
         yield httpx.Request(request.method, request.url, headers=headers, content=body, extensions=request.extensions)
 
+    def sent_values(self) -> tuple[str, ...]:
+        return (self.public_key, self._private_key)
+
     def __repr__(self) -> str:
         return "PicpikSignature(public_key=***, secret=***)"
 
@@ -365,6 +376,9 @@ class AliyunGatewayAuth(httpx.Auth):
         self.sign(request.method, request.url.raw_path.decode("ascii"), request.headers, request.content)
         yield request
 
+    def sent_values(self) -> tuple[str, ...]:
+        return (self.app_key, self._app_secret)
+
     def __repr__(self) -> str:
         return _masked("AliyunGatewayAuth", app_key=self.app_key)
 
@@ -388,6 +402,9 @@ class ZhiqiteKeyAuth(httpx.Auth):
         request.headers[self.ID_HEADER] = self.access_key_id
         request.headers[self.SECRET_HEADER] = self._secret
         yield request
+
+    def sent_values(self) -> tuple[str, ...]:
+        return (self.access_key_id, self._secret)
 
     def __repr__(self) -> str:
         return _masked("ZhiqiteKeyAuth", access_key_id=self.access_key_id)

@@ -203,6 +203,7 @@ class ProviderBase:
         self.auth = auth
         self.timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
         self.retry = retry if retry is not None else Retry()
+        self._clock: Callable[[], float] = time.monotonic  # what `wait` measures its timeout by (tests drive it)
         self.validate = validate
         self.headers = dict(headers or {})
         # provider error code -> kind, where provider.json documents (or sdcontracts chose) them
@@ -336,8 +337,9 @@ class ProviderBase:
 
     # -- operations, as steps (see `Steps`) ------------------------------------------------------
 
-    def _call(self, spec: Spec) -> Steps[Any]:
-        """One request with retries: the parsed body, or the ProviderError it means."""
+    def _call(self, spec: Spec, deadline: float | None = None) -> Steps[Any]:
+        """One request with retries: the parsed body, or the ProviderError it means. A retry that
+        would start after ``deadline`` (a wait's, by ``_clock``) is not made: the error is raised."""
         attempt = 0
         while True:
             try:
@@ -349,7 +351,7 @@ class ProviderBase:
             except ProviderError as error:
                 failure = error
             delay = self._retry_delay(failure, attempt, spec)
-            if delay is None:
+            if delay is None or (deadline is not None and self._clock() + delay > deadline):
                 raise failure
             logger.info(
                 "%s %s failed (%s); retry %d in %.2fs", self.provider, spec.operation, failure, attempt + 1, delay
@@ -361,16 +363,16 @@ class ProviderBase:
         body, key = self._checked(payload, validate, raw)
         return self._submitted((yield from self._call(self._submit_spec(body))), key)
 
-    def _task_steps(self, task_id: str) -> Steps[Task[Any]]:
-        return self._task(task_id, (yield from self._call(self._task_spec(task_id))))
+    def _task_steps(self, task_id: str, deadline: float | None = None) -> Steps[Task[Any]]:
+        return self._task(task_id, (yield from self._call(self._task_spec(task_id), deadline)))
 
     def _wait_steps(
         self, task_id: str, poll_interval: float, timeout: float, on_progress: Progress | None
     ) -> Steps[Task[Any]]:
-        deadline = time.monotonic() + timeout
+        deadline = self._clock() + timeout
         seen: tuple[Any, ...] | None = None
         while True:
-            current = yield from self._task_steps(task_id)
+            current = yield from self._task_steps(task_id, deadline)
             if on_progress is not None and (current.state, current.progress) != seen:
                 on_progress(current)
             seen = (current.state, current.progress)
@@ -391,7 +393,7 @@ class ProviderBase:
                 reason=reason,
                 task=task,
             )
-        remaining = deadline - time.monotonic()
+        remaining = deadline - self._clock()
         if remaining <= 0:
             raise TaskTimeout(
                 f"task {task.id} is still {task.state.value} ({task.status}) after the wait deadline",
@@ -401,6 +403,16 @@ class ProviderBase:
         return remaining
 
     # -- error helpers for providers ----------------------------------------------------------
+
+    def _scrubbed(self, text: str) -> str:
+        """``text`` (a provider's words) without the credential values this client sends: a provider
+        may echo them (Alibaba's gateway quotes its string to sign, AppKey included)."""
+        sent_values = getattr(self.auth, "sent_values", None)  # every scheme in sdcontracts.auth has it
+        values: tuple[str, ...] = sent_values() if sent_values is not None else ()
+        for value in values:
+            if len(value) >= 4:  # a one-letter test key would scrub every word
+                text = text.replace(value, "***")
+        return text
 
     def _http_error(
         self,
@@ -414,6 +426,7 @@ class ProviderBase:
         """The error a failed response means. ``kind`` ("auth", "rate", "not-found", "invalid",
         "server") comes from the provider's codes; without it the HTTP status decides."""
         status = response.status_code
+        message = self._scrubbed(message)
         if kind is None:
             kind = self._error_kinds.get(code or "")
         if kind is None:
@@ -521,7 +534,8 @@ class SyncClient(ProviderBase):
         on_progress: Progress | None = None,
     ) -> Task[Any]:
         """Poll until the task succeeds (returned), fails (`TaskFailed`) or ``timeout`` seconds
-        pass (`TaskTimeout`). ``on_progress`` is called with each new state or progress."""
+        pass (`TaskTimeout`). A poll that fails is retried within the retry budget but never past
+        the deadline: its error is raised then. ``on_progress`` is called with each new state or progress."""
         return self._run(self._wait_steps(str(task), poll_interval, timeout, on_progress))
 
     def generate(self, payload: Any, **wait_options: Any) -> Task[Any]:
@@ -590,7 +604,8 @@ class AsyncClient(ProviderBase):
         on_progress: Progress | None = None,
     ) -> Task[Any]:
         """Poll until the task succeeds (returned), fails (`TaskFailed`) or ``timeout`` seconds
-        pass (`TaskTimeout`). ``on_progress`` is called with each new state or progress."""
+        pass (`TaskTimeout`). A poll that fails is retried within the retry budget but never past
+        the deadline: its error is raised then. ``on_progress`` is called with each new state or progress."""
         return await self._run(self._wait_steps(str(task), poll_interval, timeout, on_progress))
 
     async def generate(self, payload: Any, **wait_options: Any) -> Task[Any]:

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .._redact import redact_body, redact_headers
+from .._redact import redact_body, redact_headers, scrub, sent_credentials
 
 __all__ = ["Cassette", "ReplayMismatch", "ReplayTransport"]
 
@@ -57,7 +57,8 @@ class Cassette:
 
     def record(self, provider: str, request: httpx.Request, response: httpx.Response) -> None:
         """Add one exchange (an `Observer` for `Target.client`); credentials never reach the file."""
-        entry = {"request": _request_entry(request), "response": _response_entry(response)}
+        echoed = sent_credentials(request.headers.items(), request.content)  # a response may quote them
+        entry = {"request": _request_entry(request), "response": scrub(_response_entry(response), echoed)}
         with self._lock:
             self.interactions.setdefault(provider, []).append(entry)
             parts = urlsplit(str(request.url))

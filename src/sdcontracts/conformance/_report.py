@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .._catalogue import provider_info
-from .._redact import REDACTED, SECRET_HEADERS, redact_body
+from .._redact import REDACTED, SECRET_HEADERS, redact_body, scrub, sent_credentials
 from ._cases import VALID
 from ._checks import Verdict
 from ._run import Exchange, ProviderResult, RunResult
@@ -277,14 +277,14 @@ def _case_document(result: RunResult, verdict: Verdict, exchanges: list[Exchange
             "headers": _headers(case.provider, submit.headers, live, for_shell=False),
             "body_file": body_file.name,
         }
-        document["response"] = {"status": submit.status, "body": _parsed(submit.response)}
+        document["response"] = {"status": submit.status, "body": _parsed(submit, live)}
         document["curl"], note = _curl(
             case.provider, submit, body_file.as_posix(), live, result.target.startswith("in-process")
         )
         if note:
             document["curl_note"] = note
     document["exchanges"] = [
-        {"method": e.method, "url": e.url, "status": e.status, "response": _parsed(e.response)} for e in exchanges
+        {"method": e.method, "url": e.url, "status": e.status, "response": _parsed(e, live)} for e in exchanges
     ]
     return document
 
@@ -307,12 +307,16 @@ def _body_bytes(body: bytes, live: bool) -> bytes:
     return json.dumps(redact_body(parsed), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def _parsed(content: bytes) -> Any:
+def _parsed(exchange: Exchange, live: bool) -> Any:
+    """The response, as it goes in a file: secrets redacted and, on a live run, without the
+    credentials the request carried, which a provider may echo (Alibaba's string to sign)."""
+    content = exchange.response
     try:
         parsed = json.loads(content) if content else None
     except (ValueError, RecursionError):
         return f"({len(content):,} bytes, not JSON)"
-    return redact_body(parsed, shorten=512)
+    echoed = sent_credentials(exchange.headers, exchange.body) if live else frozenset()
+    return scrub(redact_body(parsed, shorten=512), echoed)
 
 
 def _env_for(provider: str, header: str, value: str, for_shell: bool) -> str:

@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from .. import _catalogue
+from .._engine import show
 from .._pointer import join
 from .._protojson import snake_name
 from ._access import field, number
@@ -180,7 +181,7 @@ def _count_without_diffusion(job: _Job) -> Iterator[Finding]:
         if count is not None and number(count[1]) is not None and count[1] != 1:
             yield Finding(
                 join(stage.member_path, count[0]),
-                f"inputInitialize.count is {count[1]}, but the job has no DIFFUSION stage, so it can only be 1",
+                f"inputInitialize.count is {show(count[1])}, but the job has no DIFFUSION stage, so it can only be 1",
             )
 
 
@@ -219,7 +220,7 @@ def _latent_upscaler(job: _Job) -> Iterator[Finding]:
         if upscaler is not None and is_latent_upscaler(upscaler[1]):
             yield Finding(
                 join(stage.member_path, upscaler[0]),
-                f"hrUpscaler {upscaler[1]!r} is a latent upscaler, which works only inside the Diffusion phase; "
+                f"hrUpscaler {show(upscaler[1])} is a latent upscaler, which works only inside the Diffusion phase; "
                 "after a DIFFUSION stage use an image upscaler such as '4x-UltraSharp'",
             )
 
@@ -266,7 +267,8 @@ def _upscaler_area(job: _Job) -> Iterator[Finding]:
         if x is not None and y is not None and not MIN_AREA <= x * y <= MAX_AREA:
             yield Finding(
                 stage.member_path,
-                f"hrResizeX x hrResizeY is {x} x {y} = {x * y:,} pixels; it must be {MIN_AREA:,} to {MAX_AREA:,}",
+                f"hrResizeX x hrResizeY is {show(x)} x {show(y)} = {_pixels(x * y)} pixels; "
+                f"it must be {MIN_AREA:,} to {MAX_AREA:,}",
             )
 
 
@@ -287,6 +289,11 @@ def _diffusion_area(job: _Job) -> Iterator[Finding]:
                 f"width x height is {width} x {height} = {width * height:,} pixels; at most {MAX_AREA:,} "
                 "(SDXL; 1,048,576 on 512 and 768 engines)",
             )
+
+
+def _pixels(count: int) -> str:
+    """``1,048,576``; a hostile size too long to print (its digits) as `show` says it."""
+    return f"{count:,}" if count < 10**60 else show(count)
 
 
 def _size(obj: dict[str, Any], name: str, low: int, high: int | None) -> int | None:

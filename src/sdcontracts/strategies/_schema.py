@@ -129,7 +129,7 @@ def _expand_class(spec: str) -> str | None:
 
 def strings(node: Node) -> st.SearchStrategy[str]:
     if node.pattern is not None:
-        simple = _simple_pattern(node.pattern.pattern)
+        simple = _simple_pattern(node.pattern_text)
         return st.from_regex(node.pattern, fullmatch=True) if simple is None else simple
     low = node.min_length or 0
     high = node.max_length if node.max_length is not None else max(low, 24)
