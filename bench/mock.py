@@ -19,10 +19,14 @@ import contextlib
 import functools
 import json
 import os
+import queue
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections import Counter
@@ -75,27 +79,48 @@ def _pin(cpu: int) -> None:
 
 
 @contextlib.contextmanager
-def _server(command: list[str], ready: str, timeout: float = 60.0) -> Iterator[str]:
-    """Start a server process on CPU 0; yield the URL it prints after ``ready``; always stop it."""
+def _server(command: list[str], ready: str | None = None, *, port: int | None = None,
+            timeout: float = 60.0) -> Iterator[str]:  # fmt: skip
+    """Start a server process (its own process group) on CPU 0 and yield its URL: the one it
+    prints after ``ready``, or ``http://127.0.0.1:port`` once that port accepts connections.
+    The server is always stopped, children and all, and it never waits past ``timeout``."""
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=lambda: _pin(0)
-    )
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=lambda: _pin(0),
+        start_new_session=True,
+    )  # fmt: skip
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout or ()], daemon=True).start()
     try:
-        started = time.monotonic()
-        assert process.stdout is not None
-        for line in process.stdout:
-            if ready in line:
-                yield next(word for word in line.split() if word.startswith("http")).rstrip("/")
-                return
-            if time.monotonic() - started > timeout:
-                break
-        raise RuntimeError(f"{command[0]} did not start: {process.poll()}")
+        deadline = time.monotonic() + timeout
+        url = None
+        while url is None and time.monotonic() < deadline and process.poll() is None:
+            if port is not None:
+                with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+                    url = f"http://127.0.0.1:{port}"
+                time.sleep(0.2)
+                continue
+            with contextlib.suppress(queue.Empty):
+                line = lines.get(timeout=0.5)
+                if ready is not None and ready in line:
+                    url = next(word for word in line.split() if word.startswith("http")).rstrip("/")
+        if url is None:
+            said = "".join(list(lines.queue)[-3:]).strip()
+            raise RuntimeError(f"{command[0]} did not start in {timeout:.0f} s (exit {process.poll()}): {said[:200]}")
+        yield url
     finally:
-        process.terminate()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def _novita_requests(host: str) -> list[bytes]:
@@ -195,9 +220,11 @@ def _prism(export: Path, operation: str, requests: list[bytes], seconds: float, 
     npx = shutil.which("npx")
     if npx is None:
         return Result(operation, "Prism", None, note="skipped: node/npx not installed")
-    command = [npx, "--yes", "@stoplight/prism-cli@5", "mock", "-h", "127.0.0.1", "-p", "0", "-v", "warn", str(export)]
+    port = _free_port()  # at -v warn Prism prints nothing when it is ready: wait for its port
+    command = [npx, "--yes", "@stoplight/prism-cli@5", "mock", "-h", "127.0.0.1", "-p", str(port), "-v", "warn",
+               str(export)]  # fmt: skip
     try:
-        with _server(command, "Prism is listening on ", timeout=240) as url:
+        with _server(command, port=port, timeout=240) as url:
             return _measure(operation, "Prism (-v warn)", url, requests, seconds, rounds)
     except (RuntimeError, OSError) as error:
         return Result(operation, "Prism", None, note=f"skipped: Prism did not start ({error})")

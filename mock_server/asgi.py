@@ -23,6 +23,7 @@ import contextlib
 import logging
 import socket
 import threading
+import weakref
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from typing import Any
 
@@ -51,13 +52,54 @@ class _Gone(Exception):
     """The client disconnected before its body arrived: nobody is left to answer."""
 
 
+class _Deadlines:
+    """The requests of one event loop still reading their bodies and when they must be done,
+    watched by one timer.
+
+    A timer per request (``asyncio.timeout``) costs more than the rest of the ASGI adapter; this
+    costs two dict operations per request, and one check of the pending reads every quarter of
+    the timeout (at most a second): a read past its deadline is cancelled, and `expired` tells
+    that cancellation from any other.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, timeout: float) -> None:
+        self.loop = loop
+        self.timeout = timeout
+        self.interval = min(1.0, timeout / 4)
+        self.reading: dict[asyncio.Task[Any], float] = {}
+        self.expired: set[asyncio.Task[Any]] = set()
+        self._timer: asyncio.TimerHandle | None = None
+
+    def start(self, task: asyncio.Task[Any]) -> None:
+        self.reading[task] = self.loop.time() + self.timeout
+        if self._timer is None:
+            self._timer = self.loop.call_later(self.interval, self._check)
+
+    def done(self, task: asyncio.Task[Any]) -> bool:
+        """Stop watching ``task``; True when its read was cancelled for being late."""
+        self.reading.pop(task, None)
+        if task in self.expired:
+            self.expired.discard(task)
+            return True
+        return False
+
+    def _check(self) -> None:
+        now = self.loop.time()
+        for task, deadline in list(self.reading.items()):
+            if deadline <= now and task not in self.expired:
+                self.expired.add(task)
+                task.cancel()
+        self._timer = self.loop.call_later(self.interval, self._check) if self.reading else None
+
+
 class MockApp:
     """The mock as an ASGI application: ``MockApp(mock)``; ``.mock`` is the state it serves."""
 
     def __init__(self, mock: Mock | None = None) -> None:
         self.mock = mock or Mock()
         self._limit = self.mock.config.max_body_bytes
-        self._timeout = self.mock.config.body_timeout
+        # per event loop: one app may serve several (test servers, ASGI transports in asyncio.run)
+        self._deadlines: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Deadlines] = weakref.WeakKeyDictionary()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -77,13 +119,25 @@ class MockApp:
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         chunks: list[bytes] = []  # the body as it arrives: what came is kept if the rest does not
         oversized = incomplete = False
+        task = asyncio.current_task()
+        assert task is not None
+        loop = task.get_loop()
+        deadlines = self._deadlines.get(loop)
+        if deadlines is None:
+            deadlines = self._deadlines[loop] = _Deadlines(loop, self.mock.config.body_timeout)
+        deadlines.start(task)  # the whole body, not each read: a trickle is slow too
         try:
-            async with asyncio.timeout(self._timeout):  # the whole body, not each read: a trickle is slow too
-                oversized = await self._body(receive, chunks)
-        except TimeoutError:
+            oversized = await self._body(receive, chunks)
+        except asyncio.CancelledError:
+            if not deadlines.done(task):
+                raise  # not ours: the server is stopping
+            task.uncancel()
             incomplete = True
         except _Gone:
+            deadlines.done(task)
             return
+        else:  # a task is only cancelled while it waits for its body, so this read was in time
+            deadlines.done(task)
         body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         if oversized:
             body = body[: self._limit]

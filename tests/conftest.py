@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import base64
+import importlib
 import struct
 import zlib
 
 import pytest
+
+import sdcontracts
+
+# Every module a test may first import from a thread (clients, models, rules, mock handlers),
+# imported now, in the main thread: pytest rewrites sdcontracts' modules as it imports them, and
+# CPython 3.11 can fail to compile two at once ("SystemError: AST constructor recursion depth
+# mismatch"), which made the threaded load and abuse tests flaky.
+for _provider in sdcontracts.providers():
+    for _package in ("sdcontracts.clients", "sdcontracts.models", "sdcontracts.rules", "sdcontracts.mock.providers"):
+        importlib.import_module(f"{_package}.{_provider}")
 
 
 def png(width: int, height: int) -> bytes:

@@ -116,8 +116,7 @@ class Findings(list[Violation]):
 
     __slots__ = ("limit",)
 
-    def __init__(self, limit: int) -> None:
-        super().__init__()
+    def __init__(self, limit: int) -> None:  # list.__init__ has nothing to do for an empty list
         self.limit = limit
 
     def append(self, violation: Violation) -> None:

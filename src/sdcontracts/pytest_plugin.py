@@ -18,7 +18,8 @@ Nothing is imported until a fixture is used.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import importlib
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -54,7 +55,21 @@ def sd_mock(sd_mock_config: MockConfig) -> Mock:
     """An in-process mock of the five providers, on a manual clock."""
     from .mock import ManualClock, Mock
 
-    return Mock(sd_mock_config, clock=ManualClock())
+    mock = Mock(sd_mock_config, clock=ManualClock())
+    _preload(mock.handlers)
+    return mock
+
+
+def _preload(providers: Iterable[str]) -> None:
+    """Import the clients `Mock.client` hands out, here in the main thread.
+
+    Under pytest every sdcontracts module is assertion-rewritten when first imported (the
+    plugin's distribution is), and CPython 3.11 can fail to compile two modules at once
+    ("SystemError: AST constructor recursion depth mismatch"): a test whose threads each made
+    their first client would hit it.
+    """
+    for provider in providers:
+        importlib.import_module(f"sdcontracts.clients.{provider}")
 
 
 class HttpMock:
