@@ -47,6 +47,12 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1e3:,.1f} ms"
 
 
+def _load_generator() -> str:
+    from . import _wrk
+
+    return _wrk.version() if _wrk.available() else "the Python load generator in bench/_load.py; wrk is not installed"
+
+
 def _machine() -> list[str]:
     model = platform.processor() or platform.machine()
     try:
@@ -207,7 +213,8 @@ class Results:
             "## Mock throughput",
             "",
             "Requests per second and latency under load on 127.0.0.1, the server on one core and the load",
-            "generator on the other; the ratio is each server's rate over the HTTP mock's.",
+            f"generator on the other ({_load_generator()}, 32 connections); the in-process rows are one",
+            "client calling in a loop. The ratio is each server's rate over the HTTP mock's.",
             "",
             "| operation | server | requests/s | p50 | p99 | ratio to HTTP mock | note |",
             "|---|---|---:|---:|---:|---:|---|",

@@ -2,7 +2,8 @@
 Tensor.Art job submit.
 
 (a) the in-process mock with the sync client (httpx transport, and respx routing the real host);
-(b) the HTTP mock (``sdcontracts mock serve``) under uvicorn, loaded from this process;
+(b) the HTTP mock (``sdcontracts mock serve``) under uvicorn, loaded by wrk when it is installed
+    (else by the Python load generator in `_load`, from this process);
 (c) a bare Starlette endpoint on the same server stack that parses the JSON and answers a fixed
     body: what the stack itself costs;
 (d) Stoplight Prism mocking our OpenAPI export of the same operation, when node/npx and the
@@ -29,7 +30,6 @@ import tempfile
 import threading
 import time
 import uuid
-from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +43,8 @@ from sdcontracts.strategies._images import jpeg, png
 from . import payloads
 from ._load import LoadResult, build_request, load
 from ._stats import Sample
+from ._wrk import available as wrk_available
+from ._wrk import wrk_load
 
 __all__ = ["Result", "run"]
 
@@ -123,13 +125,25 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _novita_requests(host: str) -> list[bytes]:
-    body = json.dumps(payloads.typical("novita")).encode()
+@dataclass(frozen=True)
+class Traffic:
+    """What a load run sends: POSTs of ``bodies`` (cycled) to ``path`` with ``headers``."""
+
+    path: str
+    headers: dict[str, str]
+    bodies: list[bytes]
+
+    def raw(self, host: str, bodies: list[bytes]) -> list[bytes]:
+        """The requests as bytes, for the Python load generator."""
+        return [build_request("POST", self.path, host, body, self.headers) for body in bodies]
+
+
+def _novita_traffic() -> Traffic:
     headers = {
         "Content-Type": "application/json",
         "Authorization": f"Bearer {DEFAULT_CREDENTIALS['novita']['api_key']}",
     }
-    return [build_request("POST", NOVITA_PATH, host, body, headers)]
+    return Traffic(NOVITA_PATH, headers, [json.dumps(payloads.typical("novita")).encode()])
 
 
 def _tensorart_job(source: str, mask: str) -> dict[str, Any]:
@@ -146,34 +160,44 @@ def _upload(client: httpx.Client, data: bytes) -> str:
     return str(answer["resourceId"])
 
 
-def _tensorart_requests(url: str, count: int) -> list[bytes]:
+def _tensorart_traffic(url: str, count: int) -> Traffic:
     """Distinct jobs (each a new requestId: a repeated one is an idempotent replay, not a job)."""
     token = DEFAULT_CREDENTIALS["tensorart"]["token"]
     with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}) as client:
         source, mask = _upload(client, png(512, 768)), _upload(client, jpeg(512, 768))
-    host = url.split("://", 1)[1]
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
-    return [
-        build_request("POST", TENSORART_PATH, host, json.dumps(_tensorart_job(source, mask)).encode(), headers)
-        for _ in range(count)
-    ]
+    template = json.dumps(_tensorart_job(source, mask))
+    job_id = json.loads(template)["requestId"]
+    return Traffic(TENSORART_PATH, headers, [template.replace(job_id, f"{job_id}-{i}").encode() for i in range(count)])
 
 
-def _measure(operation: str, server: str, url: str, requests: list[bytes], seconds: float, rounds: int) -> Result:
-    """``rounds`` load runs of ``seconds`` each from this process, pinned to the other core."""
+def _tensorart_traffic_for_bare() -> Traffic:
+    body = json.dumps(_tensorart_job("source", "mask")).encode()
+    return Traffic(TENSORART_PATH, {"Content-Type": "application/json"}, [body])
+
+
+def _measure(operation: str, server: str, url: str, traffic: Traffic, seconds: float, rounds: int) -> Result:
+    """``rounds`` load runs of ``seconds`` each, from wrk when installed (else from this process),
+    on the other core; each round sends its own share of the bodies."""
     host, port = url.split("://", 1)[1].split(":")
-    _pin(1)
-    per_round, bad, errors = [], Counter[int](), 0
-    try:
-        for index in range(rounds):
-            result: LoadResult = load(host, int(port), requests[index::rounds] or requests, seconds=seconds)
-            per_round.append((result.rate, result.percentile(0.5), result.percentile(0.99)))
-            bad.update({s: n for s, n in result.statuses.items() if s >= 400})
-            errors += result.errors
-    finally:
-        with contextlib.suppress(AttributeError, OSError):
-            os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
-    note = f"non-2xx answers: {dict(bad)}" if bad else ""
+    per_round, bad, errors = [], 0, 0
+    for index in range(rounds):
+        bodies = traffic.bodies[index::rounds] or traffic.bodies
+        if wrk_available():
+            answer = wrk_load(url, traffic.path, traffic.headers, bodies, seconds=seconds, cpu=1)
+            per_round.append((answer.rate, answer.p50, answer.p99))
+            bad, errors = bad + answer.bad, errors + answer.errors
+            continue
+        _pin(1)
+        try:
+            result: LoadResult = load(host, int(port), traffic.raw(f"{host}:{port}", bodies), seconds=seconds)
+        finally:
+            with contextlib.suppress(AttributeError, OSError):
+                os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
+        per_round.append((result.rate, result.percentile(0.5), result.percentile(0.99)))
+        bad += sum(n for s, n in result.statuses.items() if s >= 400)
+        errors += result.errors
+    note = f"{bad} non-2xx answers" if bad else ""
     if errors:
         note += f" {errors} connection errors"
     return _summary(operation, server, per_round, note.strip())
@@ -216,7 +240,7 @@ def _in_process(seconds: float, rounds: int) -> list[Result]:
     return results
 
 
-def _prism(export: Path, operation: str, requests: list[bytes], seconds: float, rounds: int) -> Result:
+def _prism(export: Path, operation: str, traffic: Traffic, seconds: float, rounds: int) -> Result:
     npx = shutil.which("npx")
     if npx is None:
         return Result(operation, "Prism", None, note="skipped: node/npx not installed")
@@ -225,7 +249,7 @@ def _prism(export: Path, operation: str, requests: list[bytes], seconds: float, 
                str(export)]  # fmt: skip
     try:
         with _server(command, port=port, timeout=240) as url:
-            return _measure(operation, "Prism (-v warn)", url, requests, seconds, rounds)
+            return _measure(operation, "Prism (-v warn)", url, traffic, seconds, rounds)
     except (RuntimeError, OSError) as error:
         return Result(operation, "Prism", None, note=f"skipped: Prism did not start ({error})")
 
@@ -248,17 +272,13 @@ def run(*, quick: bool = False, log: Callable[[str], object] = print) -> list[Re
     log("  mock: HTTP mock")
     with _server([python, "-m", "sdcontracts", "mock", "serve", "--port", "0", "--lifecycle", "steps"],
                  "serving ") as url:  # fmt: skip
-        novita = _novita_requests(url.split("://")[1])
-        results.append(_measure("novita submit", "HTTP mock", url, novita, seconds, rounds))
-        jobs = _tensorart_requests(url, 4_000 if quick else 40_000)  # distinct jobs: more than a run sends
+        results.append(_measure("novita submit", "HTTP mock", url, _novita_traffic(), seconds, rounds))
+        jobs = _tensorart_traffic(url, 4_000 if quick else 100_000)  # distinct jobs: more than a run sends
         results.append(_measure("tensorart job", "HTTP mock", url, jobs, seconds, rounds))
     log("  mock: bare Starlette")
     with _server([python, "-m", "bench._bare"], "serving at ") as url:
-        novita = _novita_requests(url.split("://")[1])
-        results.append(_measure("novita submit", "bare Starlette", url, novita, seconds, rounds))
-        results.append(
-            _measure("tensorart job", "bare Starlette", url, _tensorart_requests_for_bare(url), seconds, rounds)
-        )
+        results.append(_measure("novita submit", "bare Starlette", url, _novita_traffic(), seconds, rounds))
+        results.append(_measure("tensorart job", "bare Starlette", url, _tensorart_traffic_for_bare(), seconds, rounds))
     with tempfile.TemporaryDirectory() as scratch:
         export = _export("novita", Path(scratch))
         if export is None:
@@ -269,11 +289,5 @@ def run(*, quick: bool = False, log: Callable[[str], object] = print) -> list[Re
             results.append(Result("novita submit", "Prism", None, note="skipped in a quick run"))
         else:
             log("  mock: Prism")
-            results.append(_prism(export, "novita submit", _novita_requests("127.0.0.1"), seconds, rounds))
+            results.append(_prism(export, "novita submit", _novita_traffic(), seconds, rounds))
     return results
-
-
-def _tensorart_requests_for_bare(url: str) -> list[bytes]:
-    host = url.split("://", 1)[1]
-    body = json.dumps(_tensorart_job("source", "mask")).encode()
-    return [build_request("POST", TENSORART_PATH, host, body, {"Content-Type": "application/json"})]

@@ -53,6 +53,20 @@ def test_the_same_seed_gives_the_same_cases_and_another_seed_others() -> None:
     assert first != [c.payload for c in generate_cases("zhiqite", 20, seed=12)]
 
 
+def test_no_case_is_sent_twice_and_each_rule_gets_its_full_share() -> None:
+    """Hypothesis' simplest example and the parts it reuses do not repeat a request, and every
+    invalid case breaks the rule it was drawn for, including the image and list rules a payload
+    without the optional field cannot break (PICPIK's ReferenceImage and ControlNetParams)."""
+    cases = list(generate_cases("picpik", 120, seed=4))
+    keys = [json.dumps([c.rule, c.payload], sort_keys=True) for c in cases]
+    expected = {rule: n for rule, n in shares("picpik", 120).items() if n}
+    got: dict[str, int] = {}
+    for case in cases:
+        got[case.rule] = got.get(case.rule, 0) + 1
+    assert (len(keys), expected) == (len(set(keys)), got)
+    assert {"image-encoding", "image-format", "max-items"} <= set(got)
+
+
 def test_half_the_cases_are_valid_and_the_rest_go_round_every_rule() -> None:
     share = shares("novita", 200)
     assert 100 == share[VALID]

@@ -22,7 +22,7 @@ __all__ = ["VALID", "Case", "generate_cases", "invalid_cases", "valid_cases"]
 
 VALID = "valid"  # the rule column's name for valid requests
 _BATCH = 8  # cases drawn per Hypothesis example: the engine's per-example cost is shared by eight
-_TRIES = 8  # draws to get a case breaking the wanted rule before taking what came
+_TRIES = 8  # draws to get a case breaking the wanted rule before trying another example
 # Rules whose every case is huge get a fixed number of cases, their share going to the others: an
 # image-size case carries an image just over the byte limit (over 40 MB of base64 for Novita's
 # 30 MiB), and a few of them say all there is to say.
@@ -47,14 +47,20 @@ class Case:
 
 def _draw(count: int, seed: int, draw_one: Any) -> list[Any]:
     """``count`` values from ``draw_one(data, index)``, with Hypothesis seeded by ``seed``
-    (``_BATCH`` of them per Hypothesis example)."""
+    (``_BATCH`` of them per Hypothesis example); a None from ``draw_one`` is not kept.
+
+    A run's first example is Hypothesis' simplest, where every draw is the same minimal value:
+    an example ends at the first value equal to one it already drew, so a suite never sends one
+    request eight times, nor spends the time drawing it.
+    """
     found: list[Any] = []
+    seen: set[Any] = set()  # fingerprints of the values kept
 
     # The strategy tests hold the health line (no check suppressed there, one request per
     # example). Here a slow machine must not stop a run halfway (too_slow), and eight requests
     # per example are large by design; nothing is shrunk, so large examples cost nothing.
     @settings(
-        max_examples=-(-count // _BATCH),
+        max_examples=-(-count // _BATCH) + 2,  # + 2: the simplest example gives one value, and repeats
         database=None,
         phases=[Phase.generate],
         deadline=None,
@@ -63,9 +69,21 @@ def _draw(count: int, seed: int, draw_one: Any) -> list[Any]:
     @hypothesis_seed(seed)
     @given(st.data())
     def collect(data: st.DataObject) -> None:
-        # always the same number of draws: Hypothesis replays choice sequences, and an example
-        # that drew less because enough had been found would look like a flaky strategy
-        found.extend(draw_one(data, index) for index in range(_BATCH))
+        # the number of draws depends only on what was drawn, never on how many were found:
+        # Hypothesis replays choice sequences, and an example that drew less because enough had
+        # been found would look like a flaky strategy
+        batch: list[Any] = []
+        for index in range(_BATCH):
+            value = draw_one(data, index)
+            if value is not None and value in batch:
+                break  # the simplest example: every further draw is this value again
+            if value is not None:
+                batch.append(value)
+        for value in batch:  # Hypothesis builds examples from parts of earlier ones: repeats are common
+            mark = _fingerprint(value)
+            if mark not in seen:
+                seen.add(mark)
+                found.append(value)
 
     attempt = 0
     while len(found) < count:  # Hypothesis may stop early when the space looks exhausted
@@ -76,6 +94,20 @@ def _draw(count: int, seed: int, draw_one: Any) -> list[Any]:
         seed += 1
         collect = hypothesis_seed(seed)(collect)
     return found[:count]
+
+
+def _fingerprint(value: Any) -> Any:
+    """A hashable stand-in for a JSON value, equal for equal values; long strings (images) by
+    their length and hash, which Python computes once per string object."""
+    if isinstance(value, InvalidCase):
+        return ("case", value.rule, value.path, _fingerprint(value.payload))
+    if isinstance(value, dict):
+        return ("{", tuple(sorted(((repr(key), _fingerprint(item)) for key, item in value.items()))))
+    if isinstance(value, list | tuple):
+        return ("[", tuple(_fingerprint(item) for item in value))
+    if isinstance(value, str) and len(value) > 256:
+        return ("s", len(value), hash(value))
+    return (type(value).__name__, value)
 
 
 def valid_cases(provider: str, count: int, seed: int) -> list[Case]:
@@ -89,13 +121,18 @@ def invalid_cases(provider: str, rule: str, count: int, seed: int) -> list[Case]
     """``count`` requests each breaking exactly one rule, ``rule`` wherever a payload allows it."""
     strategy = invalid_requests(provider, rules={rule})
 
-    def one(data: st.DataObject, _: int) -> InvalidCase:
-        case: InvalidCase = data.draw(strategy)
+    def one(data: st.DataObject, _: int) -> InvalidCase | None:
+        """A case breaking ``rule``, or None when ``_TRIES`` draws gave only other rules (a
+        payload without the field the rule needs): not kept, so ``rule`` gets its full share."""
+        previous = None
         for _try in range(_TRIES):
+            case: InvalidCase = data.draw(strategy)
             if case.rule == rule:
-                break
-            case = data.draw(strategy)
-        return case
+                return case
+            if case == previous:  # the simplest example: drawing again gives the same case
+                return None
+            previous = case
+        return None
 
     drawn = _draw(count, seed, one)
     return [Case(provider, "invalid", c.rule, c.path, c.payload, i) for i, c in enumerate(drawn)]

@@ -395,9 +395,10 @@ def mutations(node: Node, value: Any, path: list[str | int] | None = None) -> It
 
 def _placeholder(node: Node) -> Any:
     """A stand-in value of a scalar node's type, to add a field that is absent and break it: the
-    breaks that do not depend on the value (a bound, the int64 format, a length, the pattern)
-    then apply; each mutant is re-validated, so a stand-in that breaks more is only discarded."""
-    if node.types is None or node.properties or node.items is not None or node.image is not None:
+    breaks that do not depend on the value (a bound, the int64 format, a length, the pattern,
+    the broken images) then apply; each mutant is re-validated, so a stand-in that breaks more
+    is only discarded."""
+    if node.types is None or node.properties or node.items is not None:
         return None
     if node.int64 or "integer" in node.types:
         low, _ = _integer_bounds(node)
