@@ -23,6 +23,7 @@ __all__ = ["VALID", "Case", "generate_cases", "invalid_cases", "valid_cases"]
 VALID = "valid"  # the rule column's name for valid requests
 _BATCH = 8  # cases drawn per Hypothesis example: the engine's per-example cost is shared by eight
 _TRIES = 8  # draws to get a case breaking the wanted rule before trying another example
+_RUNS = 4  # Hypothesis runs (each with the next seed) to get the cases wanted
 # Rules whose every case is huge get a fixed number of cases, their share going to the others: an
 # image-size case carries an image just over the byte limit (over 40 MB of base64 for Novita's
 # 30 MiB), and a few of them say all there is to say.
@@ -56,18 +57,6 @@ def _draw(count: int, seed: int, draw_one: Any) -> list[Any]:
     found: list[Any] = []
     seen: set[Any] = set()  # fingerprints of the values kept
 
-    # The strategy tests hold the health line (no check suppressed there, one request per
-    # example). Here a slow machine must not stop a run halfway (too_slow), and eight requests
-    # per example are large by design; nothing is shrunk, so large examples cost nothing.
-    @settings(
-        max_examples=-(-count // _BATCH) + 2,  # + 2: the simplest example gives one value, and repeats
-        database=None,
-        phases=[Phase.generate],
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
-    )
-    @hypothesis_seed(seed)
-    @given(st.data())
     def collect(data: st.DataObject) -> None:
         # the number of draws depends only on what was drawn, never on how many were found:
         # Hypothesis replays choice sequences, and an example that drew less because enough had
@@ -85,14 +74,25 @@ def _draw(count: int, seed: int, draw_one: Any) -> list[Any]:
                 seen.add(mark)
                 found.append(value)
 
-    attempt = 0
-    while len(found) < count:  # Hypothesis may stop early when the space looks exhausted
-        collect()
-        attempt += 1
-        if attempt > 3:
-            raise RuntimeError(f"Hypothesis produced only {len(found)} of {count} cases")
-        seed += 1
-        collect = hypothesis_seed(seed)(collect)
+    for attempt in range(_RUNS):
+        missing = count - len(found)
+        if missing <= 0:
+            break
+        # The strategy tests hold the health line (no check suppressed there, one request per
+        # example). Here a slow machine must not stop a run halfway (too_slow), and eight
+        # requests per example are large by design; nothing is shrunk, so large examples cost
+        # nothing. Examples for twice what is missing, plus the simplest: about half the values
+        # of a run are repeats of others.
+        run = settings(
+            max_examples=-(-missing // _BATCH) * 2 + 1,
+            database=None,
+            phases=[Phase.generate],
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
+        )(hypothesis_seed(seed + attempt)(given(st.data())(collect)))
+        run()
+    if len(found) < count:  # Hypothesis stops early when the space looks exhausted
+        raise RuntimeError(f"Hypothesis produced only {len(found)} distinct cases of the {count} wanted")
     return found[:count]
 
 
