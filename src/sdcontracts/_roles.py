@@ -11,11 +11,10 @@ generated cases is a new request, not a replay the provider deduplicates.
 from __future__ import annotations
 
 import copy
-import functools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from ._catalogue import raw_schema
@@ -80,7 +79,7 @@ def _getter(steps: Steps) -> Callable[[Any], Any]:
     """A function reading the value at ``steps`` (None when absent): plain lookups for a path of
     keys with one spelling each (most of them), `_first` for the others."""
     if any(keys is None or len(keys) > 1 for keys in steps):
-        return functools.partial(_first, steps=steps)
+        return partial(_first, steps=steps)
     names = tuple(keys[0] for keys in steps if keys is not None)
 
     def get(value: Any) -> Any:

@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 
 from .._compiler import Node
 from .._validation import compiled, validate
-from ._schema import Mutation, choice, mutations, value_strategy
+from ._schema import Mutation, choice, integers_between, mutations, value_strategy
 
 __all__ = ["InvalidCase", "invalid_requests", "rule_ids", "valid_requests"]
 
@@ -106,7 +106,7 @@ def _invalid_requests(provider: str, schema: str, wanted: frozenset[str] | None)
             by_rule.setdefault(mutation.rule, []).append(mutation)
         available = sorted(set(by_rule) | set(breakers))
         preferred = [r for r in available if wanted is None or r in wanted] or available
-        start = draw(_index(len(preferred)))
+        start = draw(integers_between(0, len(preferred) - 1))
         order = preferred[start:] + preferred[:start] + [r for r in available if r not in preferred]
         for rule in order:
             if rule in breakers:
@@ -116,7 +116,7 @@ def _invalid_requests(provider: str, schema: str, wanted: frozenset[str] | None)
                     return InvalidCase(candidate, rule, report.violations[0].path)
                 continue
             options = by_rule[rule]
-            offset = draw(_index(len(options)))
+            offset = draw(integers_between(0, len(options) - 1))
             for mutation in options[offset:] + options[:offset]:
                 broken = mutation.apply(payload)
                 if validate(provider, broken, schema=schema).rules == {rule}:
@@ -124,11 +124,6 @@ def _invalid_requests(provider: str, schema: str, wanted: frozenset[str] | None)
         raise AssertionError(f"no single-rule mutation of a valid {provider} {schema}")  # pragma: no cover
 
     return cases()
-
-
-@cache
-def _index(size: int) -> st.SearchStrategy[int]:
-    return st.integers(0, size - 1)
 
 
 def rule_ids(provider: str, schema: str = DEFAULT) -> list[str]:

@@ -28,7 +28,7 @@ from .._compiler import FREE, Node
 from .._pointer import join
 from ._images import image_strings
 
-__all__ = ["Mutation", "Overrides", "choice", "mutations", "value_strategy"]
+__all__ = ["Mutation", "Overrides", "choice", "integers_between", "mutations", "value_strategy"]
 
 Overrides = dict[str, Callable[[Node], st.SearchStrategy[Any]]]  # schema location -> strategy builder
 TEXT = st.characters(exclude_categories=("Cs", "Cc"))  # no surrogates: every string encodes as UTF-8
@@ -162,6 +162,10 @@ def _texts(low: int, high: int) -> st.SearchStrategy[str]:
     return choice(TEXTS).map(fit)
 
 
+# ``st.integers(low, high)``, built once per pair of bounds (see `choice`)
+integers_between: Callable[[int, int], st.SearchStrategy[int]] = functools.cache(st.integers)
+
+
 @functools.cache
 def choice(options: tuple[Any, ...]) -> st.SearchStrategy[Any]:
     """``sampled_from(options)``, built once: a strategy made inside every draw is validated
@@ -179,20 +183,15 @@ def objects(node: Node, overrides: Overrides) -> st.SearchStrategy[dict[str, Any
     def build(draw: st.DrawFn) -> dict[str, Any]:
         # one draw picks the optional fields (a bit each: none and all are the likeliest masks),
         # one picks each chosen field's spelling: a draw per field costs more than the field
-        present = draw(_mask(len(optional))) if optional else 0
+        present = draw(integers_between(0, (1 << len(optional)) - 1)) if optional else 0
         chosen = required + [n for i, n in enumerate(optional) if present >> i & 1]
         spelt = [n for n in chosen if n in aliased]
-        style = draw(_mask(len(spelt))) if spelt else 0
+        style = draw(integers_between(0, (1 << len(spelt)) - 1)) if spelt else 0
         snake = {n for i, n in enumerate(spelt) if style >> i & 1}
         return {(node.spellings[n][1] if n in snake else node.spellings.get(n, (n,))[0]): draw(children[n])
                 for n in chosen}  # fmt: skip
 
     return build()
-
-
-@functools.cache
-def _mask(bits: int) -> st.SearchStrategy[int]:
-    return st.integers(0, (1 << bits) - 1)
 
 
 _BUILT: dict[int, st.SearchStrategy[Any]] = {}  # id(node) -> its strategy, without overrides

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from .._compiler import Node
 from .._protojson import snake_name
 from ..rules.tensorart import MAX_AREA, MIN_AREA, is_latent_upscaler, members
-from ._schema import choice, value_strategy
+from ._schema import choice, integers_between, value_strategy
 
 __all__ = ["BREAKERS", "jobs"]
 
@@ -36,9 +36,6 @@ def _node(root: Node, name: str) -> Node:
     stage = root.properties["stages"].items
     assert stage is not None
     return stage.properties[name]
-
-
-_integers = functools.cache(st.integers)
 
 
 def _range(node: Node) -> tuple[int, int]:
@@ -114,7 +111,7 @@ def jobs(draw: st.DrawFn, root: Node, workflow: tuple[str, ...] | None = None) -
     has_diffusion = "DIFFUSION" in chosen
     first: dict[str, Any] = draw(value_strategy(_node(root, "inputInitialize")))
     low, high = _range(_node(root, "inputInitialize").properties["count"])
-    _with(draw, first, "count", draw(_integers(low, high)) if has_diffusion else 1)
+    _with(draw, first, "count", draw(integers_between(low, high)) if has_diffusion else 1)
     stages: list[dict[str, Any]] = [{"type": "INPUT_INITIALIZE", _key(draw, "inputInitialize"): first}]
     seen_diffusion = False
     for kind in chosen:
@@ -141,7 +138,7 @@ def jobs(draw: st.DrawFn, root: Node, workflow: tuple[str, ...] | None = None) -
 def _upscaler_target(draw: st.DrawFn, root: Node, body: dict[str, Any], after_diffusion: bool) -> None:
     _without(body, "hrScale", "hrResizeX", "hrResizeY")
     if draw(st.booleans()):
-        _with(draw, body, "hrScale", draw(_integers(1, 4)))
+        _with(draw, body, "hrScale", draw(integers_between(1, 4)))
     else:
         x, y = _size_pair(draw, 128, 2048, MIN_AREA, MAX_AREA)
         _with(draw, body, "hrResizeX", x)
