@@ -7,9 +7,19 @@ import importlib
 import struct
 import zlib
 
+import os
+
 import pytest
+from hypothesis import settings
 
 import sdcontracts
+
+# Hypothesis draws from a fixed seed unless HYPOTHESIS_PROFILE=explore: a test that asserts a
+# coverage property (every workflow shape appears in 300 draws) must not pass or fail by luck in
+# CI. `HYPOTHESIS_PROFILE=explore make unit` searches with fresh randomness.
+settings.register_profile("ci", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # Every module a test may first import from a thread (clients, models, rules, mock handlers),
 # imported now, in the main thread: pytest rewrites sdcontracts' modules as it imports them, and
