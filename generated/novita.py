@@ -497,6 +497,12 @@ class Img2ImgParameters(BaseModel):
         list[IpAdapter] | None,
         Field(description="IP-Adapters (image prompt adapters), at most 1.", max_length=1),
     ] = None
+    extra: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description="Sent by novita-client 0.7.1 as {} on every call; no doc says what it holds or that the server reads it."
+        ),
+    ] = None
 
 
 class Img2ImgRequest(BaseModel):

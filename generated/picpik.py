@@ -25,10 +25,10 @@ class ControlNetParam(BaseModel):
         ),
     ] = None
     control_pre_set_id: Annotated[
-        Literal[0, 1, 2, 3, 4, "0", "1", "2", "3", "4"] | None,
+        Literal["0", "1", "2", "3", "4", 0, 1, 2, 3, 4] | None,
         Field(
             alias="ControlPreSetId",
-            description="0 custom, 1 graffiti and sketch, 2 figure's pose, 3 anime line drawing, 4 spatial line drawing; as a number or a string.",
+            description="0 custom, 1 graffiti and sketch, 2 figure's pose, 3 anime line drawing, 4 spatial line drawing; a string (as typed), or a number (as the examples send it).",
         ),
     ] = None
     control_weight: Annotated[

@@ -390,12 +390,12 @@ class Diffusion(BaseModel):
     ]
     prompts: Annotated[list[Prompt], Field(description="Prompts, each with an optional weight.")]
     negative_prompts: Annotated[
-        list[Prompt],
+        list[Prompt] | None,
         Field(
             alias="negativePrompts",
             description="Negative prompts, each with an optional weight.",
         ),
-    ]
+    ] = None
     sd_model: Annotated[str | None, Field(alias="sdModel", description="Checkpoint model id.")] = None
     sd_vae: Annotated[
         Literal[

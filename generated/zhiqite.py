@@ -234,11 +234,11 @@ class ControlNetRequest(BaseModel):
         Field(description="Number of batches. Images generated = n_iter × batch_size."),
     ] = None
     batch_size: Annotated[
-        int,
+        int | None,
         Field(description="Images per batch. Images generated = n_iter × batch_size."),
-    ]
+    ] = None
     steps: Annotated[int | None, Field(description="Number of sampling steps.")] = None
-    seed: Annotated[int | None, Field(description="Random seed; random when omitted.")] = None
+    seed: Annotated[int | str | None, Field(description="Random seed; random when omitted.")] = None
     restore_faces: Annotated[bool | None, Field(description="Apply face restoration.")] = None
     enable_hr: Annotated[
         bool | None,
@@ -327,9 +327,9 @@ class ControlNetRequest(BaseModel):
         Field(description="Denoising strength: how much the image is redrawn."),
     ] = None
     resize_mode: Annotated[
-        Literal[0, 1, 2, 3],
+        Literal[0, 1, 2, 3] | None,
         Field(
             description="Resize mode: 0 Just Resize, 1 Crop and Resize, 2 Resize and Fill, 3 Just resize (latent upscale), as in the A1111 web UI."
         ),
-    ]
+    ] = None
     alwayson_scripts: AlwaysonScripts

@@ -28,7 +28,10 @@ from ._wire import MockRequest, MockResponse, json_response
 if TYPE_CHECKING:
     from .providers.tensorart import TensorArtHandler
 
-__all__ = ["Mock"]
+__all__ = ["WARNINGS_HEADER", "Mock"]
+
+# names the disputes behind an accepted request's warnings (ids: ASCII, no commas); the journal has each
+WARNINGS_HEADER = "x-sdcontracts-warnings"
 
 _CONTENT_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "jpg": "image/jpeg", "webp": "image/webp"}
 
@@ -93,6 +96,9 @@ class Mock:
             response = handler.error("server", f"mock internal error: {type(error).__name__}: {error}", request)
         response.provider = response.provider or handler.provider
         response.operation = response.operation or handler.operation_of(request, route.operation)
+        if request.warnings:
+            disputes = sorted({w.rsplit("(", 1)[-1].rstrip(")") for w in request.warnings})
+            response.headers[WARNINGS_HEADER] = ", ".join(disputes)
         self._record(request, response, fault)
         return response
 
@@ -192,6 +198,7 @@ class Mock:
                 json_body=request.body if is_json and len(request.body) <= JOURNAL_BODY_LIMIT else b"",
                 body_size=len(request.body),
                 fault=request.header("x-mock-fault") or (repr(fault) if fault else None),
+                warnings=tuple(request.warnings),
             )
         )
 

@@ -13,6 +13,8 @@ keys as `MockConfig`; unknown keys are an error, not ignored::
     [credentials.novita]
     api_key = "sk_my_test_key"
 
+    strict = false             # true: reject what only a disputed reading of the docs rejects
+
     [unenforced]               # act like a provider that lets these rules slide
     novita = ["maximum"]
 
@@ -84,6 +86,10 @@ class MockConfig:
     # provider -> rule ids the mock does not enforce: a request whose only violations are these
     # is accepted, as by a provider a live conformance run found lax about them
     unenforced: dict[str, list[str]] = field(default_factory=dict)
+    # False (the default): a request the sources dispute is accepted, as sdcontracts.validate
+    # accepts it, its warnings journaled and named in an X-Sdcontracts-Warnings header; True:
+    # the strictest reading of every source, warnings rejected as errors
+    strict: bool = False
 
     def __post_init__(self) -> None:
         unknown = set(self.providers) - set(PROVIDERS)

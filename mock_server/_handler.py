@@ -139,8 +139,12 @@ class Handler:
 
     def check(self, payload: Any, schema: str, request: MockRequest) -> MockResponse | None:
         """Validate with sdcontracts.validate; violations become the provider's error, unless
-        every one breaks a rule the configuration leaves unenforced."""
-        report = validate(self.provider, payload, schema=schema)
+        every one breaks a rule the configuration leaves unenforced. Warnings (what the sources
+        dispute) are accepted, as by the provider, and noted on the request, unless the mock is strict."""
+        report = validate(self.provider, payload, schema=schema, strict=self.mock.config.strict)
+        request.warnings.extend(
+            f"[{w.rule}] {w.path or '/'} ({w.dispute.id if w.dispute else ''})" for w in report.warnings
+        )
         if report.ok or report.rules <= self.unenforced:
             return None
         return self.rejected(report, request)

@@ -54,6 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--lifecycle", choices=("clock", "steps"), help="tasks advance with time (default) or per poll")
     parser.add_argument("--rate-limits", action=argparse.BooleanOptionalAction, default=None,
                         help="enforce the documented limits (Tensor.Art 5 QPS, Novita 10 images/min)")  # fmt: skip
+    parser.add_argument("--strict", action=argparse.BooleanOptionalAction, default=None,
+                        help="reject what the sources dispute too (default: accept it, with an "
+                        "X-Sdcontracts-Warnings header and the warnings in the journal)")  # fmt: skip
     return parser
 
 
@@ -62,6 +65,7 @@ def build_config(args: argparse.Namespace) -> MockConfig:
         "providers": tuple(args.provider) if args.provider else None,
         "lifecycle": args.lifecycle,
         "rate_limits": args.rate_limits,
+        "strict": args.strict,
     }
     if args.config:
         return load_config(args.config, **overrides)
@@ -71,7 +75,10 @@ def build_config(args: argparse.Namespace) -> MockConfig:
 def describe(mock: Mock, base: str, out: TextIO, key_file: Path | None) -> None:
     """Print what a user needs: base URLs, paths and the credentials the mock accepts."""
     out.write(f"sdcontracts mock serving {', '.join(mock.handlers)} at {base}\n")
-    out.write(f"  lifecycle: {mock.config.lifecycle}; rate limits {'on' if mock.config.rate_limits else 'off'}\n")
+    out.write(
+        f"  lifecycle: {mock.config.lifecycle}; rate limits {'on' if mock.config.rate_limits else 'off'}; "
+        f"{'strict: disputed values rejected' if mock.config.strict else 'disputed values accepted with warnings'}\n"
+    )
     for provider in mock.handlers:
         credentials = ", ".join(f"{k}={v}" for k, v in mock.config.credentials[provider].items())
         out.write(f"  {provider:<9} base_url={base}  {endpoints(provider)}\n            credentials: {credentials}\n")

@@ -342,6 +342,7 @@ class JournalEntry:
     json_body: bytes = field(default=b"", repr=False)  # the raw JSON body (up to JOURNAL_BODY_LIMIT)
     fault: str | None = None
     body_size: int = 0  # bytes received
+    warnings: tuple[str, ...] = ()  # what validation warned about: "[rule] pointer (dispute id)"
     _parsed: Any = field(default=_UNPARSED, init=False, repr=False, compare=False)
 
     @property

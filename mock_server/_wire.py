@@ -23,6 +23,9 @@ class MockRequest:
     base_url: str = "http://127.0.0.1:8000"  # how the client reached us: image and upload URLs point here
     oversized: bool = False  # the body was longer than max_body_bytes; ``body`` holds only its start
     incomplete: bool = False  # the body did not arrive within body_timeout; ``body`` holds what did
+    # what validating the body warned about (disputed values accepted), for the journal and the
+    # X-Sdcontracts-Warnings header: "[rule] pointer (dispute id)"; the one field the handler adds to
+    warnings: list[str] = field(default_factory=list, compare=False)
 
     def header(self, name: str, default: str = "") -> str:
         return self.headers.get(name.lower(), default)

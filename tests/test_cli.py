@@ -128,8 +128,9 @@ def test_examples_verbose_explains_each_doc_defect(capsys: pytest.CaptureFixture
     """-v prints each expected violation with the doc defect behind it."""
     assert 0 == main(["examples", "tensorart", "-v"])
     out = capsys.readouterr().out
-    assert "expected: /stages/2/imageToUpscaler [tensorart.upscaler-area]" in out
+    assert "expected warning /stages/2/imageToUpscaler [tensorart.upscaler-area]" in out
     assert "doc defect: hrResizeX x hrResizeY = 1536 x 2304" in out
+    assert "expected /imageToInpaint [unknown-field]" in out
 
 
 def test_examples_json_is_a_list_of_results(capsys: pytest.CaptureFixture[str]) -> None:

@@ -584,3 +584,50 @@ def test_picpik_seal_signs_a_body_and_leaves_anything_else_alone() -> None:
     assert [1] == client.seal([1])
     body = {"prompt": "x"}
     assert body is NovitaClient(api_key="k").seal(body)
+
+
+def test_a_request_with_disputed_values_is_sent_and_its_warnings_returned(caplog: pytest.LogCaptureFixture) -> None:
+    """Nulls and request.extra, as Novita's own SDK sends them: sent, with the warnings on the
+    Submitted and in the log (no secret in either)."""
+    fake = Fake("novita", ["TASK_STATUS_SUCCEED"])
+    payload = copy.deepcopy(NOVITA_REQUEST)
+    payload["request"].update(negative_prompt=None, extra={})
+    with caplog.at_level(logging.WARNING, logger="sdcontracts.clients"), sync_client(CASES[0], fake) as client:
+        submitted = client.submit(payload)
+    assert 1 == len(fake.sent("img2img"))
+    assert {
+        ("/request/negative_prompt", "novita.null-optional-fields"),
+        ("/request/extra", "novita.sdk-request-extra"),
+    } == {(w.path, w.dispute.id if w.dispute else "") for w in submitted.warnings}
+    assert 2 == len([r for r in caplog.records if r.levelno == logging.WARNING])
+    assert SECRETS[0] not in caplog.text
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+def test_a_strict_client_refuses_disputed_values_and_sends_nothing(asynchronous: bool) -> None:
+    """strict=True: a value only a disputed reading accepts raises RequestInvalid before sending."""
+    fake = Fake("novita", ["TASK_STATUS_SUCCEED"])
+    payload = copy.deepcopy(NOVITA_REQUEST)
+    payload["request"]["negative_prompt"] = None
+    if asynchronous:
+
+        async def run() -> None:
+            async with async_client(CASES[0], fake, strict=True) as client:
+                await client.submit(payload)
+
+        with pytest.raises(sdcontracts.RequestInvalid) as caught:
+            asyncio.run(run())
+    else:
+        with sync_client(CASES[0], fake, strict=True) as client, pytest.raises(sdcontracts.RequestInvalid) as caught:
+            client.submit(payload)
+    assert [("type", "/request/negative_prompt")] == [(v.rule, v.path) for v in caught.value.report.violations]
+    assert [] == fake.journal
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_the_pre_submit_check_reads_the_request_as_the_caller_wrote_it(case: Case) -> None:
+    """What a caller hands the client (no ids, credentials or signatures) breaks nothing in the
+    caller's view, which is the view the client checks before filling those in."""
+    report = sdcontracts.validate(case.provider, case.request(), view="caller")
+    assert [] == list(report.violations)
+    assert [] == [w for w in report.warnings if w.rule == "required"]

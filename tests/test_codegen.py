@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -69,13 +70,27 @@ def model_for(provider: str, schema: str) -> type[pydantic.BaseModel]:
     return model
 
 
+def camel(value: Any) -> Any:
+    """A protobuf-JSON payload with every key in its lowerCamel spelling (what a model dumps)."""
+    if isinstance(value, dict):
+        return {re.sub(r"_([a-z0-9])", lambda m: m.group(1).upper(), k): camel(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [camel(item) for item in value]
+    return value
+
+
 @pytest.mark.parametrize("example", VALID, ids=[f"{e.provider}/{e.name}" for e in VALID])
 def test_valid_examples_round_trip_through_their_models(example: Any) -> None:
-    """model_validate then model_dump(by_alias, exclude_unset) gives the wire payload back."""
+    """model_validate then model_dump(by_alias, exclude_unset) gives the wire payload back (a
+    Tensor.Art payload spelt snake_case comes back in its lowerCamel spelling: the same message);
+    examples valid with warnings included, since the models accept what is accepted by default."""
     model = model_for(example.provider, example.schema)
-    assert example.payload == model.model_validate(example.payload).model_dump(
-        by_alias=True, exclude_unset=True, mode="json"
+    expected = (
+        camel(example.payload)
+        if _catalogue.raw_schema(example.provider, example.schema).get("x-protojson")
+        else example.payload
     )
+    assert expected == model.model_validate(example.payload).model_dump(by_alias=True, exclude_unset=True, mode="json")
 
 
 @pytest.mark.parametrize(

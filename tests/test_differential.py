@@ -4,16 +4,21 @@ Hypothesis mutations of them and of generated requests (`mutations.json_mutation
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from typing import Any
 
 import jsonschema
+import jsonschema_rs
 import pytest
 from hypothesis import given, settings
 from mutations import SEEDS, Seed, json_mutations
 
+from sdcontracts import _catalogue
+from sdcontracts._compiler import compile_engine_schema
 from sdcontracts._corpus import examples
+from sdcontracts._disputes import lenient_document
 from sdcontracts._validation import CompiledSchema, compiled
 
 # Checks that only Python runs, by design: jsonschema-rs never looks inside a base64 image.
@@ -73,4 +78,46 @@ def test_engines_agree_on_mutated_requests(case: Seed) -> None:
     fields, in doc examples and generated requests: one verdict from all three."""
     provider, schema, payload = case
     fast, explained, ref = verdicts(provider, schema, payload)
+    assert fast == explained == ref, (provider, schema, payload)
+
+
+@functools.cache
+def lenient_engines(provider: str, name: str) -> tuple[Any, Any]:
+    """jsonschema-rs and the reference on the lenient reading (every warning-decided dispute applied)."""
+    engine, formats = compile_engine_schema(lenient_document(_catalogue.raw_schema(provider, name)))
+    checker = jsonschema.FormatChecker(formats=())
+    for format_name, check in formats.items():
+        checker.checks(format_name)(lambda value, check=check: not isinstance(value, str) or check(value))
+    fast = jsonschema_rs.validator_for(engine, formats=formats, validate_formats=True)
+    return fast, REFERENCE(engine, format_checker=checker)
+
+
+def lenient_verdicts(provider: str, name: str, payload: Any) -> tuple[bool, bool, bool]:
+    """(jsonschema-rs, interpreter, reference) on "accepted by default": the engines on the lenient
+    form, the interpreter by its errors (its warnings are what the lenient reading accepts)."""
+    fast, ref = lenient_engines(provider, name)
+    found = compiled(provider, name).interpreter.violations(payload)
+    explained = not [v for v in found if v.severity == "error" and v.rule not in PYTHON_ONLY]
+    try:
+        quick = bool(fast.is_valid(payload))
+    except UnicodeEncodeError:
+        quick = explained
+    return quick, explained, ref.is_valid(payload)
+
+
+@pytest.mark.parametrize(("provider", "schema", "payload"), SEEDS, ids=[f"{e.provider}/{e.name}" for e in CORPUS])
+def test_engines_agree_on_what_is_accepted_by_default_for_every_doc_example(
+    provider: str, schema: str, payload: Any
+) -> None:
+    """On the lenient reading too (warnings accepted), the three engines agree on each example."""
+    fast, explained, ref = lenient_verdicts(provider, schema, payload)
+    assert fast == explained == ref
+
+
+@settings(max_examples=300, deadline=None)
+@given(case=json_mutations())
+def test_engines_agree_on_what_is_accepted_by_default_for_mutated_requests(case: Seed) -> None:
+    """The interpreter's errors (not its warnings) match the lenient form in both engines, under mutation."""
+    provider, schema, payload = case
+    fast, explained, ref = lenient_verdicts(provider, schema, payload)
     assert fast == explained == ref, (provider, schema, payload)

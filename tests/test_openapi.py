@@ -19,6 +19,7 @@ import sdcontracts
 from sdcontracts import _catalogue
 from sdcontracts._cli import main
 from sdcontracts._corpus import examples
+from sdcontracts._disputes import disputes, lenient_document
 from sdcontracts.openapi import document
 
 PROVIDERS = sdcontracts.providers()
@@ -198,10 +199,11 @@ def unhoisted(spec: dict[str, Any], component: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize(("provider", "schema"), [(p, s) for p in PROVIDERS for s in sdcontracts.schemas(p)])
 def test_each_schema_file_is_a_component_named_by_its_title_and_otherwise_unchanged(provider: str, schema: str) -> None:
-    """The component is the file with its $defs hoisted beside it and $schema dropped: every keyword
-    and annotation (x-doc, x-image, …) as written, so the export cannot drift from schemas/."""
+    """The component is the file's default reading (its disputes applied) with its $defs hoisted beside
+    it and $schema dropped: every other keyword and annotation (x-doc, x-image, …) as written, so the
+    export cannot drift from schemas/."""
     spec = document(provider)
-    raw = _catalogue.raw_schema(provider, schema)
+    raw = lenient_document(_catalogue.raw_schema(provider, schema))  # what is accepted by default
     component = spec["components"]["schemas"][raw["title"]]
     assert f"schemas/{provider}/{schema}.schema.json" == component["x-sdcontracts-schema"]
     expected = {key: value for key, value in raw.items() if key != "$schema"}
@@ -214,10 +216,26 @@ def test_each_schema_file_is_a_component_named_by_its_title_and_otherwise_unchan
 
 @pytest.mark.parametrize("example", examples(), ids=lambda e: f"{e.provider}-{e.name}")
 def test_exported_schemas_judge_every_doc_example_as_the_files_do(example: Any) -> None:
-    """Valid against the component exactly when valid against the shipped file (JSON Schema part)."""
-    raw = _catalogue.raw_schema(example.provider, example.schema)
+    """Valid against the component exactly when valid against the shipped file's default reading
+    (its JSON Schema part, disputed constraints relaxed as decided)."""
+    raw = lenient_document(_catalogue.raw_schema(example.provider, example.schema))
     exported = exported_validator(document(example.provider), raw["title"])
     assert jsonschema.Draft202012Validator(raw).is_valid(example.payload) == exported.is_valid(example.payload)
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_the_document_lists_the_providers_disputes_with_both_readings(provider: str) -> None:
+    """x-sdcontracts-disputes holds every dispute the schemas and rules record, readings and sources."""
+    listed = document(provider)["x-sdcontracts-disputes"]
+    assert [d.to_dict() for d in disputes(provider)] == listed
+    assert all(len(d["readings"]) >= 2 for d in listed)
+
+
+def test_an_sdk_body_that_validate_accepts_is_valid_against_the_export() -> None:
+    """The official Novita SDK's body (nulls, request.extra) passes the exported schema, as it passes
+    validate(): a tool reading the export must not reject what the provider accepts."""
+    body = next(e for e in examples("novita") if e.name == "novita-client-img2img-v3").payload
+    assert exported_validator(document("novita"), "Img2ImgRequest").is_valid(body)
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)

@@ -37,8 +37,14 @@ INPAINT = {
 }
 
 
-def found(payload: Any) -> list[tuple[str, str]]:
-    return [(v.rule, v.path) for v in sdcontracts.validate("tensorart", payload).violations]
+def found(payload: Any, *, strict: bool = False) -> list[tuple[str, str]]:
+    return [(v.rule, v.path) for v in sdcontracts.validate("tensorart", payload, strict=strict).violations]
+
+
+def warned(payload: Any) -> list[tuple[str, str, str]]:
+    """(rule, pointer, dispute id) of every warning."""
+    report = sdcontracts.validate("tensorart", payload)
+    return [(w.rule, w.path, w.dispute.id if w.dispute else "") for w in report.warnings]
 
 
 def with_nested_diffusion(stage: dict[str, Any]) -> dict[str, Any]:
@@ -285,18 +291,21 @@ def test_upscaler_needs_scale_or_both_resize_sides(target: dict[str, int], expec
 
 
 @pytest.mark.parametrize(
-    ("x", "y", "ok"),
+    ("x", "y", "verdict"),
     [
-        (512, 512, True),
-        (128, 2048, True),
-        (128, 1984, False),
-        (1408, 1472, True),
-        (1536, 1408, False),
-        (1536, 2304, False),
+        (512, 512, "valid"),
+        (128, 2048, "valid"),
+        (128, 1984, "error"),
+        (1408, 1472, "valid"),
+        (1536, 1408, "warning"),
+        (1536, 2304, "warning"),
+        (2880, 2880, "warning"),
+        (2944, 2880, "error"),
     ],
 )
-def test_upscaler_target_area_is_bounded(x: int, y: int, ok: bool) -> None:
-    """262,144 ≤ hrResizeX·hrResizeY ≤ 2,073,600 when the resize sides are used."""
+def test_upscaler_target_area_is_bounded(x: int, y: int, verdict: str) -> None:
+    """262,144 ≤ hrResizeX·hrResizeY ≤ 2,073,600 (the spec) is certain; up to 8,294,400 (async-tensorart,
+    and the doc's own 1536 x 2304) is disputed: a warning, an error in strict mode; beyond it an error."""
     upscale = {
         "type": "IMAGE_TO_UPSCALER",
         "imageToUpscaler": {
@@ -307,7 +316,12 @@ def test_upscaler_target_area_is_bounded(x: int, y: int, ok: bool) -> None:
             "hrResizeY": y,
         },
     }
-    assert ([] if ok else [("tensorart.upscaler-area", "/stages/2/imageToUpscaler")]) == found(job(DIFFUSION, upscale))
+    payload = job(DIFFUSION, upscale)
+    broken = [("tensorart.upscaler-area", "/stages/2/imageToUpscaler")]
+    assert (broken if verdict == "error" else []) == found(payload)
+    expected_warnings = [(*broken[0], "tensorart.upscaler-area-limit")] if verdict == "warning" else []
+    assert expected_warnings == warned(payload)
+    assert ([] if verdict == "valid" else broken) == found(payload, strict=True)
 
 
 @pytest.mark.parametrize(
@@ -346,12 +360,35 @@ def test_diffusion_field_bounds(field: str, good: Any, bad: Any, rule: str) -> N
     )
 
 
-@pytest.mark.parametrize("missing", ["width", "height", "prompts", "negativePrompts", "sampler", "sdVae"])
+@pytest.mark.parametrize("missing", ["width", "height", "prompts", "sampler", "sdVae"])
 def test_diffusion_required_fields(missing: str) -> None:
-    """width, height, prompts, negativePrompts (spec) and sampler, sdVae (server) are required."""
+    """width, height, prompts (spec) and sampler, sdVae (server) are required: errors."""
     body = diffusion()
     del body[missing]
     assert [("required", "/stages/1/diffusion")] == found(job({"type": "DIFFUSION", "diffusion": body}))
+
+
+@pytest.mark.parametrize("missing", ["sampler", "sdVae"])
+def test_sampler_and_vae_are_required_although_the_spec_disputes_it(missing: str) -> None:
+    """The spec marks sampler and sdVae optional, the official demo says the server requires them:
+    the error carries the dispute, decided "error"."""
+    body = diffusion()
+    del body[missing]
+    (violation,) = sdcontracts.validate("tensorart", job({"type": "DIFFUSION", "diffusion": body})).violations
+    assert violation.dispute is not None
+    assert ("tensorart.sampler-vae-required", "error") == (violation.dispute.id, violation.dispute.decision)
+    assert ("spec", "demo") == violation.sources
+
+
+def test_missing_negative_prompts_is_a_warning_an_error_when_strict() -> None:
+    """negativePrompts: required by the spec, omitted by every doc example: a warning naming the
+    dispute, and an error under strict=True."""
+    body = diffusion()
+    del body["negativePrompts"]
+    payload = job({"type": "DIFFUSION", "diffusion": body})
+    assert [] == found(payload)
+    assert [("required", "/stages/1/diffusion", "tensorart.negative-prompts-required")] == warned(payload)
+    assert [("required", "/stages/1/diffusion")] == found(payload, strict=True)
 
 
 @pytest.mark.parametrize(

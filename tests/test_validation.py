@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import subprocess
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 import sdcontracts
 from sdcontracts import Report, Violation
+from sdcontracts._corpus import examples
 
 PROVIDERS = ("aliyun", "novita", "picpik", "tensorart", "zhiqite")
 
@@ -71,8 +73,8 @@ def test_report_is_data() -> None:
     assert len(report) == len(report.violations) == len(list(report))
     assert {"required", "unknown-field"} == report.rules
     document = json.loads(json.dumps(report.to_dict()))
-    assert {"provider", "schema", "ok", "violations"} == set(document)
-    assert {"path", "rule", "message", "doc", "expected"} == set(document["violations"][0])
+    assert {"provider", "schema", "ok", "violations", "warnings"} == set(document)
+    assert {"path", "rule", "severity", "message", "doc", "expected"} == set(document["violations"][0])
 
 
 def test_valid_report_is_ok_and_prints_valid() -> None:
@@ -124,3 +126,43 @@ def test_validate_never_raises_whatever_the_payload(provider: str, schema: str, 
     assert all(v.rule != "internal-error" for v in report.violations), report
     if isinstance(payload, float) and math.isnan(payload):
         assert not report.ok
+
+
+# -- the caller's view ------------------------------------------------------------------------------
+
+CALLER_FILLS = [
+    ("tensorart", "inpaint-complete", ["/requestId"], [("required", "")]),
+    ("picpik", "request", ["/Action", "/PublicKey", "/Signature"], [("required", "")] * 3),
+    ("zhiqite", "controlnet-request", ["/alwayson_scripts/id_task"], [("required", "/alwayson_scripts")]),
+]
+
+
+@pytest.mark.parametrize(("provider", "name", "removed", "wire"), CALLER_FILLS, ids=[c[0] for c in CALLER_FILLS])
+def test_the_callers_view_lets_the_fields_a_client_fills_be_absent(
+    provider: str, name: str, removed: list[str], wire: list[tuple[str, str]]
+) -> None:
+    """Ids, credentials and signatures (x-filled-by) are required on the wire, optional in the caller's view."""
+    payload = copy.deepcopy(next(e for e in examples(provider) if e.name == name).payload)
+    for pointer in removed:
+        *parents, last = pointer.strip("/").split("/")
+        target = payload
+        for step in parents:
+            target = target[step]
+        del target[last]
+    assert wire == [(v.rule, v.path) for v in sdcontracts.validate(provider, payload).violations]
+    assert [] == list(sdcontracts.validate(provider, payload, view="caller").violations)
+
+
+def test_the_callers_view_still_checks_a_filled_field_that_is_given() -> None:
+    """A requestId the caller does give must still be a string, in either view."""
+    payload = copy.deepcopy(next(e for e in examples("tensorart") if e.name == "inpaint-complete").payload)
+    payload["requestId"] = 7
+    assert [("type", "/requestId")] == [
+        (v.rule, v.path) for v in sdcontracts.validate("tensorart", payload, view="caller")
+    ]
+
+
+def test_an_unknown_view_is_a_value_error_naming_the_views() -> None:
+    """view must be "wire" or "caller"."""
+    with pytest.raises(ValueError, match="wire, caller"):
+        sdcontracts.validate("novita", {}, view="sdk")  # type: ignore[arg-type]

@@ -149,7 +149,7 @@ def test_sizes_with_a_fraction_are_type_violations(pointer: str) -> None:
 
 @pytest.mark.parametrize("value", [1, 1.0, 6, 7.5, 11, 12, 29.99, 30])
 def test_cfg_scale_takes_any_number_from_1_to_30(value: float) -> None:
-    """cfg_scale is a number in [1,30]; the suggested [7,11] (建议值) is advice, so 6 and 12 pass."""
+    """cfg_scale is a number in [1,30] (fractions warned about); the suggested [7,11] (建议值) is advice, so 6 and 12 pass."""
     assert [] == found(changed("/cfg_scale", value))
 
 
@@ -238,16 +238,29 @@ def test_other_output_formats_are_rejected(fmt: str, suggestion: str | None) -> 
 
 @pytest.mark.parametrize(
     ("pointer", "parent", "name"),
-    [("/prompt", "", "prompt"), ("/batch_size", "", "batch_size"), ("/resize_mode", "", "resize_mode"),
-     ("/alwayson_scripts", "", "alwayson_scripts"),
+    [("/prompt", "", "prompt"), ("/alwayson_scripts", "", "alwayson_scripts"),
      (f"{SCRIPTS}/sd_model_checkpoint", SCRIPTS, "sd_model_checkpoint"), (f"{SCRIPTS}/id_task", SCRIPTS, "id_task"),
      (f"{SCRIPTS}/controlnet", SCRIPTS, "controlnet")],
 )  # fmt: skip
 def test_each_required_field_is_reported_at_its_parent(pointer: str, parent: str, name: str) -> None:
-    """Each field the table marks 必需 is required, at the level the example puts it."""
+    """Each field the table marks 必需 (and the example gives) is required, at the level the example puts it."""
     violation = only(without(pointer))
     assert ("required", parent, name) == (violation.rule, violation.path, violation.expected)
     assert f"missing the required field '{name}'" in violation.message
+
+
+@pytest.mark.parametrize("name", ["batch_size", "resize_mode"])
+def test_batch_size_and_resize_mode_missing_is_a_warning_as_the_doc_example_omits_them(name: str) -> None:
+    """The table marks them 必需, the doc's own example omits both: their absence is a warning
+    naming the dispute, an error under strict=True."""
+    report = sdcontracts.validate("zhiqite", without(f"/{name}"))
+    assert report.ok
+    (warning,) = report.warnings
+    assert ("required", "", name, "warning") == (warning.rule, warning.path, warning.expected, warning.severity)
+    assert "zhiqite.batch-size-resize-mode-required" == warning.dispute.id  # type: ignore[union-attr]
+    assert [("required", "")] == [
+        (v.rule, v.path) for v in sdcontracts.validate("zhiqite", without(f"/{name}"), strict=True)
+    ]
 
 
 @pytest.mark.parametrize(
@@ -309,11 +322,34 @@ def test_fields_the_table_lists_flat_are_accepted_only_inside_alwayson_scripts(k
 # -- types ---------------------------------------------------------------------------------------
 
 
-def test_seed_as_a_string_is_a_type_violation() -> None:
-    """The table types seed as integer, so the example's "1221212" is rejected with rule type."""
-    violation = only(changed("/seed", "1221212"))
-    assert ("type", "/seed", ["integer"]) == (violation.rule, violation.path, violation.expected)
-    assert 'seed must be an integer, not a string ("1221212")' == violation.message
+def test_seed_as_a_string_is_a_warning_an_error_when_strict() -> None:
+    """The table types seed as integer; the example's "1221212" and the English field list send a
+    string: a type warning naming the dispute and its sources, an error under strict=True."""
+    report = sdcontracts.validate("zhiqite", changed("/seed", "1221212"))
+    assert report.ok
+    (warning,) = report.warnings
+    assert ("type", "/seed", ["integer"]) == (warning.rule, warning.path, warning.expected)
+    assert warning.message.startswith('seed must be an integer, not a string ("1221212"); the sources disagree: ')
+    assert ("doc", "img2img-ref") == warning.sources
+    strict = sdcontracts.validate("zhiqite", changed("/seed", "1221212"), strict=True)
+    assert [("type", "/seed", "error")] == [(v.rule, v.path, v.severity) for v in strict.violations]
+
+
+def test_seed_of_neither_reading_is_an_error_naming_what_either_accepts() -> None:
+    """A boolean seed is an integer by neither reading nor a string: an error, saying both are accepted."""
+    violation = only(changed("/seed", True))
+    assert ("type", "error", ["integer", "string"]) == (violation.rule, violation.severity, violation.expected)
+    assert "seed must be an integer or a string, not a boolean (true)" == violation.message
+    assert violation.dispute is None
+
+
+def test_cfg_scale_with_a_fraction_is_a_warning_as_the_field_lists_disagree() -> None:
+    """The seed page types cfg_scale as number, the English field list as integer: 7.5 is a warning."""
+    report = sdcontracts.validate("zhiqite", changed("/cfg_scale", 7.5))
+    assert report.ok
+    assert [("type", "/cfg_scale", "zhiqite.cfg-scale-fraction")] == [
+        (w.rule, w.path, w.dispute.id if w.dispute else "") for w in report.warnings
+    ]
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 """The ``sdcontracts`` command line.
 
-Exit codes: 0 success (valid, or every example as recorded), 1 violations found (or an
-example whose verdict changed), 2 usage error or unreadable input.
+Exit codes: 0 success (valid, possibly with warnings; or every example as recorded), 1
+violations found (or an example whose verdict changed), 2 usage error or unreadable input.
 """
 
 from __future__ import annotations
@@ -68,9 +68,12 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
         "validate",
         help="check JSON payloads against a provider's documented contract",
         description="Check JSON payloads against a provider's documented contract. "
-        "Prints each violation with its JSON Pointer, rule id and message.",
+        "Prints each violation with its JSON Pointer, rule id and message. Errors are what the provider's "
+        "text states; warnings are what the sources dispute (each names the dispute: `sdcontracts rules` "
+        "lists them), which the provider is expected to accept.",
         epilog=f"providers and their schemas:\n{catalogue}\n\n"
-        "exit status: 0 all valid, 1 violations found, 2 usage error or unreadable input",
+        "exit status: 0 all valid (warnings allowed, unless --strict), 1 violations found, "
+        "2 usage error or unreadable input",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     validate.add_argument("provider", metavar="PROVIDER", help="provider id, e.g. novita")
@@ -86,6 +89,16 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
         default="img2img.request",
         metavar="NAME",
         help="message to check against (default: img2img.request)",
+    )
+    validate.add_argument(
+        "--strict", action="store_true", help="treat warnings as errors: the strictest reading of every source"
+    )
+    validate.add_argument(
+        "--view",
+        choices=("wire", "caller"),
+        default="wire",
+        help="wire (default): the body as the provider receives it; caller: as a caller hands it to a client, "
+        "which fills in ids, credentials and signatures",
     )
     validate.add_argument("--json", action="store_true", help="print the reports as one JSON document")
     validate.set_defaults(run=_validate)
@@ -105,12 +118,15 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
 
     listing = commands.add_parser(
         "rules",
-        help="list the cross-field rules with the doc sentence each comes from",
+        help="list the cross-field rules and the disputed constraints, with their sources",
         description="List every provider rule (the constraints JSON Schema cannot state) with its id, "
-        "the message it applies to and the doc sentence it comes from. Schema constraints report the "
+        "the message it applies to and the doc sentence it comes from; then every disputed constraint: "
+        "where it is, what each source says, the decision (warning: accepted by default, an error with "
+        "--strict; error: the stricter reading stands) and why. Schema constraints report the "
         "keyword rule ids: " + ", ".join(SCHEMA_RULES) + ".",
     )
     listing.add_argument("providers", metavar="PROVIDER", nargs="*", help="providers to list (default: all)")
+    listing.add_argument("--json", action="store_true", help="print the rules and disputes as one JSON document")
     listing.set_defaults(run=_rules)
 
     export = commands.add_parser(
@@ -189,7 +205,7 @@ def _validate(args: argparse.Namespace, out: TextIO) -> int:
     results: list[tuple[str, Report]] = []
     for name in args.files:
         payload, duplicates = _load(name)
-        report = validate(provider, payload, schema=args.schema)
+        report = validate(provider, payload, schema=args.schema, strict=args.strict, view=args.view)
         if duplicates:
             extra = tuple(
                 Violation(
@@ -197,7 +213,7 @@ def _validate(args: argparse.Namespace, out: TextIO) -> int:
                 )
                 for key in duplicates
             )
-            report = Report(report.provider, report.schema, extra + report.violations)
+            report = Report(report.provider, report.schema, extra + report.violations, report.warnings)
         results.append((name, report))
     if args.json:
         document = {
@@ -249,13 +265,22 @@ def _load(name: str) -> tuple[Any, list[str]]:
 
 def _print_report(name: str, report: Report, out: TextIO) -> None:
     label = "<stdin>" if name == "-" else name
-    if report.ok:
-        out.write(f"{label}: valid ({report.provider} {report.schema})\n")
-        return
-    count = len(report.violations)
-    out.write(f"{label}: {count} violation{'s' if count > 1 else ''} ({report.provider} {report.schema})\n")
+    counts = []
+    if report.violations:
+        counts.append(_plural(len(report.violations), "violation"))
+    if report.warnings:
+        counts.append(_plural(len(report.warnings), "warning"))
+    verdict = ("valid" + (", with " if counts else "")) if report.ok else ""
+    out.write(f"{label}: {verdict}{', '.join(counts)} ({report.provider} {report.schema})\n")
     for v in report.violations:
         out.write(f"  {v.path or '/'}  [{v.rule}]\n      {v.message}\n")
+    for w in report.warnings:
+        assert w.dispute is not None  # a warning is always about a dispute
+        out.write(f"  {w.path or '/'}  [{w.rule}] warning, disputed: {w.dispute.id}\n      {w.message}\n")
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 # -- examples ----------------------------------------------------------------------------------
@@ -284,15 +309,25 @@ def _examples(args: argparse.Namespace, out: TextIO) -> int:
     for pid in chosen:
         mine = [o for o in outcomes if o.example.provider == pid]
         valid = sum(o.example.verdict == "valid" for o in mine)
+        warned = sum(o.example.verdict == "valid" and bool(o.example.warnings) for o in mine)
+        recorded = sum("provenance" in o.example.record for o in mine)
         constructed = sum(o.example.record["source"] == "constructed" for o in mine)
-        origin = f"{len(mine) - constructed} from the docs" + (f", {constructed} constructed" if constructed else "")
-        out.write(f"\n{pid}: {len(mine)} examples ({origin}), {valid} valid, {len(mine) - valid} invalid as recorded\n")
+        origin = f"{len(mine) - recorded - constructed} from the docs"
+        origin += f", {recorded} recorded from client libraries" if recorded else ""
+        origin += f", {constructed} constructed" if constructed else ""
+        with_warnings = f" ({warned} with warnings)" if warned else ""
+        out.write(
+            f"\n{pid}: {len(mine)} examples ({origin}), {valid} valid{with_warnings}, "
+            f"{len(mine) - valid} invalid as recorded\n"
+        )
         for o in mine:
             status = "as recorded" if o.holds else "DIFFERS FROM RECORD"
             verdict = o.example.verdict
             if verdict == "invalid":
                 verdict += f" ({len(o.example.expected)})"
-            out.write(f"  {o.example.name:<{width}}  {verdict:<13} {status}\n")
+            elif o.example.warnings:
+                verdict += f", {_plural(len(o.example.warnings), 'warning')}"
+            out.write(f"  {o.example.name:<{width}}  {verdict:<19} {status}\n")
             if args.verbose or not o.holds:
                 _print_defects(o.example.record, o.report, out)
     held = sum(o.holds for o in outcomes)
@@ -302,16 +337,21 @@ def _examples(args: argparse.Namespace, out: TextIO) -> int:
 
 def _print_defects(record: dict[str, Any], report: Report, out: TextIO) -> None:
     label = "why" if record["source"] == "constructed" else "doc defect"
-    defects = [((d["rule"], d["path"]), d.get("defect", "")) for d in record["violations"]]
-    for v in report.violations:
-        match = next((i for i, (key, _) in enumerate(defects) if key == (v.rule, v.path)), None)
-        why = defects.pop(match)[1] if match is not None else None
-        mark = "expected" if match is not None else "UNEXPECTED"
-        out.write(f"      {mark}: {v.path or '/'} [{v.rule}] {v.message}\n")
-        if why:
-            out.write(f"        {label}: {why}\n")
-    for (rule, path), why in defects:
-        out.write(f"      MISSING: {path or '/'} [{rule}] {why}\n")
+    for kind, recorded, found in (
+        ("", record["violations"], report.violations),
+        ("warning ", record.get("warnings", ()), report.warnings),
+    ):
+        defects = [((d["rule"], d["path"], d.get("dispute")), d.get("defect", "")) for d in recorded]
+        for v in found:
+            key = (v.rule, v.path, v.dispute.id if kind and v.dispute else None)
+            match = next((i for i, (k, _) in enumerate(defects) if k == key), None)
+            why = defects.pop(match)[1] if match is not None else None
+            mark = "expected" if match is not None else "UNEXPECTED"
+            out.write(f"      {mark} {kind}{v.path or '/'} [{v.rule}] {v.message}\n")
+            if why:
+                out.write(f"        {label}: {why}\n")
+        for (rule, path, _), why in defects:
+            out.write(f"      MISSING {kind}{path or '/'} [{rule}] {why}\n")
 
 
 def _mock_serve(argv: list[str]) -> int:
@@ -348,15 +388,51 @@ def _openapi(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _rules(args: argparse.Namespace, out: TextIO) -> int:
+    from ._disputes import disputes
     from .rules import rules_for
 
-    for pid in [_known(p) for p in args.providers] or list(_catalogue.providers()):
+    chosen = [_known(p) for p in args.providers] or list(_catalogue.providers())
+    if args.json:
+        document = {
+            "schema_rules": list(SCHEMA_RULES),
+            "providers": {
+                pid: {
+                    "rules": [
+                        {
+                            "id": rule.id,
+                            "schema": rule.schema,
+                            "doc": _catalogue.doc_reference(pid, rule.doc, rule.source),
+                            "note": rule.note,
+                        }
+                        for rule in rules_for(pid)
+                    ],
+                    "disputes": [
+                        {**d.to_dict(), "sources": {s: _catalogue.doc_reference(pid, None, s) for s in d.sources}}
+                        for d in disputes(pid)
+                    ],
+                }
+                for pid in chosen
+            },
+        }
+        json.dump(document, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+        return EXIT_OK
+    for pid in chosen:
         rules = rules_for(pid)
-        out.write(f"\n{pid}: {len(rules)} rule{'s' if len(rules) != 1 else ''}\n")
+        out.write(f"\n{pid}: {_plural(len(rules), 'rule')}\n")
         for rule in rules:
             out.write(f"  {rule.id}  ({rule.schema})\n      {_catalogue.doc_reference(pid, rule.doc, rule.source)}\n")
             if rule.note:
                 out.write(f"      note: {rule.note}\n")
+        found = disputes(pid)
+        if found:
+            out.write(f"\n{pid}: {_plural(len(found), 'disputed constraint')}\n")
+        for d in found:
+            verdict = "warning (an error with --strict)" if d.decision == "warning" else "error (the stricter reading)"
+            out.write(f"  {d.id}  [{d.keyword}] at {d.location}: {verdict}\n      {d.summary}\n")
+            for reading in d.readings:
+                out.write(f"      - {_catalogue.doc_reference(pid, None, reading.source)}: {reading.says}\n")
+            out.write(f"      why: {d.why}\n")
     return EXIT_OK
 
 

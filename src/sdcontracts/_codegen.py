@@ -5,6 +5,9 @@ every ``$defs`` entry hoisted, identical duplicates merged), prepared for code g
 turned into ``generated/<provider>.py`` by datamodel-code-generator, then formatted with ruff.
 The preparation is where our schema conventions meet the generator:
 
+- the models accept what is accepted by default: where the sources dispute a constraint
+  (``x-disputes``), the lenient reading (a Zhiqite seed may be a string, a Tensor.Art diffusion
+  may omit ``negativePrompts``), as `sdcontracts.validate` does, warnings aside;
 - ``x-*`` annotations are dropped;
 - response and error objects get ``additionalProperties: true`` so their models keep fields a
   provider adds (``extra="allow"``) instead of dropping them; request objects stay closed
@@ -32,6 +35,8 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from ._disputes import lenient_document
 
 __all__ = ["bundle", "generate", "main"]
 
@@ -125,7 +130,7 @@ def bundle(schemas_dir: Path, provider: str) -> dict[str, Any]:
         raw = json.loads(path.read_text(encoding="utf-8"))
         members = raw.get("$defs", {}).get("Stage", {}).get("x-members")
         open_objects = not path.name.endswith(".request.schema.json")
-        schema = _prepare(_strip_annotations(copy.deepcopy(raw)), open_objects)
+        schema = _prepare(_strip_annotations(lenient_document(raw)), open_objects)
         local = schema.pop("$defs", {})
         if members:
             _stage_union(local, schema, members)

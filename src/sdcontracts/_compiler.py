@@ -13,6 +13,8 @@ any other keyword is a compile error, never silently ignored. Extensions (docume
   decimal string, within the signed 64-bit range either way; numeric keywords apply to both.
 - ``x-image``: the string is a base64 image, with optional ``maxWidth``/``maxHeight``/``maxBytes``.
 - ``x-secret: true``: never echo the value in messages.
+- ``x-disputes``: constraints the sources disagree on, and the lenient reading (``_disputes``).
+- ``x-filled-by: "client"``: a field the clients fill in (ids, credentials, signatures).
 - ``x-doc`` / ``x-source`` / ``x-note`` / ``x-members``: annotations.
 """
 
@@ -24,11 +26,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._disputes import Dispute, dispute_keys, parse_disputes
 from ._images import ImageLimits
 from ._protojson import snake_name
 
 __all__ = [
-    "FREE", "INT64_MAX", "INT64_MIN", "Node", "SchemaError", "compile_engine_schema", "compile_nodes", "ecma_pattern",
+    "FREE", "INT64_MAX", "INT64_MIN", "Leniency", "Node", "SchemaError", "caller_document", "compile_engine_schema",
+    "compile_nodes", "ecma_pattern",
 ]  # fmt: skip
 
 _DECIMAL = re.compile(r"[+-]?[0-9]+")
@@ -49,8 +53,9 @@ ANNOTATIONS = frozenset(
      "readOnly", "writeOnly", "contentEncoding", "contentMediaType"}
 )  # fmt: skip
 EXTENSIONS = frozenset(
-    {"x-protojson", "x-image", "x-secret", "x-doc", "x-source", "x-note", "x-members", "x-pattern", "x-role"}
-)
+    {"x-protojson", "x-image", "x-secret", "x-doc", "x-source", "x-note", "x-members", "x-pattern", "x-role",
+     "x-disputes", "x-filled-by"}
+)  # fmt: skip
 JSON_TYPES = frozenset({"null", "boolean", "integer", "number", "string", "array", "object"})
 
 
@@ -94,6 +99,23 @@ class Node:
     role: str | None = None  # x-role: what the field means (count, width, height, format, request-id)
     free: bool = False  # accepts any JSON value: only JSON-ness is checked
     python: bool = False  # this node or one below it has checks only Python can run
+    disputes: dict[str, Dispute] = field(default_factory=dict)  # keyword (or "required:<field>") -> its dispute
+    lenient: Leniency | None = None  # what the warning-decided disputes accept beyond the schema
+
+
+@dataclass(eq=False, slots=True)
+class Leniency:
+    """What a node's warning-decided disputes accept beyond its strict constraints: a value that
+    only this accepts is a warning, not an error."""
+
+    types: frozenset[str] | None = None  # every type the lenient reading accepts
+    enum_keys: frozenset[tuple[str, Any]] = frozenset()  # enum values it adds
+    enum: tuple[Any, ...] = ()
+    required: frozenset[str] = frozenset()  # required fields it lets be absent
+    properties: dict[str, Node] = field(default_factory=dict)  # fields it accepts that no doc lists
+    names: dict[str, str] = field(default_factory=dict)  # every spelling of those -> canonical
+    null: bool = False  # an optional field may be null
+    bounds: dict[str, int | float | None] = field(default_factory=dict)  # keyword -> lenient bound (None: none)
 
 
 FREE = Node(location="(any)", free=True, python=True)
@@ -112,19 +134,49 @@ def enum_key(value: Any) -> tuple[str, Any]:
     return ("other", repr(value))
 
 
-def compile_nodes(schema: Mapping[str, Any], doc_for: Callable[[Mapping[str, Any]], str]) -> Node:
+def compile_nodes(
+    schema: Mapping[str, Any], doc_for: Callable[[Mapping[str, Any]], str], *, provider: str = "", name: str = ""
+) -> Node:
     """Compile a schema document into its root `Node`.
 
     ``doc_for(subschema)`` renders the doc reference of a subschema (its ``x-doc`` quote and
-    source), or returns "" to inherit the parent's.
+    source), or returns "" to inherit the parent's. ``provider`` and ``name`` (the schema's)
+    name the disputes the schema records.
     """
-    return _Compiler(schema, doc_for).compile(schema, "#", "")
+    return _Compiler(schema, doc_for, provider, name).compile(schema, "#", "")
+
+
+def caller_document(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """The schema as a caller sees it before a client fills in its part: fields marked
+    ``x-filled-by`` (ids, credentials, signatures) are no longer required; if given, they are
+    checked as usual."""
+
+    def filled(subschema: Any) -> bool:
+        if isinstance(subschema, Mapping) and "$ref" in subschema:
+            subschema = schema.get("$defs", {}).get(str(subschema["$ref"]).rsplit("/", 1)[-1])
+        return isinstance(subschema, Mapping) and "x-filled-by" in subschema
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        if not isinstance(node, Mapping):
+            return node
+        out = {key: walk(value) for key, value in node.items()}
+        if "required" in out:
+            out["required"] = [r for r in out["required"] if not filled(node.get("properties", {}).get(r))]
+        return out
+
+    return walk(schema)  # type: ignore[no-any-return]
 
 
 class _Compiler:
-    def __init__(self, root: Mapping[str, Any], doc_for: Callable[[Mapping[str, Any]], str]) -> None:
+    def __init__(
+        self, root: Mapping[str, Any], doc_for: Callable[[Mapping[str, Any]], str], provider: str, name: str
+    ) -> None:
         self.root = root
         self.doc_for = doc_for
+        self.provider = provider
+        self.name = name
         self.protojson = bool(root.get("x-protojson", False))
         self.refs: dict[str, Node] = {}
         self.building: set[str] = set()
@@ -162,6 +214,7 @@ class _Compiler:
         node = Node(location=location, doc=self.doc_for(schema) or inherited_doc)
         self._scalars(node, schema, location)
         self._containers(node, schema, location)
+        self._disputes(node, schema, location)
         node.python = (
             node.image is not None
             or node.free
@@ -170,6 +223,43 @@ class _Compiler:
             or (node.additional is not None and node.additional.python)
         )
         return node
+
+    def _disputes(self, node: Node, schema: Mapping[str, Any], location: str) -> None:
+        try:
+            disputes = parse_disputes(self.provider, f"{self.name}{location}", schema)
+        except ValueError as error:
+            raise SchemaError(str(error)) from None
+        if not disputes:
+            return
+        node.disputes = {key: d for d in disputes for key in dispute_keys(d)}
+        lenient = Leniency()
+        for dispute in disputes:
+            if dispute.decision != "warning":
+                continue
+            keyword, value = dispute.keyword, dispute.lenient
+            if keyword == "type":
+                lenient.types = frozenset(value)
+            elif keyword == "enum":
+                lenient.enum = tuple(value)
+                lenient.enum_keys = frozenset(enum_key(v) for v in value)
+            elif keyword == "required":
+                lenient.required |= frozenset(value)
+            elif keyword == "properties":
+                for name, subschema in value.items():
+                    lenient.properties[name] = self.compile(subschema, f"{location}/x-disputes/{name}", node.doc)
+                    for spelling in self._spellings(name):
+                        if spelling in node.names or spelling in lenient.names:
+                            raise SchemaError(f"{location}: the spelling {spelling!r} names two fields")
+                        lenient.names[spelling] = name
+            elif keyword == "null":
+                lenient.null = True
+            else:
+                lenient.bounds[keyword] = value
+        node.lenient = lenient
+
+    def _spellings(self, name: str) -> tuple[str, ...]:
+        alias = snake_name(name) if self.protojson else name
+        return (name,) if alias == name else (name, alias)
 
     def _scalars(self, node: Node, schema: Mapping[str, Any], location: str) -> None:
         types = schema.get("type")
@@ -234,8 +324,7 @@ class _Compiler:
         properties = schema.get("properties", {})
         for name, subschema in properties.items():
             node.properties[name] = self.compile(subschema, f"{location}/properties/{name}", node.doc)
-            alias = snake_name(name) if self.protojson else name
-            spellings = (name,) if alias == name else (name, alias)
+            spellings = self._spellings(name)
             node.spellings[name] = spellings
             for spelling in spellings:
                 if spelling in node.names:
@@ -318,6 +407,8 @@ def _engine_form(schema: Any, protojson: bool, formats: dict[str, Callable[[str]
             out[key] = {k: _engine_form(v, protojson, formats) for k, v in value.items()}
         elif key in ("items", "additionalProperties"):
             out[key] = _engine_form(value, protojson, formats)
+        elif key == "anyOf":  # only in a lenient form (`_disputes.lenient_document`): a nullable $ref
+            out[key] = [_engine_form(v, protojson, formats) for v in value]
         else:
             out[key] = value
     if out.get("format") == "int64":

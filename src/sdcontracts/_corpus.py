@@ -3,7 +3,15 @@
 Each ``schemas/<provider>/examples/<name>.json`` holds one example exactly as the doc shows
 it (edits such as stripping a JavaScript comment are listed in ``edits``), the schema it is
 an example of, and the verdict: ``valid``, or ``invalid`` with every violation it produces
-and why (a known doc defect, where the normative text and the example disagree).
+and why (a known doc defect, where the normative text and the example disagree). A valid
+example may carry ``warnings``: each names the dispute behind it, and ``strict=True`` turns
+them into errors.
+
+Besides the doc's examples, the corpus holds bodies recorded from real client libraries (their
+``source`` is the library's key in provider.json ``sources``, and ``provenance`` says package,
+version and call) and a few constructed where a doc has no example (``source: "constructed"``).
+An invalid example that is not a request anyone would send says so: ``kind`` is
+``placeholder`` (a template's ``"<string>"``, an image left ``""``) or ``fragment``.
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ class Example:
     schema: str
     verdict: str  # "valid" or "invalid"
     expected: tuple[tuple[str, str], ...]  # sorted (rule, path) of every violation, repeats kept
+    warnings: tuple[tuple[str, str, str], ...]  # sorted (rule, path, dispute id) of every warning
     record: dict[str, Any]  # the whole file: source, section, edits, notes, defects
 
     @property
@@ -45,10 +54,18 @@ class Outcome:
         return tuple(sorted((v.rule, v.path) for v in self.report.violations))
 
     @property
+    def warned(self) -> tuple[tuple[str, str, str], ...]:
+        return tuple(sorted((w.rule, w.path, w.dispute.id if w.dispute else "") for w in self.report.warnings))
+
+    @property
     def holds(self) -> bool:
-        """The validator's verdict is the recorded one, violation for violation."""
+        """The validator's verdict is the recorded one, violation for violation, warning for warning."""
         verdict = "valid" if self.report.ok else "invalid"
-        return verdict == self.example.verdict and self.found == self.example.expected
+        return (
+            verdict == self.example.verdict
+            and self.found == self.example.expected
+            and (self.warned == self.example.warnings)
+        )
 
 
 def examples(provider: str | None = None) -> list[Example]:
@@ -70,12 +87,16 @@ def examples(provider: str | None = None) -> list[Example]:
                         schema=record["schema"],
                         verdict=record["verdict"],
                         expected=tuple(sorted((v["rule"], v["path"]) for v in record["violations"])),
+                        warnings=tuple(
+                            sorted((w["rule"], w["path"], w["dispute"]) for w in record.get("warnings", ()))
+                        ),
                         record=record,
                     )
                 )
     return out
 
 
-def check(example: Example) -> Outcome:
-    """Validate an example and compare with its recorded verdict."""
-    return Outcome(example, validate(example.provider, example.payload, schema=example.schema))
+def check(example: Example, *, strict: bool = False) -> Outcome:
+    """Validate an example and compare with its recorded verdict (``strict``: validate strictly,
+    which only the examples without warnings survive)."""
+    return Outcome(example, validate(example.provider, example.payload, schema=example.schema, strict=strict))

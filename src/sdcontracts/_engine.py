@@ -7,19 +7,25 @@ values), run even when the payload is otherwise valid.
 
 One defect, one violation: a value of the wrong type is reported once and not descended
 into; a misspelt key is reported as unknown and its value left alone.
+
+Verdicts are graded. A value breaking a constraint that the sources dispute (``x-disputes``,
+decided "warning") but within what the lenient reading accepts is a *warning*; anything else
+is an *error*, described by what is accepted by default (the lenient reading). A violation of a
+disputed constraint carries the dispute.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from . import _pointer
 from ._compiler import INT64_MAX, INT64_MIN, Node, enum_key, parse_int64
+from ._disputes import Dispute
 from ._images import check_base64_image
 from ._report import Violation
 from ._suggest import same_name, suggest
@@ -91,18 +97,18 @@ def show(value: Any, node: Node | None = None, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def _bounds(node: Node) -> str:
+def _bounds(minimum: Any, maximum: Any, exclusive_minimum: Any, exclusive_maximum: Any) -> str:
     low = high = ""
-    if node.minimum is not None:
-        low = f"at least {node.minimum}"
-    if node.exclusive_minimum is not None:
-        low = f"greater than {node.exclusive_minimum}"
-    if node.maximum is not None:
-        high = f"at most {node.maximum}"
-    if node.exclusive_maximum is not None:
-        high = f"less than {node.exclusive_maximum}"
-    if node.minimum is not None and node.maximum is not None:
-        return f"{node.minimum} to {node.maximum}"
+    if minimum is not None:
+        low = f"at least {minimum}"
+    if exclusive_minimum is not None:
+        low = f"greater than {exclusive_minimum}"
+    if maximum is not None:
+        high = f"at most {maximum}"
+    if exclusive_maximum is not None:
+        high = f"less than {exclusive_maximum}"
+    if minimum is not None and maximum is not None:
+        return f"{minimum} to {maximum}"
     return " and ".join(part for part in (low, high) if part)
 
 
@@ -133,6 +139,22 @@ def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
+def disputed(message: str, dispute: Dispute) -> str:
+    """A violation's message, saying that the sources disagree on the constraint it breaks."""
+    return f"{message}; the sources disagree: {dispute.summary}"
+
+
+def graded(path: str, rule: str, message: str, doc: str, expected: Any = None, *,
+           dispute: Dispute | None = None, warn: bool = False) -> Violation:  # fmt: skip
+    """A violation: a warning when ``warn`` (the value is within the lenient reading of
+    ``dispute``), else an error, carrying ``dispute`` when the constraint is disputed."""
+    if dispute is None:
+        return Violation(path, rule, message, doc, expected)
+    return Violation(
+        path, rule, disputed(message, dispute), doc, expected, "warning" if warn else "error", dispute
+    )  # fmt: skip
+
+
 class _Adder:
     """Appends violations about one value: ``add(rule, "is 4096, above …")`` prefixes the label."""
 
@@ -141,35 +163,101 @@ class _Adder:
     def __init__(self, node: Node, ptr: str, out: list[Violation]) -> None:
         self.node, self.ptr, self.out = node, ptr, out
 
-    def __call__(self, rule: str, message: str, expected: Any = None, *, sep: str = " ") -> None:
-        self.out.append(Violation(self.ptr, rule, f"{_pointer.label(self.ptr)}{sep}{message}", self.node.doc, expected))
+    def __call__(self, rule: str, message: str, expected: Any = None, *, sep: str = " ",
+                 keyword: str = "", warn: bool = False) -> None:  # fmt: skip
+        """``keyword``: the schema keyword broken, whose dispute (if any) the violation carries;
+        ``warn``: the value is within the dispute's lenient reading."""
+        dispute = self.node.disputes.get(keyword) if keyword else None
+        text = f"{_pointer.label(self.ptr)}{sep}{message}"
+        self.out.append(graded(self.ptr, rule, text, self.node.doc, expected, dispute=dispute, warn=warn))
+
+
+# keyword -> (rule id, the value breaks the bound, the message after "is <value>")
+_LIMITS: dict[str, tuple[str, Callable[[Any, Any], bool], str]] = {
+    "minimum": ("minimum", lambda v, b: v < b, ", below the minimum {bound} (allowed: {allowed})"),
+    "maximum": ("maximum", lambda v, b: v > b, ", above the maximum {bound} (allowed: {allowed})"),
+    "exclusiveMinimum": (
+        "exclusive-minimum", lambda v, b: v <= b, "; it must be greater than {bound} (allowed: {allowed})"
+    ),
+    "exclusiveMaximum": (
+        "exclusive-maximum", lambda v, b: v >= b, "; it must be less than {bound} (allowed: {allowed})"
+    ),
+}  # fmt: skip
 
 
 def _numeric(add: _Adder, node: Node, value: Any) -> None:
-    shown = show(value, node)
-    allowed = _bounds(node)
-    if node.minimum is not None and value < node.minimum:
-        add("minimum", f"is {shown}, below the minimum {node.minimum} (allowed: {allowed})", node.minimum)
-    if node.maximum is not None and value > node.maximum:
-        add("maximum", f"is {shown}, above the maximum {node.maximum} (allowed: {allowed})", node.maximum)
-    if node.exclusive_minimum is not None and value <= node.exclusive_minimum:
-        bound = node.exclusive_minimum
-        add("exclusive-minimum", f"is {shown}; it must be greater than {bound} (allowed: {allowed})", bound)
-    if node.exclusive_maximum is not None and value >= node.exclusive_maximum:
-        bound = node.exclusive_maximum
-        add("exclusive-maximum", f"is {shown}; it must be less than {bound} (allowed: {allowed})", bound)
+    bounds = {
+        "minimum": node.minimum,
+        "maximum": node.maximum,
+        "exclusiveMinimum": node.exclusive_minimum,
+        "exclusiveMaximum": node.exclusive_maximum,
+    }
+    if node.lenient is not None and node.lenient.bounds:
+        _graded_numeric(add, node, value, bounds, node.lenient.bounds)
+    else:
+        allowed = ""
+        for keyword, bound in bounds.items():
+            if bound is None:
+                continue
+            rule, broken, text = _LIMITS[keyword]
+            if broken(value, bound):
+                allowed = allowed or _bounds(*bounds.values())
+                add(rule, f"is {show(value, node)}" + text.format(bound=bound, allowed=allowed), bound, keyword=keyword)
     if node.multiple_of is not None and (value != int(value) or int(value) % node.multiple_of):
-        add("multiple-of", f"is {shown}, not a multiple of {node.multiple_of}", node.multiple_of)
+        add("multiple-of", f"is {show(value, node)}, not a multiple of {node.multiple_of}", node.multiple_of)
 
 
-def _not_in_enum(node: Node, value: Any) -> str:
+def _graded_numeric(add: _Adder, node: Node, value: Any, strict: dict[str, Any], lenient: dict[str, Any]) -> None:
+    """Bounds some of which are disputed: within the lenient bound a warning (described by the
+    strict bounds), beyond it an error (described by the bounds accepted by default)."""
+    accepted = {keyword: lenient.get(keyword, bound) for keyword, bound in strict.items()}
+    for keyword, bound in strict.items():
+        if bound is None:
+            continue
+        rule, broken, text = _LIMITS[keyword]
+        if not broken(value, bound):
+            continue
+        loose = accepted[keyword]
+        if loose is None or not broken(value, loose):
+            message = f"is {show(value, node)}" + text.format(bound=bound, allowed=_bounds(*strict.values()))
+            add(rule, message, bound, keyword=keyword, warn=True)
+        else:  # beyond what either reading accepts: an error, described by the bounds accepted by default
+            message = f"is {show(value, node)}" + text.format(bound=loose, allowed=_bounds(*accepted.values()))
+            add(rule, message, loose, keyword="" if keyword in lenient else keyword)
+
+
+def _length(add: _Adder, node: Node, count: int, noun: str, limits: tuple[tuple[str, str, int | None], ...]) -> None:
+    """Length and item-count limits (``minLength`` … ``maxItems``), graded where disputed."""
+    lenient = node.lenient.bounds if node.lenient is not None else {}
+    for keyword, rule, bound in limits:
+        if bound is None:
+            continue
+        least = keyword.startswith("min")
+        if not (count < bound if least else count > bound):
+            continue
+        loose = lenient.get(keyword, bound)
+        warn = keyword in lenient and (loose is None or not (count < loose if least else count > loose))
+        shown = bound if warn or loose is None else loose
+        wanted = f"at least {shown:,} required" if least else f"at most {shown:,} allowed"
+        disputed = keyword if warn or keyword not in lenient else ""  # beyond both readings: no dispute to cite
+        add(rule, f"has {_count(count, noun)}; {wanted}", shown, keyword=disputed, warn=warn)
+
+
+def _typed(kind: str, types: frozenset[str]) -> bool:
+    """A value of JSON type ``kind`` has one of ``types`` (an integer is a number)."""
+    return kind in types or (kind == "integer" and "number" in types)
+
+
+def _not_in_enum(node: Node, value: Any, extra: tuple[Any, ...]) -> str:
+    """Why ``value`` is not allowed; ``extra``: the values a dispute's lenient reading adds."""
     assert node.enum is not None
-    allowed = ", ".join(show(v) for v in node.enum[:_ENUM_SHOWN])
-    if len(node.enum) > _ENUM_SHOWN:
-        allowed += f", … ({len(node.enum)} in all)"
+    values = (*node.enum, *extra)
+    allowed = ", ".join(show(v) for v in values[:_ENUM_SHOWN])
+    if len(values) > _ENUM_SHOWN:
+        allowed += f", … ({len(values)} in all)"
     message = f"is {show(value, node)}, not one of the allowed values: {allowed}"
     if isinstance(value, str):
-        close = suggest(value, [v for v in node.enum if isinstance(v, str)])
+        close = suggest(value, [v for v in values if isinstance(v, str)])
         if close is not None:
             message += f"; did you mean {show(close)}?"
     return message
@@ -238,18 +326,30 @@ class Interpreter:
             out.append(_not_json(value, ptr, node))
             return
         add = _Adder(node, ptr, out)
-        if node.types is not None and kind not in node.types and not (kind == "integer" and "number" in node.types):
-            wanted = " or ".join(_ARTICLE[t] for t in sorted(node.types, key=_type_order))
+        if node.types is not None and not _typed(kind, node.types):
+            lenient = node.lenient.types if node.lenient is not None else None
+            warn = lenient is not None and _typed(kind, lenient)
+            types = node.types if warn or lenient is None else lenient
+            wanted = " or ".join(_ARTICLE[t] for t in sorted(types, key=_type_order))
             if node.int64:
                 wanted = "an integer or a decimal string"
-            add("type", f"must be {wanted}, not {_ARTICLE[kind]} ({show(value, node)})", sorted(node.types))
-            return
+            message = f"must be {wanted}, not {_ARTICLE[kind]} ({show(value, node)})"
+            add("type", message, sorted(types), keyword="type" if warn or lenient is None else "", warn=warn)
+            if not warn:
+                return
         if node.const is not None and enum_key(value) != enum_key(node.const[0]):
             add("const", f"must be {show(node.const[0])}, not {show(value, node)}", node.const[0])
             return
         if node.enum_keys is not None and enum_key(value) not in node.enum_keys:
-            add("enum", _not_in_enum(node, value), list(node.enum or ()))
-            return
+            added = node.lenient.enum_keys if node.lenient is not None else frozenset()
+            if enum_key(value) in added:
+                message = f"is {show(value, node)}, which is not one of the {len(node.enum or ())} documented values"
+                add("enum", message, list(node.enum or ()), keyword="enum", warn=True)
+            else:
+                extra = node.lenient.enum if node.lenient is not None else ()
+                add("enum", _not_in_enum(node, value, extra), [*(node.enum or ()), *extra],
+                    keyword="" if extra else "enum")  # fmt: skip
+                return
         if kind in ("integer", "number"):
             if node.int64 and not INT64_MIN <= value <= INT64_MAX:  # a protobuf int64, whichever spelling
                 add("format", f"is {show(value, node)}, outside the int64 range", "int64")
@@ -269,17 +369,9 @@ class Interpreter:
                 add("format", f"is {show(value, node)}, not a decimal int64 string", "int64")
                 return
             _numeric(add, node, number)
-        length = len(value)
-        if node.min_length is not None and length < node.min_length:
-            add(
-                "min-length",
-                f"has {_count(length, 'character')}; at least {node.min_length:,} required",
-                node.min_length,
-            )
-        if node.max_length is not None and length > node.max_length:
-            add(
-                "max-length", f"has {_count(length, 'character')}; at most {node.max_length:,} allowed", node.max_length
-            )
+        if node.min_length is not None or node.max_length is not None:
+            limits = (("minLength", "min-length", node.min_length), ("maxLength", "max-length", node.max_length))
+            _length(add, node, len(value), "character", limits)
         if node.pattern is not None and not node.pattern.search(value):
             add("pattern", f"is {show(value, node)}, which is not {node.pattern_hint}", node.pattern_text)
         if node.image is not None:
@@ -290,11 +382,9 @@ class Interpreter:
     def _array(
         self, add: _Adder, node: Node, value: list[Any] | tuple[Any, ...], ptr: str, out: list[Violation]
     ) -> None:
-        n = len(value)
-        if node.min_items is not None and n < node.min_items:
-            add("min-items", f"has {_count(n, 'item')}; at least {node.min_items} required", node.min_items)
-        if node.max_items is not None and n > node.max_items:
-            add("max-items", f"has {_count(n, 'item')}; at most {node.max_items} allowed", node.max_items)
+        if node.min_items is not None or node.max_items is not None:
+            limits = (("minItems", "min-items", node.min_items), ("maxItems", "max-items", node.max_items))
+            _length(add, node, len(value), "item", limits)
         if node.unique_items:
             seen: dict[str, int] = {}
             for index, item in enumerate(value):
@@ -310,6 +400,7 @@ class Interpreter:
 
     def _object(self, node: Node, value: dict[Any, Any], ptr: str, out: list[Violation]) -> None:
         seen: dict[str, str] = {}  # canonical name -> spelling used
+        lenient = node.lenient
         for key, item in value.items():
             if not isinstance(key, str):
                 out.append(_bad_key(key, ptr, node))
@@ -317,7 +408,9 @@ class Interpreter:
             here = _pointer.join(ptr, key)
             canonical = node.names.get(key)
             if canonical is None:
-                if node.closed:
+                if lenient is not None and key in lenient.names:
+                    self._undocumented(node, lenient.names[key], key, item, ptr, out)
+                elif node.closed:
                     out.append(self._unknown(node, key, here))
                 elif node.additional is not None:
                     self._check(node.additional, item, here, out)
@@ -330,12 +423,34 @@ class Interpreter:
                 out.append(Violation(here, "duplicate-field", message, node.doc, canonical))
                 continue
             seen[canonical] = key
-            self._check(node.properties[canonical], item, here, out)
+            child = node.properties[canonical]
+            optional = canonical not in node.required or (lenient is not None and canonical in lenient.required)
+            if item is None and lenient is not None and lenient.null and optional and not _accepts_null(child):
+                # read as absent, as the provider reads it: a warning, and nothing inside to check
+                label = _pointer.label(here)
+                message = f"{label} is null, where the doc gives {_wanted(child)}; null is read as absent"
+                out.append(graded(here, "type", message, child.doc, "null", dispute=node.disputes["null"], warn=True))
+                continue
+            self._check(child, item, here, out)
         for name in node.required:
             if name not in seen:
                 spelt = " or ".join(repr(s) for s in node.spellings[name])
                 message = f"{_pointer.label(ptr)} is missing the required field {spelt}"
-                out.append(Violation(ptr, "required", message, node.properties[name].doc or node.doc, name))
+                doc = node.properties[name].doc or node.doc
+                dispute = node.disputes.get(f"required:{name}")
+                warn = lenient is not None and name in lenient.required
+                out.append(graded(ptr, "required", message, doc, name, dispute=dispute, warn=warn))
+
+    def _undocumented(self, node: Node, name: str, key: str, item: Any, ptr: str, out: list[Violation]) -> None:
+        """A field no doc lists but a dispute's lenient reading accepts (an SDK sends it): a
+        warning, and its value checked against what the lenient reading says of it."""
+        assert node.lenient is not None
+        here = _pointer.join(ptr, key)
+        message = f"{_pointer.label(ptr)} has the field {_pointer.shown_key(key)}, which no doc lists"
+        out.append(
+            graded(here, "unknown-field", message, node.doc, None, dispute=node.disputes["properties"], warn=True)
+        )
+        self._check(node.lenient.properties[name], item, here, out)
 
     def _unknown(self, node: Node, key: str, here: str) -> Violation:
         """unknown-field, with the most likely intent: the same name in another case or style,
@@ -460,6 +575,23 @@ def _json_problems(value: Any, ptr: str, node: Node) -> Iterator[Violation]:
                     yield _bad_key(key, where(link), node)
         elif kind == "array":
             stack.extend((child, (link, index)) for index, child in enumerate(item))
+
+
+def _accepts_null(node: Node) -> bool:
+    """Null is a value ``node`` accepts (the free schema accepts anything)."""
+    if node.free:
+        return True
+    if node.types is not None and "null" not in node.types:
+        return False
+    if node.enum_keys is not None and ("null", None) not in node.enum_keys:
+        return False
+    return node.const is None or node.const[0] is None
+
+
+def _wanted(node: Node) -> str:
+    """What a node's type asks for, in words: "a string", "an object"."""
+    types = node.types or frozenset()
+    return " or ".join(_ARTICLE[t] for t in sorted(types, key=_type_order)) or "a value"
 
 
 def _type_order(name: str) -> int:

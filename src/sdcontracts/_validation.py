@@ -6,9 +6,16 @@ walk the payload to explain each violation. The provider's rules and the few che
 Python can run (image headers, JSON-ness of free-form values) always run. Whatever the
 payload is, the answer is a `Report`: bad input is reported, never raised.
 
-A report holds at most `VIOLATION_LIMIT` violations, then one ``too-many-violations``: the
-walk stops there, so a hostile payload (a hundred thousand bad items or unknown keys) costs
-bounded time and memory, and nobody reads the ten-thousandth violation anyway.
+Verdicts are graded: a constraint the sources dispute gives a *warning* where the value is
+within the lenient reading (``Report.warnings``; ``ok`` stays true), an *error* otherwise;
+``strict=True`` makes every warning an error. A request that is valid by every reading takes
+the fast path above unchanged: jsonschema-rs checks the strict form, and only a payload it
+rejects is walked to tell warnings from errors.
+
+A report holds at most `VIOLATION_LIMIT` violations and warnings, then one
+``too-many-violations``: the walk stops there, so a hostile payload (a hundred thousand bad
+items or unknown keys) costs bounded time and memory, and nobody reads the ten-thousandth
+violation anyway.
 """
 
 from __future__ import annotations
@@ -16,28 +23,32 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from . import _catalogue
-from ._compiler import compile_engine_schema, compile_nodes
-from ._engine import Enough, Findings, Interpreter, show
+from ._compiler import caller_document, compile_engine_schema, compile_nodes
+from ._engine import Enough, Findings, Interpreter, graded, show
 from ._report import Report, Violation
 from .rules import Rule, ruleset
 
-__all__ = ["VIOLATION_LIMIT", "compiled", "validate"]
+__all__ = ["VIEWS", "VIOLATION_LIMIT", "View", "compiled", "validate"]
 
 VIOLATION_LIMIT = 100
+View = Literal["wire", "caller"]
+VIEWS: tuple[View, ...] = ("wire", "caller")
 
 
 class CompiledSchema:
     """One provider schema, compiled for both engines, with its rules."""
 
-    def __init__(self, provider: str, name: str) -> None:
+    def __init__(self, provider: str, name: str, view: View = "wire") -> None:
         import jsonschema_rs  # deferred: keeps `import sdcontracts` cheap
 
         self.provider = provider
         self.name = name
-        self.schema = _catalogue.raw_schema(provider, name)
+        self.view = view
+        raw = _catalogue.raw_schema(provider, name)
+        self.schema = raw if view == "wire" else caller_document(raw)
 
         def doc_for(subschema: Mapping[str, Any]) -> str:
             quote = subschema.get("x-doc")
@@ -45,7 +56,7 @@ class CompiledSchema:
                 return ""
             return _catalogue.doc_reference(provider, quote, subschema.get("x-source"))
 
-        self.root = compile_nodes(self.schema, doc_for)
+        self.root = compile_nodes(self.schema, doc_for, provider=provider, name=name)
         self.interpreter = Interpreter(self.root)
         engine_schema, formats = compile_engine_schema(self.schema)
         self.engine_schema = engine_schema
@@ -57,7 +68,7 @@ class CompiledSchema:
         self._checks = tuple((r.id, r.check, _catalogue.doc_reference(provider, r.doc, r.source)) for r in self.rules)
         self._valid = Report(provider, name)
 
-    def validate(self, payload: Any) -> Report:
+    def validate(self, payload: Any, strict: bool = False) -> Report:
         readable = True
         try:
             fast_ok = bool(self._fast.is_valid(payload))
@@ -80,8 +91,11 @@ class CompiledSchema:
                 f"validation stopped after {VIOLATION_LIMIT} violations; fix these and validate again",
                 expected=VIOLATION_LIMIT,
             )  # fmt: skip
-            return Report(self.provider, self.name, (*found[:VIOLATION_LIMIT], stop))
-        return Report(self.provider, self.name, tuple(found))
+            del found[VIOLATION_LIMIT:]
+            found.append(stop)
+        errors = tuple(v for v in found if v.severity == "error")
+        report = Report(self.provider, self.name, errors, tuple(v for v in found if v.severity != "error"))
+        return report.strict() if strict else report
 
     def _run_rules(self, payload: Any, found: Findings) -> None:
         subject = payload
@@ -98,7 +112,12 @@ class CompiledSchema:
             for rule, check, doc in self._checks:
                 try:
                     for finding in check(subject):
-                        found.append(Violation(finding.path, rule, finding.message, doc))
+                        dispute = finding.dispute
+                        if dispute is None:
+                            found.append(Violation(finding.path, rule, finding.message, doc))
+                        else:
+                            warn = dispute.decision == "warning"
+                            found.append(graded(finding.path, rule, finding.message, doc, dispute=dispute, warn=warn))
                 except Enough:
                     raise
                 except Exception as error:  # a bug in a rule must not break the caller's request path
@@ -129,28 +148,42 @@ class CompiledSchema:
 
 
 _LOCK = threading.Lock()
-_COMPILED: dict[tuple[str, str], CompiledSchema] = {}
+_COMPILED: dict[tuple[str, str, str], CompiledSchema] = {}
 
 
-def compiled(provider: str, schema: str = "img2img.request") -> CompiledSchema:
+def compiled(provider: str, schema: str = "img2img.request", view: View = "wire") -> CompiledSchema:
     """The compiled form of a schema: compiled once, on first use, under a lock."""
+    key = (provider, schema, view)
     try:
-        return _COMPILED[(provider, schema)]
+        return _COMPILED[key]
     except (KeyError, TypeError):
         pass
     _catalogue.check_schema(_catalogue.check_provider(provider), schema)
+    if view not in VIEWS:
+        raise ValueError(f"unknown view {view!r} (known: {', '.join(VIEWS)})")
     with _LOCK:
-        if (provider, schema) not in _COMPILED:
-            _COMPILED[(provider, schema)] = CompiledSchema(provider, schema)
-        return _COMPILED[(provider, schema)]
+        if key not in _COMPILED:
+            _COMPILED[key] = CompiledSchema(provider, schema, view)
+        return _COMPILED[key]
 
 
-def validate(provider: str, payload: Any, *, schema: str = "img2img.request") -> Report:
+def validate(
+    provider: str, payload: Any, *, schema: str = "img2img.request", strict: bool = False, view: View = "wire"
+) -> Report:
     """Check a payload against a provider's documented contract.
 
     ``payload`` is the parsed JSON body (any value at all: bad input gives violations, never
     an exception). ``schema`` names the message, ``img2img.request`` by default; see
-    ``sdcontracts.schemas(provider)``. An unknown provider or schema name raises ValueError.
+    ``sdcontracts.schemas(provider)``. An unknown provider, schema or view raises ValueError.
+
+    ``report.violations`` are errors (``report.ok`` is false when there is one);
+    ``report.warnings`` are values only a disputed reading of the docs rejects, each carrying
+    the dispute and its sources. ``strict=True`` makes every warning an error.
+
+    ``view="caller"`` checks a request as a caller hands it to a client, which then fills in
+    what the schema marks ``x-filled-by`` (Tensor.Art's ``requestId``, Zhiqite's ``id_task``,
+    PICPIK's ``Action``, ``PublicKey`` and ``Signature``): those may be absent, and are checked
+    when given. The default, ``"wire"``, is the body as the provider receives it.
 
     >>> report = validate("novita", {"request": {"prompt": ""}})
     >>> report.ok
@@ -158,4 +191,4 @@ def validate(provider: str, payload: Any, *, schema: str = "img2img.request") ->
     >>> sorted(report.rules)
     ['min-length', 'required']
     """
-    return compiled(provider, schema).validate(payload)
+    return compiled(provider, schema, view).validate(payload, strict)

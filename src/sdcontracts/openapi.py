@@ -2,8 +2,8 @@
 
     >>> from sdcontracts.openapi import document
     >>> spec = document("novita")
-    >>> spec["paths"]["/v3/async/img2img"]["post"]["requestBody"]["content"]["application/json"]
-    {'schema': {'$ref': '#/components/schemas/Img2ImgRequest'}}
+    >>> spec["paths"]["/v3/async/img2img"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    {'$ref': '#/components/schemas/Img2ImgRequest'}
 
 ``sdcontracts openapi novita -o novita.openapi.json`` writes the same document.
 
@@ -15,10 +15,14 @@ stored, so it cannot drift from the schemas:
   operation whose body is a ``oneOf`` discriminated by that field.
 - *Schemas* are embedded: each schema file is a component named by its ``title`` (the name the
   generated pydantic model has), its ``$defs`` are hoisted next to it, each local ``$ref`` is
-  rewritten to point there, and ``$schema`` is dropped; nothing else changes, annotations
-  (``x-doc``, ``x-image``, …) included. A root carries ``x-sdcontracts-schema``, the file it came
-  from. One self-contained file is what every tool reads, Prism and Schemathesis included; a
-  document of ``$ref`` s to the shipped files by URL would depend on each tool's resolver.
+  rewritten to point there, and ``$schema`` is dropped. Where the sources dispute a constraint,
+  the component states what is accepted by default (the lenient reading, as `sdcontracts.validate`
+  and the mock accept it: a tool must not reject what the provider accepts); the disputes, with
+  both readings and their sources, are in the document's ``x-sdcontracts-disputes``. Nothing else
+  changes, annotations (``x-doc``, ``x-image``, …) included. A root carries
+  ``x-sdcontracts-schema``, the file it came from. One self-contained file is what every tool
+  reads, Prism and Schemathesis included; a document of ``$ref`` s to the shipped files by URL
+  would depend on each tool's resolver.
 - *Errors* are the provider's envelope (its ``error`` schema) at every HTTP status its
   ``errors.codes`` name. Where a provider answers errors inside HTTP 200 (PICPIK, Zhiqite, Alibaba's
   service errors), the 200 response is ``anyOf`` the success schema and the envelope.
@@ -31,12 +35,12 @@ stored, so it cannot drift from the schemas:
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from . import __version__
 from ._catalogue import check_provider, provider_info, raw_schema, schema_names
+from ._disputes import disputes, lenient_document
 
 __all__ = ["OPENAPI_VERSION", "document"]
 
@@ -81,6 +85,7 @@ def document(provider: str, *, servers: Iterable[str] = ()) -> Document:
         "x-sdcontracts-auth": {**info["auth"], "signer": _SIGNERS[info["auth"]["scheme"]]},
         "x-sdcontracts-lifecycle": info["lifecycle"],
         "x-sdcontracts-sources": info["sources"],
+        "x-sdcontracts-disputes": [d.to_dict() for d in disputes(provider)],
     }
 
 
@@ -92,7 +97,7 @@ def _components(provider: str) -> tuple[dict[str, Any], dict[str, str]]:
     components: dict[str, Any] = {}
     names: dict[str, str] = {}
     for schema in schema_names(provider):
-        root = copy.deepcopy(raw_schema(provider, schema))
+        root = lenient_document(raw_schema(provider, schema))
         root.pop("$schema", None)
         hoisted = root.pop("$defs", {})
         root["x-sdcontracts-schema"] = f"schemas/{provider}/{schema}.schema.json"

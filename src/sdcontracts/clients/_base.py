@@ -18,6 +18,7 @@ job is ever paid for twice.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import email.utils
 import functools
 import importlib
@@ -45,6 +46,7 @@ from .._exceptions import (
     TaskTimeout,
     TransportError,
 )
+from .._report import Violation
 from .._validation import validate as _validate
 
 __all__ = [
@@ -87,12 +89,14 @@ class Image:
 @dataclass(frozen=True, slots=True)
 class Submitted:
     """What a submit returned: the task id, the idempotency key the client set (if the provider
-    has one) and the provider's response body."""
+    has one), the provider's response body, and what validating the request warned about (values
+    the sources dispute, accepted by default: `sdcontracts.Violation` with their ``dispute``)."""
 
     provider: str
     id: str
     idempotency_key: str | None = None
     raw: Any = field(default=None, repr=False)
+    warnings: tuple[Violation, ...] = field(default=(), repr=False)
 
     def __str__(self) -> str:
         return self.id
@@ -196,6 +200,7 @@ class ProviderBase:
         timeout: float | httpx.Timeout = 30.0,
         retry: Retry | None = None,
         validate: bool = True,
+        strict: bool = False,
         headers: Mapping[str, str] | None = None,
     ) -> None:
         info = _catalogue.provider_info(self.provider)
@@ -205,6 +210,7 @@ class ProviderBase:
         self.retry = retry if retry is not None else Retry()
         self._clock: Callable[[], float] = time.monotonic  # what `wait` measures its timeout by (tests drive it)
         self.validate = validate
+        self.strict = strict  # validate strictly: a value the sources dispute is refused too
         self.headers = dict(headers or {})
         # provider error code -> kind, where provider.json documents (or sdcontracts chose) them
         self._error_kinds: dict[str, str] = {
@@ -280,15 +286,25 @@ class ProviderBase:
             raise TypeError(f"payload must be a mapping or a generated model, not {type(payload).__name__}")
         return dict(payload)
 
-    def _checked(self, payload: Any, validate: bool | None, raw: bool) -> tuple[Any, str | None]:
+    def _checked(self, payload: Any, validate: bool | None, raw: bool) -> tuple[Any, str | None, tuple[Violation, ...]]:
+        """The body to send, its idempotency key, and the warnings about it. The payload is
+        validated as the caller wrote it (``view="caller"``: the ids, credentials and signatures
+        this client fills in may be absent), so every violation points at the caller's own value."""
         if raw:  # any JSON value, as given: a payload that is not even an object is a test case too
-            return (self._payload(payload) if hasattr(payload, "model_dump") else payload), None
-        body, key = self._prepare(self._payload(payload))
+            return (self._payload(payload) if hasattr(payload, "model_dump") else payload), None, ()
+        body = self._payload(payload)
+        warnings: tuple[Violation, ...] = ()
         if self.validate if validate is None else validate:
-            report = _validate(self.provider, body)
+            report = _validate(self.provider, body, strict=self.strict, view="caller")
             if not report.ok:
                 raise RequestInvalid(report)
-        return body, key
+            warnings = report.warnings
+            for warning in warnings:
+                logger.warning(
+                    "%s request: %s [%s] %s", self.provider, warning.path or "/", warning.rule, warning.message
+                )
+        body, key = self._prepare(body)
+        return body, key, warnings
 
     def _request(self, spec: Spec) -> httpx.Request:
         headers = {**self.headers, **spec.headers}
@@ -360,8 +376,9 @@ class ProviderBase:
             attempt += 1
 
     def _submit_steps(self, payload: Any, validate: bool | None, raw: bool) -> Steps[Submitted]:
-        body, key = self._checked(payload, validate, raw)
-        return self._submitted((yield from self._call(self._submit_spec(body))), key)
+        body, key, warnings = self._checked(payload, validate, raw)
+        submitted = self._submitted((yield from self._call(self._submit_spec(body))), key)
+        return dataclasses.replace(submitted, warnings=warnings) if warnings else submitted
 
     def _task_steps(self, task_id: str, deadline: float | None = None) -> Steps[Task[Any]]:
         return self._task(task_id, (yield from self._call(self._task_spec(task_id), deadline)))

@@ -12,18 +12,25 @@ twice is an error at import time, never a silent override.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
+
+from .._disputes import Decision, Dispute, Reading
 
 __all__ = ["Finding", "Rule", "RuleConflict", "RuleSet", "registered"]
 
 
 class Finding(NamedTuple):
-    """Where a rule is broken (a JSON Pointer) and a message saying what is wrong and allowed."""
+    """Where a rule is broken (a JSON Pointer) and a message saying what is wrong and allowed.
+
+    ``dispute``: the rule's constraint is disputed there, and the value is within what the
+    dispute's lenient reading accepts (a warning, when the dispute is decided so).
+    """
 
     path: str
     message: str
+    dispute: Dispute | None = None
 
 
 Check = Callable[[Any], Iterable[Finding]]
@@ -73,6 +80,7 @@ class RuleSet:
     def __init__(self, provider: str, *, prepare: Mapping[str, Callable[[Any], Any]] | None = None) -> None:
         self.provider = provider
         self.rules: list[Rule] = []
+        self.disputes: list[Dispute] = []
         # schema name -> function turning a payload into what that schema's checks receive;
         # it returns None when there is nothing for them to check.
         self.prepare: dict[str, Callable[[Any], Any]] = dict(prepare or {})
@@ -89,6 +97,39 @@ class RuleSet:
             return check
 
         return register
+
+    def dispute(
+        self,
+        name: str,
+        *,
+        rule: str,
+        strict: Any,
+        lenient: Any,
+        summary: str,
+        readings: Sequence[tuple[str, str]],
+        why: str,
+        decision: Decision = "warning",
+    ) -> Dispute:
+        """Record a dispute over a rule's constraint (a bound the sources state differently), beside
+        the rule: ``readings`` are ``(source, what it says)`` pairs. The rule's check yields a
+        `Finding` carrying the dispute where a value breaks ``strict`` but not ``lenient``."""
+        if len(readings) < 2:
+            raise ValueError(f"{self.provider}.{name}: a dispute needs at least two readings")
+        where = f"{self.provider}.{rule}"
+        dispute = Dispute(
+            id=f"{self.provider}.{name}",
+            provider=self.provider,
+            keyword=where,
+            location=where,
+            strict=strict,
+            lenient=lenient,
+            decision=decision,
+            summary=summary,
+            readings=tuple(Reading(source, says) for source, says in readings),
+            why=why,
+        )
+        self.disputes.append(dispute)
+        return dispute
 
     def for_schema(self, schema: str) -> tuple[Rule, ...]:
         return tuple(r for r in self.rules if r.schema == schema)

@@ -6,9 +6,11 @@ out, so "filled in" means present, not null and not an empty string.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Any
 
+from .._catalogue import raw_schema
 from .._pointer import join
 from ._registry import Finding, RuleSet
 
@@ -21,7 +23,15 @@ CUSTOM_FIELDS = (
     "ControlMode", "ResizeMode", "PreProcessorResolution", "Param1Value", "Param2Value",
 )  # fmt: skip
 PRESET_FIELDS = ("ControlNetImg", "ControlWeight")
-_PRESETS = {0: 0, 1: 1, 2: 2, 3: 3, 4: 4, "0": 0, "1": 1, "2": 2, "3": 3, "4": 4}
+
+
+@functools.cache
+def presets() -> dict[Any, int]:
+    """ControlPreSetId as sent -> the preset it names: the schema's values (strings, as the table
+    types them) and those its dispute accepts (numbers, as the doc's examples send them)."""
+    field = raw_schema("picpik", "img2img.request")["$defs"]["ControlNetParam"]["properties"]["ControlPreSetId"]
+    disputed = [v for d in field.get("x-disputes", ()) if d["keyword"] == "enum" for v in d["lenient"]]
+    return {value: int(value) for value in (*field["enum"], *disputed)}
 
 
 @RULES.rule(
@@ -56,7 +66,7 @@ def _controlnet_fields(payload: Any) -> Iterator[Finding]:
             continue
         raw = unit.get("ControlPreSetId", 0)
         try:
-            preset = _PRESETS.get(raw) if not isinstance(raw, bool) else None
+            preset = presets().get(raw) if not isinstance(raw, bool) else None
         except TypeError:  # an unhashable value: the schema reports it
             preset = None
         if preset is None:

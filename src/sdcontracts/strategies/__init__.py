@@ -48,7 +48,7 @@ class InvalidCase:
         return iter((self.payload, self.rule))
 
 
-def _shapes(provider: str) -> tuple[Callable[[Node], st.SearchStrategy[Any]] | None, dict[str, Any]]:
+def _shapes(provider: str) -> tuple[Callable[..., st.SearchStrategy[Any]] | None, dict[str, Any]]:
     if provider == "tensorart":
         from ._tensorart import BREAKERS as TENSORART_BREAKERS
         from ._tensorart import jobs
@@ -63,33 +63,42 @@ def _shapes(provider: str) -> tuple[Callable[[Node], st.SearchStrategy[Any]] | N
 
 
 @cache
-def valid_requests(provider: str, schema: str = DEFAULT) -> st.SearchStrategy[Any]:
-    """Payloads that satisfy every documented constraint of ``provider``'s ``schema``."""
+def valid_requests(provider: str, schema: str = DEFAULT, *, strict: bool = False) -> st.SearchStrategy[Any]:
+    """Payloads that satisfy every documented constraint of ``provider``'s ``schema``.
+
+    Where the sources dispute a constraint, some payloads take the form only the lenient reading
+    accepts (valid with a warning), as real senders do: an SDK's nulls, a doc example's omissions.
+    ``strict=True`` gives only payloads valid by every reading.
+    """
     root = compiled(provider, schema).root
     shaped, _ = _shapes(provider)
     if schema == DEFAULT and shaped is not None:
-        return shaped(root)
-    return value_strategy(root)
+        return shaped(root, lenient=not strict)
+    return value_strategy(root, lenient=not strict)
 
 
 def invalid_requests(
-    provider: str, schema: str = DEFAULT, *, rules: Collection[str] | None = None
+    provider: str, schema: str = DEFAULT, *, rules: Collection[str] | None = None, strict: bool = False
 ) -> st.SearchStrategy[InvalidCase]:
     """`InvalidCase` values: a payload breaking exactly one rule, and that rule's id.
 
     ``rules`` narrows the choice to those rule ids wherever the drawn payload allows it (a
     ``max-items`` case needs a list in the payload); `rule_ids` lists what a schema can produce.
+    Each case breaks the rule as an error: what the default reading rejects, or with
+    ``strict=True`` what the strict reading rejects (a disputed value too).
     """
-    return _invalid_requests(provider, schema, None if rules is None else frozenset(rules))
+    return _invalid_requests(provider, schema, None if rules is None else frozenset(rules), strict)
 
 
 @cache
-def _invalid_requests(provider: str, schema: str, wanted: frozenset[str] | None) -> st.SearchStrategy[InvalidCase]:
+def _invalid_requests(
+    provider: str, schema: str, wanted: frozenset[str] | None, strict: bool
+) -> st.SearchStrategy[InvalidCase]:
     root = compiled(provider, schema).root
     _, breakers = _shapes(provider)
     if schema != DEFAULT:
         breakers = {}
-    valid = valid_requests(provider, schema)
+    valid = valid_requests(provider, schema, strict=True)  # broken in one place: one rule, no warnings
     only_prose = tuple(sorted(wanted)) if wanted and wanted <= set(breakers) else ()
 
     @st.composite
@@ -97,12 +106,12 @@ def _invalid_requests(provider: str, schema: str, wanted: frozenset[str] | None)
         if only_prose:  # a prose rule's breaker builds its own job: no valid payload to mutate
             rule = draw(choice(only_prose))
             candidate = draw(breakers[rule](root))
-            report = validate(provider, candidate, schema=schema)
+            report = validate(provider, candidate, schema=schema, strict=strict)
             if report.rules == {rule}:
                 return InvalidCase(candidate, rule, report.violations[0].path)
         payload = draw(valid)
         by_rule: dict[str, list[Mutation]] = {}
-        for mutation in mutations(root, payload):
+        for mutation in mutations(root, payload, strict=strict):
             by_rule.setdefault(mutation.rule, []).append(mutation)
         available = sorted(set(by_rule) | set(breakers))
         preferred = [r for r in available if wanted is None or r in wanted] or available
@@ -111,7 +120,7 @@ def _invalid_requests(provider: str, schema: str, wanted: frozenset[str] | None)
         for rule in order:
             if rule in breakers:
                 candidate = draw(breakers[rule](root))
-                report = validate(provider, candidate, schema=schema)
+                report = validate(provider, candidate, schema=schema, strict=strict)
                 if report.rules == {rule}:
                     return InvalidCase(candidate, rule, report.violations[0].path)
                 continue
@@ -119,7 +128,7 @@ def _invalid_requests(provider: str, schema: str, wanted: frozenset[str] | None)
             offset = draw(integers_between(0, len(options) - 1))
             for mutation in options[offset:] + options[:offset]:
                 broken = mutation.apply(payload)
-                if validate(provider, broken, schema=schema).rules == {rule}:
+                if validate(provider, broken, schema=schema, strict=strict).rules == {rule}:
                     return InvalidCase(broken, rule, mutation.path)
         raise AssertionError(f"no single-rule mutation of a valid {provider} {schema}")  # pragma: no cover
 

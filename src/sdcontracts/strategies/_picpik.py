@@ -9,21 +9,27 @@ from typing import Any
 from hypothesis import strategies as st
 
 from .._compiler import Node
-from ..rules.picpik import CUSTOM_FIELDS, PRESET_FIELDS
+from ..rules.picpik import CUSTOM_FIELDS, PRESET_FIELDS, presets
 from ._images import image_strings
 from ._schema import choice, value_strategy
 
 __all__ = ["BREAKERS", "requests"]
 
-_PRESETS = (0, 1, 2, 3, 4, "0", "1", "2", "3", "4")
-_UNIT_LISTS: dict[int, st.SearchStrategy[list[dict[str, Any]]]] = {}
+_UNIT_LISTS: dict[tuple[int, bool], st.SearchStrategy[list[dict[str, Any]]]] = {}
 
 
-def _unit_lists(root: Node) -> st.SearchStrategy[list[dict[str, Any]]]:
+def _presets(root: Node, lenient: bool) -> tuple[Any, ...]:
+    """ControlPreSetId values: the schema's strings, and (``lenient``) the numbers its dispute accepts."""
+    strict = _unit_node(root).properties["ControlPreSetId"].enum or ()
+    return tuple(presets()) if lenient else tuple(strict)
+
+
+def _unit_lists(root: Node, lenient: bool = False) -> st.SearchStrategy[list[dict[str, Any]]]:
     """Zero to three ControlNet units (the documented maximum), built once per schema."""
-    if id(root) not in _UNIT_LISTS:
-        _UNIT_LISTS[id(root)] = st.lists(units(root), max_size=3)
-    return _UNIT_LISTS[id(root)]
+    key = (id(root), lenient)
+    if key not in _UNIT_LISTS:
+        _UNIT_LISTS[key] = st.lists(units(root, lenient=lenient), max_size=3)
+    return _UNIT_LISTS[key]
 
 
 def _unit_node(root: Node) -> Node:
@@ -33,31 +39,31 @@ def _unit_node(root: Node) -> Node:
 
 
 @st.composite
-def units(draw: st.DrawFn, root: Node, preset: Any = None) -> dict[str, Any]:
+def units(draw: st.DrawFn, root: Node, preset: Any = None, lenient: bool = False) -> dict[str, Any]:
     """A ControlNet unit: preset 0 with every custom field, or 1-4 with at least image and weight."""
     node = _unit_node(root)
-    unit: dict[str, Any] = draw(value_strategy(node))
-    chosen = draw(choice(_PRESETS)) if preset is None else preset
+    unit: dict[str, Any] = draw(value_strategy(node, lenient=lenient))
+    chosen = draw(choice(_presets(root, lenient))) if preset is None else preset
     unit["ControlPreSetId"] = chosen
-    needed = PRESET_FIELDS if chosen not in (0, "0") else CUSTOM_FIELDS
+    needed = PRESET_FIELDS if presets()[chosen] else CUSTOM_FIELDS
     limits = node.properties["ControlNetImg"].image
     assert limits is not None
     for name in needed:
         if name == "ControlNetImg":
             unit[name] = draw(image_strings(dataclasses.replace(limits, allow_empty=False)))  # "" is not filled in
         elif name not in unit or unit[name] in (None, ""):
-            unit[name] = draw(value_strategy(node.properties[name]))
+            unit[name] = draw(value_strategy(node.properties[name], lenient=lenient))
     return unit
 
 
 @st.composite
-def requests(draw: st.DrawFn, root: Node) -> dict[str, Any]:
+def requests(draw: st.DrawFn, root: Node, lenient: bool = False) -> dict[str, Any]:
     """A valid GenerateImg2Img body (PublicKey and Signature are placeholders the client replaces)."""
-    body: dict[str, Any] = draw(value_strategy(root))
+    body: dict[str, Any] = draw(value_strategy(root, lenient=lenient))
     if body["ModelType"] == "combined_model":
         body.pop("SubModelIds", None)
         body.pop("SubModelParams", None)
-    body["ControlNetParams"] = draw(_unit_lists(root))
+    body["ControlNetParams"] = draw(_unit_lists(root, lenient))
     if not body["ControlNetParams"] and draw(st.booleans()):
         del body["ControlNetParams"]
     return body
@@ -75,9 +81,9 @@ def _submodels_with_combined(draw: st.DrawFn, root: Node) -> dict[str, Any]:
 @st.composite
 def _unit_missing_a_field(draw: st.DrawFn, root: Node) -> dict[str, Any]:
     body = draw(requests(root))
-    preset = draw(choice(_PRESETS))
+    preset = draw(choice(_presets(root, lenient=False)))
     unit = draw(units(root, preset))
-    needed = PRESET_FIELDS if preset not in (0, "0") else CUSTOM_FIELDS
+    needed = PRESET_FIELDS if presets()[preset] else CUSTOM_FIELDS
     missing = draw(choice(tuple(needed)))
     if missing == "ControlNetImg" and draw(st.booleans()):
         unit[missing] = ""  # present but not filled in

@@ -6,15 +6,23 @@ its pattern, an enum value from the enum, an object with every required field an
 selection of the optional ones (spelt camelCase or snake_case at random where the schema is
 protobuf JSON), an image as a real image inside the documented limits.
 
+Where the sources dispute a constraint (``x-disputes``), valid values take the lenient forms too,
+unless the strict profile is asked for: a Zhiqite seed as a string, a Tensor.Art diffusion without
+``negativePrompts``, Novita's optional fields null and its SDK's ``request.extra``, as real
+senders send them. Such a value is valid with a warning.
+
 Mutations take a valid payload and break exactly one constraint at one place: one step past a
 bound, a value of another type, a value outside an enum, a missing required field, an unknown
-field, a field given in both spellings, too many items, a bad image. The caller re-validates each
-mutant and keeps it only when it breaks exactly the labelled rule.
+field, a field given in both spellings, too many items, a bad image. By default a mutation breaks
+what both readings of a disputed constraint reject (an error, not a warning); in the strict
+profile the strict reading. The caller re-validates each mutant and keeps it only when it breaks
+exactly the labelled rule.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import math
 import re
@@ -173,45 +181,68 @@ def choice(options: tuple[Any, ...]) -> st.SearchStrategy[Any]:
     return st.sampled_from(options)
 
 
-def objects(node: Node, overrides: Overrides) -> st.SearchStrategy[dict[str, Any]]:
+def objects(node: Node, overrides: Overrides, lenient: bool = False) -> st.SearchStrategy[dict[str, Any]]:
+    relaxed = node.lenient if lenient else None
+    soft = relaxed.required if relaxed is not None else frozenset()
     required = [n for n in node.properties if n in node.required]
     optional = [n for n in node.properties if n not in node.required]
-    children = {name: value_strategy(child, overrides) for name, child in node.properties.items()}
+    children = {name: value_strategy(child, overrides, lenient=lenient) for name, child in node.properties.items()}
     aliased = {name for name in node.properties if len(node.spellings.get(name, (name,))) > 1}
+    # the lenient forms an object may take: its absent optional fields null, as an SDK sends them,
+    # and each field an SDK adds that no doc lists
+    nullable = relaxed is not None and relaxed.null
+    extras = list(relaxed.properties.items()) if relaxed is not None else []
+    extra_values = {name: value_strategy(child, overrides, lenient=True) for name, child in extras}
+    softened = [n for n in required if n in soft]
+    forms = int(nullable) + len(extras) + len(softened)
 
     @st.composite
     def build(draw: st.DrawFn) -> dict[str, Any]:
         # one draw picks the optional fields (a bit each: none and all are the likeliest masks),
         # one picks each chosen field's spelling: a draw per field costs more than the field
         present = draw(integers_between(0, (1 << len(optional)) - 1)) if optional else 0
-        chosen = required + [n for i, n in enumerate(optional) if present >> i & 1]
+        # a lenient-form mask (a bit each), in one draw: the top quarter of the range gives every
+        # mask, the rest none, so three objects in four are valid by every reading
+        roll = draw(integers_between(0, (4 << forms) - 1)) if forms else 0
+        taken = roll - (3 << forms) if roll >= 3 << forms else 0
+        left_out = {n for i, n in enumerate(softened) if taken >> (forms - 1 - i) & 1}
+        chosen = [n for n in required if n not in left_out] + [n for i, n in enumerate(optional) if present >> i & 1]
         spelt = [n for n in chosen if n in aliased]
         style = draw(integers_between(0, (1 << len(spelt)) - 1)) if spelt else 0
         snake = {n for i, n in enumerate(spelt) if style >> i & 1}
-        return {(node.spellings[n][1] if n in snake else node.spellings.get(n, (n,))[0]): draw(children[n])
-                for n in chosen}  # fmt: skip
+        built = {(node.spellings[n][1] if n in snake else node.spellings.get(n, (n,))[0]): draw(children[n])
+                 for n in chosen}  # fmt: skip
+        if taken:
+            if nullable and taken & 1:
+                built.update((n, None) for n in optional if n not in chosen)
+            for index, (name, _) in enumerate(extras, start=int(nullable)):
+                if taken >> index & 1:
+                    built[name] = draw(extra_values[name])
+        return built
 
     return build()
 
 
-_BUILT: dict[int, st.SearchStrategy[Any]] = {}  # id(node) -> its strategy, without overrides
+_BUILT: dict[tuple[int, bool], st.SearchStrategy[Any]] = {}  # (id(node), lenient) -> its strategy, without overrides
 
 
-def value_strategy(node: Node, overrides: Overrides | None = None) -> st.SearchStrategy[Any]:
-    """Valid values for a schema node (``overrides`` replace the strategy at given locations).
+def value_strategy(node: Node, overrides: Overrides | None = None, *, lenient: bool = False) -> st.SearchStrategy[Any]:
+    """Valid values for a schema node (``overrides`` replace the strategy at given locations);
+    ``lenient``: the values only a disputed reading accepts are drawn too (valid with a warning).
 
     Strategies are built once per node (compiled nodes live as long as the process), so drawing a
     payload costs draws, not strategy construction.
     """
     if not overrides:
-        built = _BUILT.get(id(node))
+        key = (id(node), lenient)
+        built = _BUILT.get(key)
         if built is None:
-            built = _BUILT[id(node)] = _value_strategy(node, {})
+            built = _BUILT[key] = _value_strategy(node, {}, lenient)
         return built
-    return _value_strategy(node, overrides)
+    return _value_strategy(node, overrides, lenient)
 
 
-def _value_strategy(node: Node, overrides: Overrides) -> st.SearchStrategy[Any]:
+def _value_strategy(node: Node, overrides: Overrides, lenient: bool) -> st.SearchStrategy[Any]:
     if node.location in overrides:
         return overrides[node.location](node)
     if node is FREE or node.free:
@@ -220,9 +251,12 @@ def _value_strategy(node: Node, overrides: Overrides) -> st.SearchStrategy[Any]:
         )
     if node.const is not None:
         return st.just(node.const[0])
+    relaxed = node.lenient if lenient else None
     if node.enum is not None:
-        return st.sampled_from(node.enum)
+        return st.sampled_from((*node.enum, *relaxed.enum) if relaxed is not None else node.enum)
     choices: list[st.SearchStrategy[Any]] = []
+    if relaxed is not None:
+        choices += _lenient_forms(node, relaxed)
     for kind in sorted(node.types or ("object",)):
         if kind == "null":
             choices.append(st.none())
@@ -242,13 +276,45 @@ def _value_strategy(node: Node, overrides: Overrides) -> st.SearchStrategy[Any]:
             items = node.items or FREE
             low = node.min_items or 0
             high = node.max_items if node.max_items is not None else max(low, 3)
-            sized = st.lists(value_strategy(items, overrides), min_size=low, max_size=min(high, low + 3))
+            each = value_strategy(items, overrides, lenient=lenient)
+            sized = st.lists(each, min_size=low, max_size=min(high, low + 3))
             if node.max_items is not None and high > low + 3:
-                sized = st.one_of(sized, st.lists(value_strategy(items, overrides), min_size=high, max_size=high))
+                sized = st.one_of(sized, st.lists(each, min_size=high, max_size=high))
             choices.append(sized)
         elif kind == "object":
-            choices.append(objects(node, overrides))
+            choices.append(objects(node, overrides, lenient))
     return st.one_of(*choices) if len(choices) > 1 else choices[0]
+
+
+_BOUND_SLOTS = {
+    "minimum": "minimum", "maximum": "maximum", "exclusiveMinimum": "exclusive_minimum",
+    "exclusiveMaximum": "exclusive_maximum", "minLength": "min_length", "maxLength": "max_length",
+    "minItems": "min_items", "maxItems": "max_items",
+}  # fmt: skip
+
+
+def _lenient_forms(node: Node, relaxed: Any) -> list[st.SearchStrategy[Any]]:
+    """Values only the lenient reading of a node's disputes accepts: another type (a seed as a
+    decimal string, a fraction where the strict reading says integer), or a value between the
+    strict and the lenient bound."""
+    forms: list[st.SearchStrategy[Any]] = []
+    for kind in sorted((relaxed.types or frozenset()) - (node.types or frozenset())):
+        if kind == "string" and node.types and "integer" in node.types:
+            forms.append(integers(node).map(str))
+        elif kind == "number":
+            forms.append(numbers(node))
+        elif kind == "null":
+            forms.append(st.none())
+    if relaxed.bounds:
+        loose = dataclasses.replace(node, **{_BOUND_SLOTS[k]: v for k, v in relaxed.bounds.items()}, lenient=None)
+        kinds = node.types or frozenset()
+        if "string" in kinds and not node.image:
+            forms.append(strings(loose))
+        elif "integer" in kinds:
+            forms.append(integers(loose))
+        elif "number" in kinds:
+            forms.append(numbers(loose))
+    return forms
 
 
 # -- mutations -------------------------------------------------------------------------------------
@@ -297,7 +363,16 @@ def _copy_field(value: dict[str, Any], *, source: str, target: str) -> None:
     value[target] = value[source]
 
 
-def _bound_breaks(node: Node, value: Any, path: list[str | int], pointer: str) -> Iterator[Mutation]:
+def _accepted(node: Node, keyword: str, strict: bool) -> Any:
+    """The bound ``keyword`` sets for ``node``: the strict one, or (not ``strict``) the one a
+    warning-decided dispute accepts instead, None when that reading has none."""
+    bound = getattr(node, _BOUND_SLOTS[keyword])
+    if strict or node.lenient is None or keyword not in node.lenient.bounds:
+        return bound
+    return node.lenient.bounds[keyword]
+
+
+def _bound_breaks(node: Node, value: Any, path: list[str | int], pointer: str, strict: bool) -> Iterator[Mutation]:
     step = node.multiple_of or 1
     integral = (node.types is not None and "number" not in node.types) or node.int64 or node.multiple_of
     as_text = node.int64 and isinstance(value, str)
@@ -307,27 +382,34 @@ def _bound_breaks(node: Node, value: Any, path: list[str | int], pointer: str) -
         beyond = int(beyond) if integral else beyond
         return str(beyond) if as_text else beyond
 
-    if node.minimum is not None:
-        yield Mutation("minimum", pointer, _set(path, past(node.minimum, -1)))
-    if node.maximum is not None:
-        yield Mutation("maximum", pointer, _set(path, past(node.maximum, +1)))
-    if node.exclusive_minimum is not None:
-        yield Mutation("exclusive-minimum", pointer, _set(path, node.exclusive_minimum))
-    if node.exclusive_maximum is not None:
-        yield Mutation("exclusive-maximum", pointer, _set(path, node.exclusive_maximum))
+    low, high = _accepted(node, "minimum", strict), _accepted(node, "maximum", strict)
+    if low is not None:
+        yield Mutation("minimum", pointer, _set(path, past(low, -1)))
+    if high is not None:
+        yield Mutation("maximum", pointer, _set(path, past(high, +1)))
+    low, high = _accepted(node, "exclusiveMinimum", strict), _accepted(node, "exclusiveMaximum", strict)
+    if low is not None:
+        yield Mutation("exclusive-minimum", pointer, _set(path, low))
+    if high is not None:
+        yield Mutation("exclusive-maximum", pointer, _set(path, high))
     if node.multiple_of and isinstance(value, int) and not isinstance(value, bool):
         off = value + 1 if node.maximum is None or value + 1 <= node.maximum else value - 1
         yield Mutation("multiple-of", pointer, _set(path, off))
 
 
-def mutations(node: Node, value: Any, path: list[str | int] | None = None) -> Iterator[Mutation]:
-    """Every one-constraint mutation of ``value`` (valid for ``node``), anywhere inside it."""
+def mutations(
+    node: Node, value: Any, path: list[str | int] | None = None, *, strict: bool = False
+) -> Iterator[Mutation]:
+    """Every one-constraint mutation of ``value`` (valid for ``node``), anywhere inside it: each
+    breaks what every reading of a disputed constraint rejects, or (``strict``) the strict one."""
     path = path or []
     pointer = join("", *path)
     if node.free:
         return
+    relaxed = None if strict else node.lenient
     if node.types is not None and node.enum is None and node.const is None:
-        allowed = node.types | ({"integer"} if "number" in node.types else set())
+        allowed = set(node.types) | set(relaxed.types or () if relaxed is not None else ())
+        allowed |= {"integer"} if "number" in allowed else set()
         kind = next(t for t in ("string", "integer", "object", "array") if t not in allowed)
         yield Mutation("type", pointer, _set(path, _EXAMPLE_OF[kind]))
     if node.const is not None:
@@ -341,31 +423,35 @@ def mutations(node: Node, value: Any, path: list[str | int] | None = None) -> It
     if isinstance(value, bool) or value is None:
         return
     if isinstance(value, int | float) or (node.int64 and isinstance(value, str)):
-        yield from _bound_breaks(node, value, path, pointer)
+        yield from _bound_breaks(node, value, path, pointer, strict)
         if node.int64 and isinstance(value, str):
             yield Mutation("format", pointer, _set(path, "12a"))
         return
     if isinstance(value, str):
-        if node.min_length:
-            yield Mutation("min-length", pointer, _set(path, "z" * (node.min_length - 1)))
-        if node.max_length is not None:
-            yield Mutation("max-length", pointer, _set(path, "z" * (node.max_length + 1)))
+        shortest, longest = _accepted(node, "minLength", strict), _accepted(node, "maxLength", strict)
+        if shortest:
+            yield Mutation("min-length", pointer, _set(path, "z" * (shortest - 1)))
+        if longest is not None:
+            yield Mutation("max-length", pointer, _set(path, "z" * (longest + 1)))
         if node.pattern is not None:
             yield Mutation("pattern", pointer, _set(path, "~not~matching~"))
         if node.image is not None:
             yield from _image_breaks(node, path, pointer)
         return
     if isinstance(value, list):
-        if node.max_items is not None and value:
-            yield Mutation("max-items", pointer, _set(path, [value[0]] * (node.max_items + 1)))
-        if node.min_items:
-            yield Mutation("min-items", pointer, _set(path, value[: node.min_items - 1]))
+        most, least = _accepted(node, "maxItems", strict), _accepted(node, "minItems", strict)
+        if most is not None and value:
+            yield Mutation("max-items", pointer, _set(path, [value[0]] * (most + 1)))
+        if least:
+            yield Mutation("min-items", pointer, _set(path, value[: least - 1]))
         if node.items is not None:
             for index, item in enumerate(value):
-                yield from mutations(node.items, item, [*path, index])
+                yield from mutations(node.items, item, [*path, index], strict=strict)
         return
     if isinstance(value, dict):
         for name in node.required:
+            if relaxed is not None and name in relaxed.required:
+                continue  # its absence is a warning only
             spelling = next((s for s in node.spellings[name] if s in value), None)
             if spelling is not None:
                 yield Mutation("required", pointer, _edit(path, functools.partial(_drop, key=spelling)))
@@ -384,12 +470,12 @@ def mutations(node: Node, value: Any, path: list[str | int] | None = None) -> It
                     join(pointer, others[0]),
                     _edit(path, functools.partial(_copy_field, source=key, target=others[0])),
                 )
-            yield from mutations(node.properties[canonical], item, [*path, key])
+            yield from mutations(node.properties[canonical], item, [*path, key], strict=strict)
         for name, child in node.properties.items():  # an absent optional field, added broken
             if not any(s in value for s in node.spellings[name]):
                 placeholder = _placeholder(child)
                 if placeholder is not None:
-                    yield from mutations(child, placeholder, [*path, name])
+                    yield from mutations(child, placeholder, [*path, name], strict=strict)
 
 
 def _placeholder(node: Node) -> Any:

@@ -65,22 +65,24 @@ def _grid(low: int, high: int) -> st.SearchStrategy[int]:
     return choice((low, high)) | choice(tuple(range(low, high + 1, 64)))
 
 
-_DIFFUSIONS: dict[int, st.SearchStrategy[dict[str, Any]]] = {}
+_DIFFUSIONS: dict[tuple[int, bool], st.SearchStrategy[dict[str, Any]]] = {}
 
 
-def diffusions(root: Node) -> st.SearchStrategy[dict[str, Any]]:
-    """A DIFFUSION member (or a nested ``diffusion``) inside the area bound; built once per schema."""
-    if id(root) not in _DIFFUSIONS:
-        _DIFFUSIONS[id(root)] = _diffusions(root)
-    return _DIFFUSIONS[id(root)]
+def diffusions(root: Node, lenient: bool = False) -> st.SearchStrategy[dict[str, Any]]:
+    """A DIFFUSION member (or a nested ``diffusion``) inside the area bound; built once per schema
+    (``lenient``: in the forms only a disputed reading accepts too)."""
+    key = (id(root), lenient)
+    if key not in _DIFFUSIONS:
+        _DIFFUSIONS[key] = _diffusions(root, lenient)
+    return _DIFFUSIONS[key]
 
 
-def _diffusions(root: Node) -> st.SearchStrategy[dict[str, Any]]:
+def _diffusions(root: Node, lenient: bool) -> st.SearchStrategy[dict[str, Any]]:
     node = _node(root, "diffusion")
 
     @st.composite
     def build(draw: st.DrawFn) -> dict[str, Any]:
-        body: dict[str, Any] = draw(value_strategy(node))
+        body: dict[str, Any] = draw(value_strategy(node, lenient=lenient))
         low, high = _range(node.properties["width"])
         width, height = _size_pair(draw, low, high, low * low, MAX_AREA)
         _with(draw, body, "width", width)
@@ -105,11 +107,12 @@ def _with(draw: st.DrawFn, body: dict[str, Any], name: str, value: Any) -> None:
 
 
 @st.composite
-def jobs(draw: st.DrawFn, root: Node, workflow: tuple[str, ...] | None = None) -> dict[str, Any]:
-    """A valid job: INPUT_INITIALIZE, then one of the documented workflows."""
+def jobs(draw: st.DrawFn, root: Node, workflow: tuple[str, ...] | None = None, lenient: bool = False) -> dict[str, Any]:
+    """A valid job: INPUT_INITIALIZE, then one of the documented workflows (``lenient``: its
+    members sometimes in the forms only a disputed reading accepts, valid with a warning)."""
     chosen = workflow or draw(choice(WORKFLOWS))
     has_diffusion = "DIFFUSION" in chosen
-    first: dict[str, Any] = draw(value_strategy(_node(root, "inputInitialize")))
+    first: dict[str, Any] = draw(value_strategy(_node(root, "inputInitialize"), lenient=lenient))
     low, high = _range(_node(root, "inputInitialize").properties["count"])
     _with(draw, first, "count", draw(integers_between(low, high)) if has_diffusion else 1)
     stages: list[dict[str, Any]] = [{"type": "INPUT_INITIALIZE", _key(draw, "inputInitialize"): first}]
@@ -117,13 +120,13 @@ def jobs(draw: st.DrawFn, root: Node, workflow: tuple[str, ...] | None = None) -
     for kind in chosen:
         member = members()[kind]
         if kind == "DIFFUSION":
-            body = draw(diffusions(root))
+            body = draw(diffusions(root, lenient))
             seen_diffusion = True
         else:
-            body = draw(value_strategy(_node(root, member)))
+            body = draw(value_strategy(_node(root, member), lenient=lenient))
             body.pop("diffusion", None)  # the schema's own draw may break the area rule
             if not seen_diffusion:  # no DIFFUSION stage before: the original image's parameters go here
-                body["diffusion"] = draw(diffusions(root))
+                body["diffusion"] = draw(diffusions(root, lenient))
             if kind == "IMAGE_TO_UPSCALER":
                 _upscaler_target(draw, root, body, seen_diffusion)
             if kind == "IMAGE_TO_INPAINT":
@@ -234,7 +237,9 @@ def _upscaler_area(draw: st.DrawFn, root: Node) -> dict[str, Any]:
     job = draw(jobs(root, ("DIFFUSION", "IMAGE_TO_UPSCALER")))
     member = _member(_stage(job, "IMAGE_TO_UPSCALER"))
     _without(member, "hrScale")
-    x, y = draw(st.sampled_from([(128, 128), (128, 1984), (1536, 1408), (2048, 1088)]))
+    # below the minimum; above the spec's cap (an error in the strict profile, a warning otherwise);
+    # above async-tensorart's, which both readings reject
+    x, y = draw(st.sampled_from([(128, 128), (128, 1984), (1536, 1408), (2048, 1088), (2944, 2880), (4096, 2048)]))
     _with(draw, member, "hrResizeX", x)
     _with(draw, member, "hrResizeY", y)
     return job
