@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -157,3 +158,73 @@ def test_console_script_and_module_entry_points_run() -> None:
     for command in ([script, "examples", "novita"], [sys.executable, "-m", "sdcontracts", "examples", "novita"]):
         result = subprocess.run(command, capture_output=True, text=True)
         assert 0 == result.returncode, result.stderr
+
+
+# -- graded verdicts ----------------------------------------------------------------------------------
+
+SDK_STYLE = {"request": {**VALID["request"], "negative_prompt": None}}
+
+
+def test_a_request_with_warnings_only_exits_0_and_prints_each_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Warnings print with pointer, rule and the dispute's id; the file is valid, exit 0."""
+    path = write(tmp_path, "sdk.json", SDK_STYLE)
+    assert 0 == main(["validate", "novita", path])
+    out = capsys.readouterr().out
+    assert out.startswith(f"{path}: valid, with 1 warning (novita img2img.request)\n")
+    assert "/request/negative_prompt  [type] warning, disputed: novita.null-optional-fields" in out
+
+
+def test_strict_makes_warnings_violations_and_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--strict reads every source at its strictest: the warning is a violation, exit 1."""
+    path = write(tmp_path, "sdk.json", SDK_STYLE)
+    assert 1 == main(["validate", "novita", path, "--strict"])
+    assert f"{path}: 1 violation (novita img2img.request)\n" == capsys.readouterr().out.splitlines(keepends=True)[0]
+
+
+def test_json_output_has_warnings_with_their_dispute(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--json gives each report its warnings, each with severity and the dispute."""
+    assert 0 == main(["validate", "novita", write(tmp_path, "sdk.json", SDK_STYLE), "--json"])
+    (result,) = json.loads(capsys.readouterr().out)["results"]
+    (warning,) = result["warnings"]
+    assert ("warning", "novita.null-optional-fields") == (warning["severity"], warning["dispute"]["id"])
+
+
+def test_view_caller_accepts_a_job_without_its_request_id(tmp_path: Path) -> None:
+    """--view caller: the fields a client fills in (Tensor.Art's requestId) may be absent."""
+    from sdcontracts._corpus import examples
+
+    job = dict(next(e for e in examples("tensorart") if e.name == "inpaint-complete").payload)
+    del job["requestId"]
+    path = write(tmp_path, "job.json", job)
+    assert 1 == main(["validate", "tensorart", path])
+    assert 0 == main(["validate", "tensorart", path, "--view", "caller"])
+
+
+def test_rules_lists_the_disputes_with_their_readings(capsys: pytest.CaptureFixture[str]) -> None:
+    """`rules` shows each disputed constraint: where, the decision, each source's reading, why."""
+    assert 0 == main(["rules", "zhiqite"])
+    out = capsys.readouterr().out
+    assert "zhiqite.seed-as-string  [type] at img2img.request#/properties/seed: warning" in out
+    assert '"seed": "1221212" (the request example)' in out and "why: " in out
+
+
+def test_rules_json_lists_rules_and_disputes_with_resolved_sources(capsys: pytest.CaptureFixture[str]) -> None:
+    """`rules --json`: per provider, the rules and the disputes, each source key with its title."""
+    assert 0 == main(["rules", "tensorart", "--json"])
+    document = json.loads(capsys.readouterr().out)
+    tensorart = document["providers"]["tensorart"]
+    assert "tensorart.count-without-diffusion" in [r["id"] for r in tensorart["rules"]]
+    area = next(d for d in tensorart["disputes"] if d["id"] == "tensorart.upscaler-area-limit")
+    assert (2_073_600, 8_294_400, "warning") == (area["strict"], area["lenient"], area["decision"])
+    assert set(area["sources"]) == {"spec", "async-tensorart", "doc"}
+    assert "type" in document["schema_rules"]
+
+
+def test_examples_show_valid_with_warnings(capsys: pytest.CaptureFixture[str]) -> None:
+    """The corpus listing says which examples are valid with warnings, and how many."""
+    assert 0 == main(["examples", "zhiqite"])
+    out = capsys.readouterr().out
+    assert "3 valid (1 with warnings)" in out
+    assert re.search(r"controlnet-request\s+valid, 3 warnings\s+as recorded", out)

@@ -15,6 +15,7 @@ import sdcontracts
 MODULES = [
     "sdcontracts",
     "sdcontracts._validation",
+    "sdcontracts._disputes",
     "sdcontracts.openapi",
     "sdcontracts.rules",
     "sdcontracts.rules._registry",

@@ -503,3 +503,45 @@ def test_mock_serve_banner_lists_every_operation_from_provider_json() -> None:
         "tensorart"
     )
     assert "POST / (Action GenerateImg2Img | GetGenerateTaskDetail)" == endpoints("picpik")
+
+
+# -- graded verdicts ------------------------------------------------------------------------------
+
+
+def test_a_request_with_disputed_values_is_accepted_with_a_warnings_header_and_journaled(mock: Mock) -> None:
+    """Nulls on optional fields (what Novita's SDK sends) are accepted by default: 200, the disputes
+    named in X-Sdcontracts-Warnings, each warning in the journal."""
+    status, body, headers = call(mock, "POST", "/v3/async/img2img", payload(negative_prompt=None, sd_vae=None))
+    assert (200, "novita.null-optional-fields") == (status, headers["x-sdcontracts-warnings"])
+    assert "task_id" in body
+    (entry,) = mock.journal.entries("novita", "img2img")
+    assert (
+        "[type] /request/negative_prompt (novita.null-optional-fields)",
+        "[type] /request/sd_vae (novita.null-optional-fields)",
+    ) == entry.warnings
+
+
+def test_a_request_without_warnings_has_no_warnings_header(mock: Mock) -> None:
+    """A request valid by every reading gets no X-Sdcontracts-Warnings header."""
+    status, _, headers = call(mock, "POST", "/v3/async/img2img", payload())
+    assert 200 == status and "x-sdcontracts-warnings" not in headers
+    assert () == mock.journal.entries("novita", "img2img")[0].warnings
+
+
+def test_a_strict_mock_rejects_disputed_values_in_the_providers_envelope() -> None:
+    """MockConfig(strict=True) answers a disputed value as an error: Novita's 400, naming rule and field."""
+    strict = Mock(MockConfig(providers=("novita",), strict=True), clock=ManualClock())
+    status, body, _ = call(strict, "POST", "/v3/async/img2img", payload(negative_prompt=None))
+    assert (400, "INVALID_REQUEST_BODY", {"rule": "type", "path": "/request/negative_prompt"}) == (
+        status,
+        body["reason"],
+        body["metadata"],
+    )
+
+
+def test_mock_serve_takes_strict_from_the_command_line() -> None:
+    """`mock serve --strict` makes a strict MockConfig; without it, disputed values are accepted."""
+    from sdcontracts.mock._serve import _parser, build_config
+
+    assert build_config(_parser().parse_args(["--strict"])).strict
+    assert not build_config(_parser().parse_args([])).strict

@@ -24,11 +24,13 @@ def test_public_names_are_exactly_the_curated_ones() -> None:
     """__all__ is the supported surface, and the classes present themselves as sdcontracts.X."""
     errors = ["AuthError", "ProviderError", "RateLimited", "RequestInvalid", "RequestRejected", "ServerError"]
     errors += ["TaskFailed", "TaskNotFound", "TaskTimeout", "TransportError"]
-    assert sorted([*errors, "Report", "Violation", "__version__", "providers", "schemas", "validate"]) == sorted(
+    verdicts = ["Dispute", "Reading", "Report", "Violation", "disputes"]
+    assert sorted([*errors, *verdicts, "__version__", "providers", "schemas", "validate"]) == sorted(
         sdcontracts.__all__
     )
     assert f"{Report.__module__}.{Report.__qualname__}" == "sdcontracts.Report"
     assert f"{Violation.__module__}.{Violation.__qualname__}" == "sdcontracts.Violation"
+    assert "sdcontracts.Dispute" == f"{sdcontracts.Dispute.__module__}.{sdcontracts.Dispute.__qualname__}"
 
 
 def test_providers_lists_the_five_ids_sorted() -> None:

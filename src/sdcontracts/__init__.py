@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ._catalogue import providers
 from ._catalogue import schema_names as schemas
+from ._disputes import Dispute, Reading, disputes
 from ._exceptions import (
     AuthError,
     ProviderError,
@@ -30,8 +31,10 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AuthError",
+    "Dispute",
     "ProviderError",
     "RateLimited",
+    "Reading",
     "Report",
     "RequestInvalid",
     "RequestRejected",
@@ -42,6 +45,7 @@ __all__ = [
     "TransportError",
     "Violation",
     "__version__",
+    "disputes",
     "providers",
     "schemas",
     "validate",

@@ -271,10 +271,16 @@ def _nullable(schema: Any) -> Any:
 
 def disputes(provider: str) -> tuple[Dispute, ...]:
     """Every dispute recorded for a provider: in its schemas (in file and document order), then
-    beside its rules. Each reading's source is a key of the provider's ``sources``."""
+    beside its rules. Each reading's source is a key of the provider's ``sources``.
+
+    >>> import sdcontracts
+    >>> [d.id for d in sdcontracts.disputes("zhiqite")]
+    ['zhiqite.batch-size-resize-mode-required', 'zhiqite.seed-as-string', 'zhiqite.cfg-scale-fraction']
+    """
     from . import _catalogue
     from .rules import ruleset
 
+    _catalogue.check_provider(provider)
     found: list[Dispute] = []
     for name in _catalogue.schema_names(provider):
         found += _walk(provider, name, _catalogue.raw_schema(provider, name), "#")
