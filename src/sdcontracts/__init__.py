@@ -9,9 +9,10 @@ img2img provider APIs (Tensor.Art, PICPIK, Novita/PPInfra, Alibaba Cloud, Zhiqit
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ._catalogue import providers
 from ._catalogue import schema_names as schemas
-from ._disputes import Dispute, Reading, disputes
 from ._exceptions import (
     AuthError,
     ProviderError,
@@ -51,7 +52,23 @@ __all__ = [
     "validate",
 ]
 
+_LAZY = frozenset({"Dispute", "Reading", "disputes"})  # from ._disputes, on first use (PEP 562)
+
 for _name in __all__:
-    if _name[0].isupper():
+    if _name[0].isupper() and _name not in _LAZY:
         globals()[_name].__module__ = __name__
 del _name
+
+if TYPE_CHECKING:
+    from ._disputes import Dispute, Reading, disputes
+
+
+def __getattr__(name: str) -> Any:
+    """The dispute types load with their first use, keeping `import sdcontracts` cheap."""
+    if name in _LAZY:
+        from . import _disputes
+
+        value = getattr(_disputes, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -24,11 +24,13 @@ import copy
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ._disputes import Dispute, dispute_keys, parse_disputes
 from ._images import ImageLimits
 from ._protojson import snake_name
+
+if TYPE_CHECKING:
+    from ._disputes import Dispute
 
 __all__ = [
     "FREE", "INT64_MAX", "INT64_MIN", "Leniency", "Node", "SchemaError", "caller_document", "compile_engine_schema",
@@ -225,6 +227,10 @@ class _Compiler:
         return node
 
     def _disputes(self, node: Node, schema: Mapping[str, Any], location: str) -> None:
+        if "x-disputes" not in schema:
+            return
+        from ._disputes import dispute_keys, parse_disputes  # only schemas with disputes need it
+
         try:
             disputes = parse_disputes(self.provider, f"{self.name}{location}", schema)
         except ValueError as error:

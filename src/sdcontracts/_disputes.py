@@ -303,3 +303,7 @@ def _walk(provider: str, name: str, node: Any, location: str) -> list[Dispute]:
     for key in ("items", "additionalProperties"):
         found += _walk(provider, name, node.get(key), f"{location}/{key}")
     return found
+
+
+# the public names present themselves as sdcontracts.X (the package exports them lazily)
+Dispute.__module__ = Reading.__module__ = "sdcontracts"

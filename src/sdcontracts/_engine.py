@@ -21,14 +21,16 @@ import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import _pointer
 from ._compiler import INT64_MAX, INT64_MIN, Node, enum_key, parse_int64
-from ._disputes import Dispute
 from ._images import check_base64_image
 from ._report import Violation
 from ._suggest import same_name, suggest
+
+if TYPE_CHECKING:
+    from ._disputes import Dispute
 
 __all__ = ["Enough", "Findings", "Interpreter", "json_kind"]
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from ._disputes import Dispute
+if TYPE_CHECKING:  # imported with the first dispute: `import sdcontracts` stays cheap
+    from ._disputes import Dispute
 
 __all__ = ["Report", "Severity", "Violation"]
 

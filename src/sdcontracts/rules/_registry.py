@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .._disputes import Decision, Dispute, Reading
+if TYPE_CHECKING:  # imported by the first rule that records a dispute: `import sdcontracts` stays cheap
+    from .._disputes import Decision, Dispute
 
 __all__ = ["Finding", "Rule", "RuleConflict", "RuleSet", "registered"]
 
@@ -113,6 +114,8 @@ class RuleSet:
         """Record a dispute over a rule's constraint (a bound the sources state differently), beside
         the rule: ``readings`` are ``(source, what it says)`` pairs. The rule's check yields a
         `Finding` carrying the dispute where a value breaks ``strict`` but not ``lenient``."""
+        from .._disputes import Dispute, Reading
+
         if len(readings) < 2:
             raise ValueError(f"{self.provider}.{name}: a dispute needs at least two readings")
         where = f"{self.provider}.{rule}"
