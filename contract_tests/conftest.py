@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from sdcontracts import providers
 from sdcontracts.clients._base import SyncClient
-from sdcontracts.conformance import LIVE_BUDGET, SharedBudget, Target, TargetSpec
+from sdcontracts.conformance import LIVE_BUDGET, SharedBudget, Target, TargetSpec, TargetUnreachable
 
 DEFAULT_VALID = 3  # valid requests per provider
 DEFAULT_PER_RULE = 1  # invalid requests per rule
@@ -37,7 +38,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    from sdcontracts import providers
     from sdcontracts.strategies import rule_ids
 
     options = metafunc.config.option
@@ -56,7 +56,8 @@ def sd_target(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     spec = TargetSpec(option.sd_target)
     try:
         target = spec.build()
-    except ValueError as error:
+        target.preflight(providers())  # an unreachable target is one error, not a failure per case
+    except (ValueError, TargetUnreachable) as error:
         raise pytest.UsageError(f"--sd-target: {error}") from None
     budget = option.sd_budget if option.sd_budget is not None else (LIVE_BUDGET if option.sd_target == "live" else None)
     if budget is not None:

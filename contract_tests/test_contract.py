@@ -31,7 +31,7 @@ def _judge(client: SyncClient, target: Target, case: Case) -> Verdict:
     try:
         return check(
             client, case, is_mock=target.is_mock, poll_interval=target.poll_interval, timeout=target.wait_timeout,
-            overrides=target.payload_overrides.get(case.provider),
+            overrides=target.payload_overrides.get(case.provider), max_poll_interval=target.max_poll_interval,
         )  # fmt: skip
     except BudgetExhausted as spent:
         pytest.skip(str(spent))

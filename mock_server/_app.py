@@ -18,6 +18,10 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sdcontracts._extras import require
+from sdcontracts.clients import client_class
+
+from ._clients import ClientMaker
 from ._config import FaultRule, MockConfig
 from ._faults import Fault, FaultError, parse_faults
 from ._handler import Handler, Route
@@ -36,10 +40,16 @@ WARNINGS_HEADER = "x-sdcontracts-warnings"
 _CONTENT_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "jpg": "image/jpeg", "webp": "image/webp"}
 
 
-class Mock:
-    """The five providers, emulated; see the package docstring for what is configurable."""
+class Mock(ClientMaker):
+    """The five providers, emulated; see the package docstring for what is configurable.
+
+    ``mock.client("novita")`` is a real `NovitaClient` answered in-process (see `ClientMaker`).
+    """
 
     def __init__(self, config: MockConfig | None = None, *, clock: Clock | None = None) -> None:
+        # Checked here, not at the first download: without Pillow every generated image would be a
+        # 500, and a conformance run would blame each valid case on the provider
+        require("PIL", "the mock (it renders the result images)")
         self.config = config or MockConfig()
         self.clock = clock or Clock()
         self.store = Store(
@@ -159,7 +169,7 @@ class Mock:
         if request.method == "PUT" and parts[:1] == ["upload"] and len(parts) == 2 and "tensorart" in self.handlers:
             return self._tensorart().receive_upload(request, parts[1])
         if request.method == "GET" and parts == ["journal"]:
-            return json_response(200, self.summary())
+            return self._journal(request.params)
         if request.method == "POST" and parts == ["clock", "advance"]:
             if not isinstance(self.clock, ManualClock):
                 return json_response(409, {"message": "the mock runs on the real clock; start it with a manual clock"})
@@ -169,7 +179,11 @@ class Mock:
                 return json_response(400, {"message": "seconds must be a number"})
             return json_response(200, {"now": self.clock.now()})
         if request.method == "GET" and parts == ["health"]:
-            return json_response(200, {"ok": True, "providers": sorted(self.handlers)})
+            config = self.config  # the lifecycle lets a client (a conformance run) plan its status queries
+            health = {"ok": True, "providers": sorted(self.handlers), "lifecycle": config.lifecycle}
+            return json_response(
+                200, {**health, "queue_seconds": config.queue_seconds, "run_seconds": config.run_seconds}
+            )
         return json_response(404, {"message": f"no such mock endpoint: {request.method} {request.path}"})
 
     def _image(self, provider: str, task_id: str, name: str) -> MockResponse:
@@ -202,6 +216,19 @@ class Mock:
             )
         )
 
+    def _journal(self, params: dict[str, str]) -> MockResponse:
+        """``GET /_mock/journal[?provider=…&operation=…&limit=N]``: the totals (`summary`) and the
+        newest ``limit`` requests received (default 100), each with its redacted JSON body."""
+        try:
+            limit = int(params.get("limit", "100"))
+            if limit < 0:
+                raise ValueError
+        except ValueError:
+            return json_response(400, {"message": "limit must be a whole number, 0 or more"})
+        entries = self.journal.entries(params.get("provider") or None, params.get("operation") or None)
+        shown = entries[len(entries) - limit :] if limit else []
+        return json_response(200, {**self.summary(), "entries": [_entry(e) for e in shown]})
+
     def summary(self) -> dict[str, Any]:
         """Totals a test (or a person) can check: requests by provider and operation, tasks."""
         counts: dict[str, dict[str, int]] = {}
@@ -233,24 +260,30 @@ class Mock:
         assert isinstance(handler, TensorArtHandler)
         return handler
 
-    def client(self, provider: str, *, asynchronous: bool = False, rsa: bool = False, **options: Any) -> Any:
-        """A real sdcontracts client for ``provider``, answered by this mock in-process.
+    def _client(self, provider: str, asynchronous: bool, rsa: bool, options: dict[str, Any]) -> Any:
+        """`ClientMaker.client`: a client on this mock's transport (unless ``options`` name another).
 
-        ``rsa=True`` makes a Tensor.Art client sign with TAMS-SHA256-RSA instead of a token.
-        Options (``retry``, ``validate``, ``base_url``, …) go to the client.
+        On a `ManualClock` the client waits in mock time: each of its sleeps (poll intervals,
+        retry backoff, ``Retry-After``) advances the clock instead of sleeping, and its ``wait``
+        deadline is read from the same clock. So ``lifecycle="clock"`` tasks finish and rate limits
+        reset as the client waits, at once and deterministically.
         """
-        module = importlib.import_module(f"sdcontracts.clients.{provider}")
-        name = {
-            "novita": "Novita",
-            "tensorart": "TensorArt",
-            "picpik": "Picpik",
-            "aliyun": "Aliyun",
-            "zhiqite": "Zhiqite",
-        }[provider]
-        cls = getattr(module, f"Async{name}Client" if asynchronous else f"{name}Client")
+        cls = client_class(provider, asynchronous=asynchronous)
         credentials = self.tensorart_rsa_credentials() if rsa else self.credentials(provider)
         options.setdefault("transport", self.transport())
-        return cls(**credentials, **options)
+        client = cls(**credentials, **options)
+        clock = self.clock
+        if isinstance(clock, ManualClock):
+            client._clock = clock.now
+            if asynchronous:
+
+                async def advance(seconds: float) -> None:
+                    clock.advance(seconds)
+
+                client._sleep = advance
+            else:
+                client._sleep = clock.advance
+        return client
 
     def transport(self, base_url: str = "http://mock.sdcontracts.test") -> Any:
         """An httpx transport (sync and async) answering from this mock: the client seam."""
@@ -260,12 +293,30 @@ class Mock:
 
     def router(self, base_urls: tuple[str, ...] | None = None) -> Any:
         """A respx router answering for the providers' real hosts (and the mock's own)."""
+        require("respx", "Mock.router()")
         from ._adapters import router
 
         return router(self, base_urls)
 
 
 _METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")  # what a provider.json operation may use
+
+
+def _entry(entry: JournalEntry) -> dict[str, Any]:
+    """A journal entry as JSON (`JournalEntry.body` is already redacted and shortened)."""
+    return {
+        "time": entry.time,
+        "provider": entry.provider,
+        "operation": entry.operation,
+        "method": entry.method,
+        "path": entry.path,
+        "status": entry.status,
+        "task_id": entry.task_id,
+        "body_size": entry.body_size,
+        "body": entry.body,
+        "fault": entry.fault,
+        "warnings": list(entry.warnings),
+    }
 
 
 @dataclass

@@ -57,9 +57,10 @@ class FaultRule:
 
 @dataclass
 class MockConfig:
-    """How the mock behaves where the providers' docs leave room."""
+    """How the mock behaves where the providers' docs leave room (the README's settings table
+    says what each one does)."""
 
-    providers: tuple[str, ...] = PROVIDERS
+    providers: tuple[str, ...] = PROVIDERS  # a list is accepted
     lifecycle: str = "clock"
     queue_seconds: float = 1.0
     run_seconds: float = 2.0
@@ -81,8 +82,7 @@ class MockConfig:
     max_tasks: int = 10_000
     max_task_bytes: int = 1024 * 1024 * 1024
     journal_bytes: int = 64 * 1024 * 1024
-    faults: list[FaultRule] = field(default_factory=list)
-    seed: int = 0
+    faults: list[FaultRule] = field(default_factory=list)  # FaultRule, dict of its fields, or "status=503"
     # provider -> rule ids the mock does not enforce: a request whose only violations are these
     # is accepted, as by a provider a live conformance run found lax about them
     unenforced: dict[str, list[str]] = field(default_factory=dict)
@@ -92,6 +92,8 @@ class MockConfig:
     strict: bool = False
 
     def __post_init__(self) -> None:
+        self.providers = tuple(self.providers)  # a list, as a marker or a JSON file gives it, is fine
+        self.faults = [_fault_rule(rule) for rule in self.faults]
         unknown = set(self.providers) - set(PROVIDERS)
         if unknown:
             raise ValueError(f"unknown providers {sorted(unknown)} (known: {', '.join(PROVIDERS)})")
@@ -112,6 +114,24 @@ class MockConfig:
                 raise ValueError(f"unenforced.{provider} must be a list of rule ids")
 
 
+def _fault_rule(rule: FaultRule | dict[str, Any] | str) -> FaultRule:
+    """A fault rule as given: a `FaultRule`, a dict of its fields, or a bare fault ("status=503",
+    for every request); its fault is parsed now, so a typo fails here and not on a request."""
+    from ._faults import parse_faults
+
+    if isinstance(rule, str):
+        rule = FaultRule(rule)
+    elif isinstance(rule, dict):
+        known = {f.name for f in fields(FaultRule)}
+        if set(rule) - known or "fault" not in rule:
+            raise ValueError(f"a fault rule takes {', '.join(sorted(known))} (fault is required), not {sorted(rule)}")
+        rule = FaultRule(**rule)
+    elif not isinstance(rule, FaultRule):
+        raise ValueError(f"a fault rule is a FaultRule, a dict or a fault string, not {type(rule).__name__}")
+    parse_faults(rule.fault)
+    return rule
+
+
 def load_config(path: Path, **overrides: Any) -> MockConfig:
     """Read a TOML or JSON config file; keys not in MockConfig are an error."""
     text = path.read_text(encoding="utf-8")
@@ -120,10 +140,6 @@ def load_config(path: Path, **overrides: Any) -> MockConfig:
     unknown = set(data) - known
     if unknown:
         raise ValueError(f"{path}: unknown settings {sorted(unknown)} (known: {', '.join(sorted(known))})")
-    if "faults" in data:
-        data["faults"] = [FaultRule(**rule) for rule in data["faults"]]
-    if "providers" in data:
-        data["providers"] = tuple(data["providers"])
     if "credentials" in data:
         data["credentials"] = {**{k: dict(v) for k, v in DEFAULT_CREDENTIALS.items()}, **data["credentials"]}
     data.update({k: v for k, v in overrides.items() if v is not None})

@@ -138,8 +138,8 @@ def test_type_violation_quotes_the_doc_row() -> None:
     """A violation carries the doc page's title and the table row's description."""
     report = sdcontracts.validate("aliyun", {"width": "1024"})
     assert (
-        'Aliyun "Submit an image-to-image task - sd_img2img" (provider-docs/aliyun.txt; '
-        'help.aliyun.com/en/document_detail/2835086.html): "The image width."'
+        'Aliyun "Submit an image-to-image task - sd_img2img" (help.aliyun.com/en/document_detail/2835086.html): '
+        '"The image width."'
     ) == report.violations[0].doc
 
 

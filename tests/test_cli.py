@@ -228,3 +228,52 @@ def test_examples_show_valid_with_warnings(capsys: pytest.CaptureFixture[str]) -
     out = capsys.readouterr().out
     assert "3 valid (1 with warnings)" in out
     assert re.search(r"controlnet-request\s+valid, 3 warnings\s+as recorded", out)
+
+
+def test_several_files_with_one_missing_still_report_the_readable_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A missing file is an error line on stderr (exit 2); the files that could be read get their results."""
+    good, missing = write(tmp_path, "good.json", VALID), str(tmp_path / "missing.json")
+    assert 2 == main(["validate", "novita", good, missing])
+    captured = capsys.readouterr()
+    assert f"{good}: valid (novita img2img.request)\n" == captured.out
+    assert [f"sdcontracts: error: cannot read {missing}: [Errno 2] No such file or directory: {missing!r}"] == (
+        captured.err.splitlines()
+    )
+
+
+def test_several_files_with_one_missing_in_json_list_every_file_in_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing, good = str(tmp_path / "missing.json"), write(tmp_path, "good.json", VALID)
+    assert 2 == main(["validate", "novita", missing, good, "--json"])
+    document = json.loads(capsys.readouterr().out)
+    assert False is document["ok"]
+    assert [(missing, False), (good, True)] == [(r["file"], r["ok"]) for r in document["results"]]
+    assert document["results"][0]["error"].startswith(f"cannot read {missing}")
+
+
+def test_an_empty_file_says_it_is_empty(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    empty = write(tmp_path, "empty.json", " \n")
+    assert 2 == main(["validate", "novita", empty])
+    assert f"sdcontracts: error: {empty} is empty: there is no JSON to check\n" == capsys.readouterr().err
+
+
+def test_a_duplicate_key_points_at_the_key_where_it_is(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The pointer names the repeated key inside /request (and inside arrays), not the document."""
+    text = json.dumps(VALID).replace('"width": 512', '"width": 512, "width": 4096')
+    text = text.replace('"request": {', '"request": {"loras": [{"strength": 1, "strength": 2}], ')
+    assert 1 == main(["validate", "novita", write(tmp_path, "dup.json", text), "--json"])
+    violations = json.loads(capsys.readouterr().out)["results"][0]["violations"]
+    assert [("/request/loras/0/strength", "strength"), ("/request/width", "width")] == sorted(
+        (v["path"], v["message"].split("'")[1]) for v in violations if v["rule"] == "duplicate-key"
+    )
+
+
+def test_version_prints_the_installed_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as caught:
+        main(["--version"])
+    assert (0, f"sdcontracts {version('sdcontracts')}\n") == (caught.value.code, capsys.readouterr().out)

@@ -165,11 +165,28 @@ def test_workers_give_the_same_verdicts_as_one_process() -> None:
 
 
 def test_the_command_prints_a_table_per_provider_and_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = cli(capsys, "--examples", "12", "--seed", "1")
+    # 38 cases: half of them invalid, one for each of Tensor.Art's 19 rules (the most any provider has)
+    code, out, _ = cli(capsys, "--examples", "38", "--seed", "1")
     assert 0 == code
     for provider in ALL:
         assert f"\n{provider} (" in out
-    assert "conforming: all 60 cases agree" in out
+    assert "conforming: all 190 cases agree, every rule judged" in out
+
+
+def test_too_few_examples_to_judge_every_rule_is_inconclusive_not_conforming(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """12 cases give Tensor.Art's 19 rules 6 invalid cases: the verdict names the 13 rules left
+    unjudged and the --examples that covers them, and the exit status is 3, not 0."""
+    code, out, _ = cli(capsys, "--provider", "tensorart", "--examples", "12", "--seed", "1")
+    share = shares("tensorart", 12)
+    unjudged = [f"tensorart:{rule}" for rule in rule_ids("tensorart") if not share[rule]]
+    assert (3, 13) == (code, len(unjudged))
+    assert (
+        f"INCONCLUSIVE: the 12 cases sent agree, but not enough cases to judge rules {', '.join(unjudged)} "
+        "(--examples 38 gives every rule a case)"
+    ) in out
+    assert out.count("no: too few --examples") == 13
 
 
 def test_a_deliberately_lax_mock_makes_the_command_exit_1_naming_the_rule(
@@ -181,7 +198,10 @@ def test_a_deliberately_lax_mock_makes_the_command_exit_1_naming_the_rule(
     )  # fmt: skip
     assert 1 == code
     assert "NOT CONFORMING" in out and "tensorart:tensorart.latent-upscaler" in out
-    assert "--unenforced tensorart:tensorart.latent-upscaler --examples 60 --seed 4" in out
+    assert (
+        "rerun with: sdcontracts conformance --provider tensorart --target mock "
+        "--unenforced tensorart:tensorart.latent-upscaler --examples 60 --seed 4"
+    ) in out  # the hint keeps --provider: rerunning it runs what failed, not all five
     saved = sorted(tmp_path.glob("tensorart-tensorart.latent-upscaler-*.json"))
     assert saved and all(p.name.endswith((".json",)) for p in saved)
 

@@ -137,3 +137,66 @@ def test_readme_schemathesis_pytest_example_passes(tmp_path: Path) -> None:
     result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert 0 == result.returncode, result.stdout[-4000:] + result.stderr[-2000:]
     assert "2 passed" in result.stdout  # one test per operation
+
+
+ROOT = Path(__file__).parent.parent
+
+
+def test_readme_rule_table_names_the_rules_of_json_text() -> None:
+    """duplicate-key, which `validate FILE` reports, is among the documented rule ids too."""
+    from sdcontracts._cli import TEXT_RULES
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = text[text.index("## What is checked") : text.index("## Schemas and the doc-example corpus")]
+    assert ["duplicate-key"] == [rule for rule in TEXT_RULES if f"| `{rule}` |" in table]
+
+
+def test_readme_lists_every_mock_setting() -> None:
+    """Every MockConfig field has a row in the README's settings table, and every row is a field."""
+    from dataclasses import fields
+
+    from sdcontracts.mock import MockConfig
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = text[text.index("| setting | default | what it does |") :].split("\n\n")[0]
+    documented = {name for cell in re.findall(r"^\| ([^|]+) \|", table, re.M) for name in re.findall(r"`(\w+)`", cell)}
+    assert {f.name for f in fields(MockConfig)} == documented
+
+
+def test_doc_sources_say_where_to_read_them() -> None:
+    """A violation's doc cites a page or repository a reader can open, never a file that is not shipped
+    (the provider-docs copies and research notes the schemas were written from)."""
+    for provider in sdcontracts.providers():
+        info = sdcontracts._catalogue.provider_info(provider)
+        for key, title in info["sources"].items():
+            assert not re.search(r"provider-docs|research notes|\.txt\b", title), (provider, key, title)
+            if not title.startswith("constructed by sdcontracts"):  # an example of ours says so, and cites nothing
+                assert re.search(r"[\w-]+\.[a-z]{2,}(/|\b)|[\w-]+/[\w.-]+", title), (provider, key, title)
+        assert info["docs"].startswith("https://"), provider
+
+
+def test_pyproject_cites_only_files_in_the_repository() -> None:
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert [] == [name for name in re.findall(r"[\w./-]+\.md\b", text) if not (ROOT / name).is_file()]
+
+
+def test_the_license_is_mit_as_pyproject_says_and_ships_with_the_package() -> None:
+    from importlib.metadata import files, metadata
+
+    assert (ROOT / "LICENSE").read_text(encoding="utf-8").startswith("MIT License\n")
+    assert "MIT" == metadata("sdcontracts")["License-Expression"]
+    shipped = [f for f in files("sdcontracts") or () if f.name == "LICENSE"]
+    assert 1 == len(shipped) and shipped[0].read_text().startswith("MIT License\n")
+    assert "## [Unreleased]" in (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+
+
+def test_the_rule_guide_shows_a_real_rule_and_the_files_it_names_exist() -> None:
+    from sdcontracts.rules._registry import registered
+    from sdcontracts.rules.picpik import RULES  # noqa: F401  (registers the rule the guide shows)
+
+    guide = (ROOT / "src/sdcontracts/rules/README.md").read_text(encoding="utf-8")
+    assert registered()["picpik.submodels-need-custom-model"].doc in guide
+    for path in re.findall(r"`((?:src|schemas|tests)/[\w./<>-]+)`", guide):
+        concrete = path.replace("<provider>", "picpik")
+        assert (ROOT / concrete).exists(), path
+    assert "_submodels_with_combined" in (ROOT / "src/sdcontracts/strategies/_picpik.py").read_text(encoding="utf-8")

@@ -372,6 +372,25 @@ def test_journal_counts_everything_and_redacts_secrets(mock: Mock) -> None:
     assert "x" * 32 + "…(1,000 characters)" == mock.journal.entries("novita", "img2img")[0].body["request"]["prompt"]
 
 
+def test_the_journal_endpoint_shows_what_the_mock_received(mock: Mock) -> None:
+    """GET /_mock/journal lists the requests, newest last, with redacted bodies, beside the totals;
+    provider, operation and limit narrow the list."""
+    call(mock, "POST", "/v3/async/img2img", payload(prompt="a red fox"))
+    call(mock, "POST", "/v3/async/img2img", {"request": {}})
+    call(mock, "GET", "/v3/async/task-result?task_id=nope")
+    status, journal, _ = call(mock, "GET", "/_mock/journal?operation=img2img")
+    assert (200, 3, {"img2img": 2, "task": 1}) == (status, journal["requests"], journal["by_provider"]["novita"])
+    first, second = journal["entries"]
+    assert ("POST", "/v3/async/img2img", 200, "a red fox") == (
+        first["method"], first["path"], first["status"], first["body"]["request"]["prompt"]
+    )  # fmt: skip
+    assert (400, {"request": {}}, None) == (second["status"], second["body"], second["task_id"])
+    assert first["body"]["request"]["image_base64"].startswith("iVBOR") and KEY not in json.dumps(journal)
+    status, latest, _ = call(mock, "GET", "/_mock/journal?limit=1&provider=novita")
+    assert ("task", 1) == (latest["entries"][0]["operation"], len(latest["entries"]))
+    assert 400 == call(mock, "GET", "/_mock/journal?limit=-1")[0]
+
+
 # -- adapters -------------------------------------------------------------------------------------
 
 

@@ -12,7 +12,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from . import _catalogue
+from . import __version__, _catalogue
+from ._pointer import join
 from ._report import Report, Violation
 
 __all__ = ["main"]
@@ -25,6 +26,7 @@ SCHEMA_RULES = (
     "unknown-field", "duplicate-field", "not-json", "image-encoding", "image-format", "image-dimensions", "image-size",
     "too-many-violations",
 )  # fmt: skip
+TEXT_RULES = ("duplicate-key",)  # found in JSON text before it is validated: `validate FILE` reports them
 
 
 class _UsageError(Exception):
@@ -61,6 +63,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
         prog="sdcontracts",
         description="Validate requests against Stable Diffusion img2img provider contracts.",
     )
+    parser.add_argument("--version", action="version", version=f"sdcontracts {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
 
     catalogue = "\n".join(f"  {pid:<10} {', '.join(_catalogue.schema_names(pid))}" for pid in _catalogue.providers())
@@ -123,7 +126,11 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
         "the message it applies to and the doc sentence it comes from; then every disputed constraint: "
         "where it is, what each source says, the decision (warning: accepted by default, an error with "
         "--strict; error: the stricter reading stands) and why. Schema constraints report the "
-        "keyword rule ids: " + ", ".join(SCHEMA_RULES) + ".",
+        "keyword rule ids: "
+        + ", ".join(SCHEMA_RULES)
+        + "; JSON files checked by `validate` also: "
+        + ", ".join(TEXT_RULES)
+        + ".",
     )
     listing.add_argument("providers", metavar="PROVIDER", nargs="*", help="providers to list (default: all)")
     listing.add_argument("--json", action="store_true", help="print the rules and disputes as one JSON document")
@@ -165,15 +172,9 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
         help="regenerate the pydantic models in generated/ from schemas/ (in a checkout)",
         add_help=False,
     )
-    try:
-        from .conformance._command import add_parser as conformance_parser
-    except ImportError as error:  # hypothesis (the conformance extra) is not installed
-        missing = str(error)
-        absent = commands.add_parser("conformance", help="run the conformance suite (needs sdcontracts[conformance])")
-        absent.set_defaults(run=lambda args, out: _missing_extra(missing))
-        conformance = absent
-    else:
-        conformance = conformance_parser(commands)
+    from .conformance._command import add_parser as conformance_parser  # its parser needs no extra
+
+    conformance = conformance_parser(commands)
     return parser, {
         "validate": validate,
         "examples": corpus,
@@ -181,12 +182,6 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
         "openapi": export,
         "conformance": conformance,
     }
-
-
-def _missing_extra(error: str) -> int:
-    print(f"sdcontracts: error: conformance needs its extras ({error}): pip install 'sdcontracts[conformance]'",
-          file=sys.stderr)  # fmt: skip
-    return EXIT_USAGE
 
 
 # -- validate ----------------------------------------------------------------------------------
@@ -202,30 +197,47 @@ def _validate(args: argparse.Namespace, out: TextIO) -> int:
         raise _UsageError(str(error)) from None
     if args.files == ["-"] and sys.stdin.isatty():
         raise _UsageError("no input: give FILE arguments, or pipe JSON to standard input")
-    results: list[tuple[str, Report]] = []
+    # A file that cannot be read stops only itself: the others are still reported, in the order given
+    results: list[tuple[str, Report | str]] = []  # (file, its report or why it could not be read)
     for name in args.files:
-        payload, duplicates = _load(name)
+        try:
+            payload, duplicates = _load(name)
+        except _UsageError as error:
+            results.append((name, str(error)))
+            continue
         report = validate(provider, payload, schema=args.schema, strict=args.strict, view=args.view)
         if duplicates:
             extra = tuple(
                 Violation(
-                    "", "duplicate-key", f"the key {key!r} appears twice in one object; JSON parsers keep only the last"
+                    path,
+                    "duplicate-key",
+                    f"the key {key!r} appears twice in one object; JSON parsers keep only the last",
                 )
-                for key in duplicates
+                for path, key in duplicates
             )
             report = Report(report.provider, report.schema, extra + report.violations, report.warnings)
         results.append((name, report))
+    reports = [r for _, r in results if isinstance(r, Report)]
+    unreadable = [problem for _, problem in results if isinstance(problem, str)]
     if args.json:
         document = {
-            "ok": all(r.ok for _, r in results),
-            "results": [{"file": name, **r.to_dict()} for name, r in results],
+            "ok": not unreadable and all(r.ok for r in reports),
+            "results": [
+                {"file": name, **r.to_dict()} if isinstance(r, Report) else {"file": name, "ok": False, "error": r}
+                for name, r in results
+            ],
         }
         json.dump(document, out, indent=2, ensure_ascii=False)
         out.write("\n")
     else:
-        for name, report in results:
-            _print_report(name, report, out)
-    return EXIT_OK if all(r.ok for _, r in results) else EXIT_INVALID
+        for name, result in results:
+            if isinstance(result, Report):
+                _print_report(name, result, out)
+    for problem in unreadable:
+        print(f"sdcontracts: error: {problem}", file=sys.stderr)
+    if unreadable:
+        return EXIT_USAGE
+    return EXIT_OK if all(r.ok for r in reports) else EXIT_INVALID
 
 
 def _known(provider: str) -> str:
@@ -235,14 +247,16 @@ def _known(provider: str) -> str:
         raise _UsageError(str(error)) from None
 
 
-def _load(name: str) -> tuple[Any, list[str]]:
-    duplicates: list[str] = []
+def _load(name: str) -> tuple[Any, list[tuple[str, str]]]:
+    """The JSON in ``name`` and its duplicate keys, each as (pointer to the value kept, key)."""
+    # id of an object -> the object (kept alive, so no id is reused) and its keys given more than once
+    repeated: dict[int, tuple[dict[str, Any], list[str]]] = {}
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
         obj: dict[str, Any] = {}
         for key, value in items:
             if key in obj:
-                duplicates.append(key)
+                repeated.setdefault(id(obj), (obj, []))[1].append(key)
             obj[key] = value
         return obj
 
@@ -255,12 +269,31 @@ def _load(name: str) -> tuple[Any, list[str]]:
                 text = handle.read()
     except (OSError, UnicodeDecodeError) as error:
         raise _UsageError(f"cannot read {label}: {error}") from None
+    if not text.strip():
+        raise _UsageError(f"{label} is empty: there is no JSON to check")
     try:
-        return json.loads(text, object_pairs_hook=pairs), duplicates
+        document = json.loads(text, object_pairs_hook=pairs)
+        return document, _pointers(document, repeated)
     except json.JSONDecodeError as error:
         raise _UsageError(f"{label} is not JSON: {error}") from None
     except RecursionError:
         raise _UsageError(f"{label} nests too deeply to parse") from None
+
+
+def _pointers(document: Any, repeated: dict[int, tuple[dict[str, Any], list[str]]]) -> list[tuple[str, str]]:
+    """(pointer, key) for each repeated key, in document order (objects found by identity)."""
+    if not repeated:
+        return []
+    found: list[tuple[str, str]] = []
+    stack: list[tuple[str, Any]] = [("", document)]
+    while stack:  # iterative: a document nested as deep as the parser allows must not overflow here
+        pointer, value = stack.pop()
+        if isinstance(value, dict):
+            found += [(join(pointer, key), key) for key in repeated.get(id(value), (value, []))[1]]
+            stack += [(join(pointer, key), item) for key, item in reversed(value.items())]
+        elif isinstance(value, list):
+            stack += [(join(pointer, index), item) for index, item in reversed(list(enumerate(value)))]
+    return found
 
 
 def _print_report(name: str, report: Report, out: TextIO) -> None:
@@ -355,14 +388,19 @@ def _print_defects(record: dict[str, Any], report: Report, out: TextIO) -> None:
 
 
 def _mock_serve(argv: list[str]) -> int:
+    from ._extras import MissingExtra
+
     try:
         from .mock._serve import main as serve
+
+        return serve(argv)
+    except MissingExtra as error:  # Pillow, which `Mock()` checks for
+        print(f"sdcontracts mock serve: error: {error}", file=sys.stderr)
     except ImportError as error:
         print(
             f"sdcontracts: error: the mock needs its extras ({error}): pip install 'sdcontracts[mock]'", file=sys.stderr
         )
-        return EXIT_USAGE
-    return serve(argv)
+    return EXIT_USAGE
 
 
 # -- openapi -----------------------------------------------------------------------------------

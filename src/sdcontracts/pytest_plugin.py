@@ -2,17 +2,24 @@
 
     def test_generates(sd_mock):
         client = sd_mock.client("novita")               # a real NovitaClient, answered in-process
-        task = client.generate(payload, poll_interval=0)
+        task = client.generate(payload)
         assert 1 == sd_mock.journal.count("novita", "img2img")
 
     @pytest.mark.sd_mock(lifecycle="clock", rate_limits=True, providers=["tensorart"])
     def test_over_http(sd_http_mock):
         client = sd_http_mock.client("tensorart")       # talks HTTP to 127.0.0.1:<free port>
 
-``sd_mock`` is an in-process `sdcontracts.mock.Mock` on a `ManualClock`
-(``sd_mock.clock.advance(2.0)``); by default tasks advance one phase per status query
-(``lifecycle="steps"``). ``sd_http_mock`` serves a mock over HTTP on a free loopback port for the
-duration of the test and always stops it. The ``sd_mock`` marker takes `MockConfig` settings.
+``sd_mock`` is an in-process `sdcontracts.mock.Mock` on a `ManualClock`; by default tasks advance
+one phase per status query (``lifecycle="steps"``). Its clients (``sd_mock.client(…)`` and
+``sd_http_mock.client(…)``) wait in mock time: every sleep of theirs (poll intervals, retry
+backoff, ``Retry-After``) advances the clock instead of sleeping, so ``lifecycle="clock"`` tasks
+finish and ``rate_limits=True`` windows pass as they wait, instantly. A client built any other way
+waits in real time; move the clock yourself with ``sd_mock.clock.advance(2.0)`` (or ``POST
+/_mock/clock/advance?seconds=2`` over HTTP). ``sd_http_mock`` serves that mock on a free loopback
+port for the duration of the test and always stops it.
+
+The ``sd_mock`` marker takes `MockConfig` settings as keywords (``providers`` as any list of ids,
+``faults`` as `FaultRule` objects, dicts of their fields, or fault strings); the README lists them all.
 Nothing is imported until a fixture is used.
 """
 
@@ -26,13 +33,16 @@ import pytest
 
 if TYPE_CHECKING:
     from .mock import Mock, MockConfig
+    from .mock._clients import HttpMock
 
 __all__ = ["HttpMock", "sd_http_mock", "sd_mock", "sd_mock_config"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "sd_mock(**settings): configure the sdcontracts mock fixtures (MockConfig settings)"
+        "markers",
+        "sd_mock(**settings): configure the sdcontracts mock fixtures with MockConfig settings "
+        "(lifecycle, rate_limits, providers, faults, credentials, …)",
     )
 
 
@@ -72,22 +82,20 @@ def _preload(providers: Iterable[str]) -> None:
         importlib.import_module(f"sdcontracts.clients.{provider}")
 
 
-class HttpMock:
-    """A mock served over HTTP: its ``url``, the ``mock`` behind it, and clients that use HTTP."""
+def __getattr__(name: str) -> Any:
+    # HttpMock lives with the mock (importing it here would load the mock with the plugin, in every
+    # pytest run of a project that has sdcontracts, with or without the mock extra)
+    if name == "HttpMock":
+        from .mock._clients import HttpMock
 
-    def __init__(self, mock: Mock, url: str) -> None:
-        self.mock = mock
-        self.url = url
-        self.journal = mock.journal
-
-    def client(self, provider: str, **options: Any) -> Any:
-        """A real client for ``provider`` pointed at this server (no in-process transport)."""
-        return self.mock.client(provider, base_url=self.url, transport=None, **options)
+        return HttpMock
+    raise AttributeError(name)
 
 
 @pytest.fixture
 def sd_http_mock(sd_mock: Mock) -> Iterator[HttpMock]:
     """``sd_mock`` served on 127.0.0.1 at a free port, stopped when the test ends."""
+    from .mock._clients import HttpMock
     from .mock.asgi import BackgroundServer
 
     with BackgroundServer(sd_mock) as url:

@@ -29,7 +29,7 @@ import time
 from collections.abc import Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypedDict, TypeVar, Unpack
 
 import httpx
 
@@ -50,8 +50,8 @@ from .._report import Violation
 from .._validation import validate as _validate
 
 __all__ = [
-    "AsyncClient", "Image", "ProviderBase", "Retry", "Send", "Spec", "Steps", "Submitted", "SyncClient", "Task",
-    "TaskState",
+    "AsyncClient", "ClientOptions", "Image", "ProviderBase", "Retry", "Send", "Spec", "Steps", "Submitted",
+    "SyncClient", "Task", "TaskState", "WaitOptions",
 ]  # fmt: skip
 
 logger = logging.getLogger("sdcontracts.clients")
@@ -153,6 +153,39 @@ class Retry:
 NO_RETRY = Retry(attempts=0)
 
 
+POLL_INTERVAL, WAIT_TIMEOUT = 2.0, 600.0  # `wait`'s defaults, in seconds
+
+
+class WaitOptions(TypedDict, total=False):
+    """`SyncClient.wait`'s options, which `generate` takes too (defaults: 2 s, 600 s, None, None)."""
+
+    poll_interval: float
+    timeout: float
+    on_progress: Progress | None
+    max_poll_interval: float | None
+
+
+class ClientOptions(TypedDict, total=False):
+    """The options every client takes after its credentials, e.g. ``NovitaClient(api_key, retry=…)``.
+
+    ``base_url``: the provider's endpoint (default: its documented one); ``timeout``: seconds per
+    request, or an ``httpx.Timeout``; ``retry``: a `Retry` (default ``Retry()``); ``validate``:
+    check each submit before sending (default True); ``strict``: refuse, in that check, what only a
+    disputed reading of the docs rejects too (default False: such values are sent, with warnings);
+    ``headers``: sent with every request;
+    ``transport``: an httpx transport (sync clients take an ``httpx.BaseTransport``, async ones an
+    ``httpx.AsyncBaseTransport``; the mock's works for both).
+    """
+
+    base_url: str | None
+    timeout: float | httpx.Timeout
+    retry: Retry | None
+    validate: bool
+    strict: bool
+    headers: Mapping[str, str] | None
+    transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None
+
+
 @dataclass(frozen=True, slots=True)
 class Spec:
     """One HTTP request a provider operation needs, before auth and transport."""
@@ -202,8 +235,10 @@ class ProviderBase:
         validate: bool = True,
         strict: bool = False,
         headers: Mapping[str, str] | None = None,
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
     ) -> None:
         info = _catalogue.provider_info(self.provider)
+        self._transport = transport
         self.base_url = (base_url or self.default_base_url(info)).rstrip("/")
         self.auth = auth
         self.timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
@@ -384,10 +419,16 @@ class ProviderBase:
         return self._task(task_id, (yield from self._call(self._task_spec(task_id), deadline)))
 
     def _wait_steps(
-        self, task_id: str, poll_interval: float, timeout: float, on_progress: Progress | None
+        self,
+        task_id: str,
+        poll_interval: float,
+        timeout: float,
+        on_progress: Progress | None,
+        max_poll_interval: float | None = None,
     ) -> Steps[Task[Any]]:
         deadline = self._clock() + timeout
         seen: tuple[Any, ...] | None = None
+        interval = poll_interval
         while True:
             current = yield from self._task_steps(task_id, deadline)
             if on_progress is not None and (current.state, current.progress) != seen:
@@ -396,7 +437,18 @@ class ProviderBase:
             remaining = self._poll_outcome(current, deadline)
             if remaining is None:
                 return current
-            yield min(poll_interval, remaining)
+            yield min(interval, remaining)
+            if max_poll_interval is not None:
+                interval = min(max(interval, 1e-3) * 2, max_poll_interval)
+
+    def _generate_steps(self, payload: Any, wait: WaitOptions) -> Steps[Task[Any]]:
+        submitted = yield from self._submit_steps(payload, None, False)
+        return (
+            yield from self._wait_steps(
+                submitted.id, wait.get("poll_interval", POLL_INTERVAL), wait.get("timeout", WAIT_TIMEOUT),
+                wait.get("on_progress"), wait.get("max_poll_interval"),
+            )
+        )  # fmt: skip
 
     def _poll_outcome(self, task: Task[Any], deadline: float) -> float | None:
         """After one poll: return the task's fate (raise on failure), or the seconds left."""
@@ -495,11 +547,18 @@ def _transport_error(provider: str, spec: Spec, error: httpx.HTTPError) -> Trans
     return TransportError(f"{spec.operation}: {type(error).__name__}: {error}{sent}", provider=provider)
 
 
-class SyncClient(ProviderBase):
-    """Blocking I/O for a provider base. Use as a context manager, or call `close`."""
+class SyncClient(ProviderBase, Generic[R]):
+    """Blocking I/O for a provider base. Use as a context manager, or call `close`.
 
-    def __init__(self, *, transport: httpx.BaseTransport | None = None, **options: Any) -> None:
+    ``R`` is the provider's task response model: ``NovitaClient.get_task(…).response`` is a
+    ``TaskResultResponse``.
+    """
+
+    def __init__(self, **options: Any) -> None:
         super().__init__(**options)
+        transport = self._transport
+        if transport is not None and not isinstance(transport, httpx.BaseTransport):
+            raise TypeError(f"{type(self).__name__} needs a sync transport (httpx.BaseTransport), not {transport!r}")
         self._http = httpx.Client(timeout=self.timeout, transport=transport, follow_redirects=False)
         self._sleep: Callable[[float], None] = time.sleep
 
@@ -538,7 +597,7 @@ class SyncClient(ProviderBase):
         """
         return self._run(self._submit_steps(payload, validate, raw))
 
-    def get_task(self, task: str | Submitted) -> Task[Any]:
+    def get_task(self, task: str | Submitted) -> Task[R]:
         """The task's current state."""
         return self._run(self._task_steps(str(task)))
 
@@ -546,18 +605,21 @@ class SyncClient(ProviderBase):
         self,
         task: str | Submitted,
         *,
-        poll_interval: float = 2.0,
-        timeout: float = 600.0,
+        poll_interval: float = POLL_INTERVAL,
+        timeout: float = WAIT_TIMEOUT,
         on_progress: Progress | None = None,
-    ) -> Task[Any]:
+        max_poll_interval: float | None = None,
+    ) -> Task[R]:
         """Poll until the task succeeds (returned), fails (`TaskFailed`) or ``timeout`` seconds
         pass (`TaskTimeout`). A poll that fails is retried within the retry budget but never past
-        the deadline: its error is raised then. ``on_progress`` is called with each new state or progress."""
-        return self._run(self._wait_steps(str(task), poll_interval, timeout, on_progress))
+        the deadline: its error is raised then. ``on_progress`` is called with each new state or progress.
+        With ``max_poll_interval``, the interval doubles after each poll up to that many seconds:
+        fewer requests for a long task (a pay-per-request or rate-limited account)."""
+        return self._run(self._wait_steps(str(task), poll_interval, timeout, on_progress, max_poll_interval))
 
-    def generate(self, payload: Any, **wait_options: Any) -> Task[Any]:
-        """Submit, then wait for the result."""
-        return self.wait(self.submit(payload), **wait_options)
+    def generate(self, payload: Any, **wait: Unpack[WaitOptions]) -> Task[R]:
+        """Submit, then wait for the result (the options are `wait`'s)."""
+        return self._run(self._generate_steps(payload, wait))
 
     def cancel(self, task: str | Submitted) -> Any:
         """Cancel a task, where the provider has a cancel operation."""
@@ -569,11 +631,16 @@ class SyncClient(ProviderBase):
         return content
 
 
-class AsyncClient(ProviderBase):
+class AsyncClient(ProviderBase, Generic[R]):
     """Asynchronous I/O for a provider base: the twin of `SyncClient`, method for method."""
 
-    def __init__(self, *, transport: httpx.AsyncBaseTransport | None = None, **options: Any) -> None:
+    def __init__(self, **options: Any) -> None:
         super().__init__(**options)
+        transport = self._transport
+        if transport is not None and not isinstance(transport, httpx.AsyncBaseTransport):
+            raise TypeError(
+                f"{type(self).__name__} needs an async transport (httpx.AsyncBaseTransport), not {transport!r}"
+            )
         self._http = httpx.AsyncClient(timeout=self.timeout, transport=transport, follow_redirects=False)
         self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
@@ -608,7 +675,7 @@ class AsyncClient(ProviderBase):
         """Validate (unless ``validate=False``) and submit an img2img task; ``raw`` as in `SyncClient.submit`."""
         return await self._run(self._submit_steps(payload, validate, raw))
 
-    async def get_task(self, task: str | Submitted) -> Task[Any]:
+    async def get_task(self, task: str | Submitted) -> Task[R]:
         """The task's current state."""
         return await self._run(self._task_steps(str(task)))
 
@@ -616,18 +683,21 @@ class AsyncClient(ProviderBase):
         self,
         task: str | Submitted,
         *,
-        poll_interval: float = 2.0,
-        timeout: float = 600.0,
+        poll_interval: float = POLL_INTERVAL,
+        timeout: float = WAIT_TIMEOUT,
         on_progress: Progress | None = None,
-    ) -> Task[Any]:
+        max_poll_interval: float | None = None,
+    ) -> Task[R]:
         """Poll until the task succeeds (returned), fails (`TaskFailed`) or ``timeout`` seconds
         pass (`TaskTimeout`). A poll that fails is retried within the retry budget but never past
-        the deadline: its error is raised then. ``on_progress`` is called with each new state or progress."""
-        return await self._run(self._wait_steps(str(task), poll_interval, timeout, on_progress))
+        the deadline: its error is raised then. ``on_progress`` is called with each new state or progress.
+        With ``max_poll_interval``, the interval doubles after each poll up to that many seconds:
+        fewer requests for a long task (a pay-per-request or rate-limited account)."""
+        return await self._run(self._wait_steps(str(task), poll_interval, timeout, on_progress, max_poll_interval))
 
-    async def generate(self, payload: Any, **wait_options: Any) -> Task[Any]:
-        """Submit, then wait for the result."""
-        return await self.wait(await self.submit(payload), **wait_options)
+    async def generate(self, payload: Any, **wait: Unpack[WaitOptions]) -> Task[R]:
+        """Submit, then wait for the result (the options are `wait`'s)."""
+        return await self._run(self._generate_steps(payload, wait))
 
     async def cancel(self, task: str | Submitted) -> Any:
         """Cancel a task, where the provider has a cancel operation."""
@@ -639,5 +709,5 @@ class AsyncClient(ProviderBase):
         return content
 
 
-_S = TypeVar("_S", bound=SyncClient)
-_A = TypeVar("_A", bound=AsyncClient)
+_S = TypeVar("_S", bound="SyncClient[Any]")
+_A = TypeVar("_A", bound="AsyncClient[Any]")

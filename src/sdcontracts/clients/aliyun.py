@@ -9,13 +9,13 @@ gateway failures (credentials, signature, throttling) are HTTP 4xx with ``X-Ca-E
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 import httpx
 
 from .._exceptions import ProviderError
 from ..auth import AliyunGatewayAuth
-from ._base import AsyncClient, Image, ProviderBase, Spec, Submitted, SyncClient, Task
+from ._base import AsyncClient, ClientOptions, Image, ProviderBase, Spec, Submitted, SyncClient, Task
 
 if TYPE_CHECKING:
     from ..models.aliyun import TaskResponse
@@ -34,10 +34,9 @@ class _Aliyun(ProviderBase):
         app_secret: str,
         *,
         resource_config: str | None = None,
-        base_url: str | None = None,
-        **options: Any,
+        **options: Unpack[ClientOptions],
     ) -> None:
-        super().__init__(auth=AliyunGatewayAuth(app_key, app_secret), base_url=base_url, **options)
+        super().__init__(auth=AliyunGatewayAuth(app_key, app_secret), **options)
         if resource_config:
             self.headers["X-SP-RESOURCE-CONFIG-ID"] = resource_config
 
@@ -78,9 +77,9 @@ def _message(fields: dict[str, Any]) -> str:
     return " / ".join(str(fields[k]) for k in ("errMessage", "subErrMessage") if fields.get(k))
 
 
-class AliyunClient(_Aliyun, SyncClient):
+class AliyunClient(_Aliyun, SyncClient["TaskResponse"]):
     """Alibaba Cloud SD img2img over httpx."""
 
 
-class AsyncAliyunClient(_Aliyun, AsyncClient):
+class AsyncAliyunClient(_Aliyun, AsyncClient["TaskResponse"]):
     """The asyncio twin of `AliyunClient`."""

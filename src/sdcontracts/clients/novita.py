@@ -11,13 +11,13 @@ Errors are ``{code, reason, message, metadata}`` with the HTTP status in ``code`
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 import httpx
 
 from .._exceptions import ProviderError
 from ..auth import BearerAuth
-from ._base import AsyncClient, Image, ProviderBase, Spec, Submitted, SyncClient, Task
+from ._base import AsyncClient, ClientOptions, Image, ProviderBase, Spec, Submitted, SyncClient, Task
 
 if TYPE_CHECKING:
     from ..models.novita import TaskResultResponse
@@ -30,8 +30,8 @@ BASE_URLS = {"novita": "https://api.novita.ai", "ppinfra": "https://api.ppinfra.
 class _Novita(ProviderBase):
     provider = "novita"
 
-    def __init__(self, api_key: str, *, base_url: str | None = None, **options: Any) -> None:
-        super().__init__(auth=BearerAuth(api_key), base_url=base_url, **options)
+    def __init__(self, api_key: str, **options: Unpack[ClientOptions]) -> None:
+        super().__init__(auth=BearerAuth(api_key), **options)
 
     def _submit_spec(self, payload: dict[str, Any]) -> Spec:
         # No idempotency key exists: a submit is never repeated.
@@ -82,10 +82,10 @@ def _int(value: Any) -> int | None:
         return None
 
 
-class NovitaClient(_Novita, SyncClient):
+class NovitaClient(_Novita, SyncClient["TaskResultResponse"]):
     """Novita/PPInfra img2img over httpx. ``base_url``: ``BASE_URLS["novita"]`` (default) or
     ``BASE_URLS["ppinfra"]``; ``transport`` plugs in a mock; ``retry`` tunes retries."""
 
 
-class AsyncNovitaClient(_Novita, AsyncClient):
+class AsyncNovitaClient(_Novita, AsyncClient["TaskResultResponse"]):
     """The asyncio twin of `NovitaClient`."""

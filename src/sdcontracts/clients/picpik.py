@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 import httpx
 
 from .._exceptions import ProviderError, TransportError
 from ..auth import PicpikSignature
-from ._base import AsyncClient, Image, ProviderBase, Spec, Submitted, SyncClient, Task
+from ._base import AsyncClient, ClientOptions, Image, ProviderBase, Spec, Submitted, SyncClient, Task
 
 if TYPE_CHECKING:
     from ..models.picpik import GetGenerateTaskDetailResponse
@@ -28,9 +28,9 @@ __all__ = ["AsyncPicpikClient", "PicpikClient"]
 class _Picpik(ProviderBase):
     provider = "picpik"
 
-    def __init__(self, public_key: str, private_key: str, *, base_url: str | None = None, **options: Any) -> None:
+    def __init__(self, public_key: str, private_key: str, **options: Unpack[ClientOptions]) -> None:
         self._signer = PicpikSignature(public_key, private_key)
-        super().__init__(auth=None, base_url=base_url, **options)
+        super().__init__(auth=None, **options)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, auth={self._signer!r})"
@@ -81,10 +81,10 @@ class _Picpik(ProviderBase):
         return self._http_error(response, message, code=None if code is None else str(code), body=body)
 
 
-class PicpikClient(_Picpik, SyncClient):
+class PicpikClient(_Picpik, SyncClient["GetGenerateTaskDetailResponse"]):
     """PICPIK img2img over httpx; ``base_url`` is ``https://api.picpik.ai`` (default) or
     ``https://api.picpikai.com`` (China)."""
 
 
-class AsyncPicpikClient(_Picpik, AsyncClient):
+class AsyncPicpikClient(_Picpik, AsyncClient["GetGenerateTaskDetailResponse"]):
     """The asyncio twin of `PicpikClient`."""

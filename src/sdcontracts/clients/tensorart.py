@@ -16,13 +16,13 @@ Errors are ``google.rpc.Status`` (``{code, message, details}``); the real reason
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 import httpx
 
 from .._exceptions import ProviderError
 from ..auth import BearerAuth, TamsRsaAuth
-from ._base import AsyncClient, Image, ProviderBase, Spec, Steps, Submitted, SyncClient, Task
+from ._base import AsyncClient, ClientOptions, Image, ProviderBase, Spec, Steps, Submitted, SyncClient, Task
 
 if TYPE_CHECKING:
     from ..models.tensorart import GetJobResponse
@@ -40,8 +40,7 @@ class _TensorArt(ProviderBase):
         *,
         app_id: str | None = None,
         private_key: str | bytes | None = None,
-        base_url: str | None = None,
-        **options: Any,
+        **options: Unpack[ClientOptions],
     ) -> None:
         auth: httpx.Auth
         if token and not (app_id or private_key):
@@ -50,7 +49,7 @@ class _TensorArt(ProviderBase):
             auth = TamsRsaAuth(app_id, private_key)
         else:
             raise ValueError("give either token=…, or app_id=… with private_key=… (not both)")
-        super().__init__(auth=auth, base_url=base_url, **options)
+        super().__init__(auth=auth, **options)
 
     @staticmethod
     def default_base_url(info: Any) -> str:
@@ -146,7 +145,7 @@ def _progress(job: dict[str, Any]) -> float | None:
     return sum(values) / len(values) / 100 if values else None
 
 
-class TensorArtClient(_TensorArt, SyncClient):
+class TensorArtClient(_TensorArt, SyncClient["GetJobResponse"]):
     """Tensor.Art TAMS jobs over httpx."""
 
     def upload_image(self, data: bytes, *, expire_sec: int | None = None, term: int | None = None) -> str:
@@ -156,7 +155,7 @@ class TensorArtClient(_TensorArt, SyncClient):
         return self._run(self._upload_steps(data, expire_sec, term))
 
 
-class AsyncTensorArtClient(_TensorArt, AsyncClient):
+class AsyncTensorArtClient(_TensorArt, AsyncClient["GetJobResponse"]):
     """The asyncio twin of `TensorArtClient`."""
 
     async def upload_image(self, data: bytes, *, expire_sec: int | None = None, term: int | None = None) -> str:

@@ -10,13 +10,13 @@ string); the status codes beyond 2 (success) are not documented.
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 import httpx
 
 from .._exceptions import ProviderError
 from ..auth import ZhiqiteKeyAuth
-from ._base import AsyncClient, Image, ProviderBase, Spec, Submitted, SyncClient, Task
+from ._base import AsyncClient, ClientOptions, Image, ProviderBase, Spec, Submitted, SyncClient, Task
 
 if TYPE_CHECKING:
     from ..models.zhiqite import QueryTaskInfoResponse
@@ -28,10 +28,8 @@ class _Zhiqite(ProviderBase):
     provider = "zhiqite"
     idempotent_submit = True
 
-    def __init__(
-        self, access_key_id: str, access_key_secret: str, *, base_url: str | None = None, **options: Any
-    ) -> None:
-        super().__init__(auth=ZhiqiteKeyAuth(access_key_id, access_key_secret), base_url=base_url, **options)
+    def __init__(self, access_key_id: str, access_key_secret: str, **options: Unpack[ClientOptions]) -> None:
+        super().__init__(auth=ZhiqiteKeyAuth(access_key_id, access_key_secret), **options)
 
     def _prepare(self, payload: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
         scripts = payload.get("alwayson_scripts")
@@ -81,9 +79,9 @@ class _Zhiqite(ProviderBase):
         return self._http_error(response, message, code=None if code is None else str(code), body=body)
 
 
-class ZhiqiteClient(_Zhiqite, SyncClient):
+class ZhiqiteClient(_Zhiqite, SyncClient["QueryTaskInfoResponse"]):
     """Zhiqite Img Open over httpx."""
 
 
-class AsyncZhiqiteClient(_Zhiqite, AsyncClient):
+class AsyncZhiqiteClient(_Zhiqite, AsyncClient["QueryTaskInfoResponse"]):
     """The asyncio twin of `ZhiqiteClient`."""

@@ -5,11 +5,13 @@ and in order, with the seed and case count that produced them. ``--target replay
 regenerates the same cases and answers each request with the recorded response, so what a live
 provider did becomes a permanent offline test. Replay checks that each request is the one
 recorded (method and path; bodies hold fresh ids and signatures, so they are not compared).
+A run that its budget stopped replays under the same budget, in the same order (`_budget`), so
+the replay stops where the recording did and prints the same table.
 
 Format (JSON)::
 
     {"sdcontracts_cassette": 1, "target": "live", "is_mock": false, "seed": 7, "examples": 10,
-     "providers": ["novita"], "base_urls": {"novita": "https://api.novita.ai"},
+     "budget": 20, "polls": 5, "providers": ["novita"], "base_urls": {"novita": "https://api.novita.ai"},
      "interactions": {"novita": [{"request": {"method": "POST", "url": "...", "headers": {...},
                                               "body": {...}},
                                   "response": {"status": 200, "headers": {...},
@@ -49,6 +51,8 @@ class Cassette:
     seed: int
     examples: int
     providers: list[str]
+    budget: int | None = None  # requests per provider the recorded run could send
+    polls: int = 3  # the status queries its budget plan expected per task
     base_urls: dict[str, str] = field(default_factory=dict)
     interactions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
@@ -71,6 +75,8 @@ class Cassette:
             "is_mock": self.is_mock,
             "seed": self.seed,
             "examples": self.examples,
+            "budget": self.budget,
+            "polls": self.polls,
             "providers": self.providers,
             "base_urls": self.base_urls,
             "interactions": self.interactions,
@@ -85,13 +91,28 @@ class Cassette:
             raise ValueError(f"no cassette at {path}") from None
         except json.JSONDecodeError as error:
             raise ValueError(f"{path} is not a cassette (not JSON: {error})") from None
+        except (OSError, UnicodeDecodeError) as error:
+            raise ValueError(f"cannot read the cassette {path}: {error}") from None
+        except RecursionError:
+            raise ValueError(f"{path} is not a cassette (nested too deeply)") from None
         if not isinstance(document, dict) or document.get("sdcontracts_cassette") != FORMAT:
             raise ValueError(f"{path} is not an sdcontracts cassette (format {FORMAT})")
+        try:
+            return cls._from(document)
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise ValueError(
+                f"{path} is not a complete sdcontracts cassette ({type(error).__name__}: {error})"
+            ) from None
+
+    @classmethod
+    def _from(cls, document: dict[str, Any]) -> Cassette:
         return cls(
             target=str(document["target"]),
             is_mock=bool(document["is_mock"]),
             seed=int(document["seed"]),
             examples=int(document["examples"]),
+            budget=None if document.get("budget") is None else int(document["budget"]),
+            polls=int(document.get("polls", 3)),
             providers=list(document["providers"]),
             base_urls=dict(document.get("base_urls", {})),
             interactions={p: list(v) for p, v in document["interactions"].items()},

@@ -32,8 +32,9 @@ from .._validation import validate
 from ..clients._base import SyncClient
 from ..strategies._images import jpeg, png
 from ._cases import Case
+from ._targets import BudgetExhausted
 
-__all__ = ["Verdict", "check"]
+__all__ = ["Verdict", "check", "preparation_requests"]
 
 _FORMATS = {"jpg": "jpeg", "jpeg": "jpeg", "png": "png", "webp": "webp"}
 
@@ -59,19 +60,20 @@ class Verdict:
         return self
 
 
-def check(client: SyncClient, case: Case, *, is_mock: bool, poll_interval: float, timeout: float,
-          overrides: dict[str, Any] | None = None) -> Verdict:  # fmt: skip
-    """Send ``case`` through ``client`` and judge what came back."""
+def check(client: SyncClient[Any], case: Case, *, is_mock: bool, poll_interval: float, timeout: float,
+          overrides: dict[str, Any] | None = None, max_poll_interval: float | None = None) -> Verdict:  # fmt: skip
+    """Send ``case`` through ``client`` and judge what came back (polls as `SyncClient.wait` does)."""
     if case.kind == "valid":
-        return _check_valid(client, case, poll_interval=poll_interval, timeout=timeout, overrides=overrides)
+        return _check_valid(client, case, poll_interval=poll_interval, timeout=timeout, overrides=overrides,
+                            max_poll_interval=max_poll_interval)  # fmt: skip
     return _check_invalid(client, case, is_mock=is_mock, overrides=overrides)
 
 
 # -- valid requests ---------------------------------------------------------------------------------
 
 
-def _check_valid(client: SyncClient, case: Case, *, poll_interval: float, timeout: float,
-                 overrides: dict[str, Any] | None) -> Verdict:  # fmt: skip
+def _check_valid(client: SyncClient[Any], case: Case, *, poll_interval: float, timeout: float,
+                 overrides: dict[str, Any] | None, max_poll_interval: float | None) -> Verdict:  # fmt: skip
     provider = case.provider
     payload = with_fresh_ids(provider, _merged(case.payload, overrides))
     verdict = Verdict(case, "not sent", sent=payload)
@@ -97,7 +99,7 @@ def _check_valid(client: SyncClient, case: Case, *, poll_interval: float, timeou
     verdict.accepted = True
     verdict.problems += _schema_problems(provider, "img2img.response", submitted.raw, "the submit response")
     try:
-        task = client.wait(submitted, poll_interval=poll_interval, timeout=timeout)
+        task = client.wait(submitted, poll_interval=poll_interval, timeout=timeout, max_poll_interval=max_poll_interval)
     except TaskFailed as error:
         return verdict.failed(
             f"accepted; task {submitted.id} failed: {error.reason}", f"the task failed: {error.reason}"
@@ -122,7 +124,7 @@ def _check_valid(client: SyncClient, case: Case, *, poll_interval: float, timeou
     return verdict
 
 
-def _image_problems(client: SyncClient, image: Any, fmt: str | None, width: int | None,
+def _image_problems(client: SyncClient[Any], image: Any, fmt: str | None, width: int | None,
                     height: int | None) -> list[str]:  # fmt: skip
     try:
         data = client.download(image)
@@ -144,7 +146,7 @@ def _image_problems(client: SyncClient, image: Any, fmt: str | None, width: int 
 # -- invalid requests -------------------------------------------------------------------------------
 
 
-def _check_invalid(client: SyncClient, case: Case, *, is_mock: bool, overrides: dict[str, Any] | None) -> Verdict:
+def _check_invalid(client: SyncClient[Any], case: Case, *, is_mock: bool, overrides: dict[str, Any] | None) -> Verdict:
     provider = case.provider
     payload = with_fresh_ids(provider, case.payload, keep=case.path)
     if overrides:
@@ -176,8 +178,8 @@ def _check_invalid(client: SyncClient, case: Case, *, is_mock: bool, overrides: 
     verdict.outcome = f"accepted as task {submitted.id}"
     verdict.accepted = True
     verdict.problems.append(f"accepted (task {submitted.id}) although it breaks {case.rule} at {case.path or '/'}")
-    if not is_mock:
-        with contextlib.suppress(ProviderError, NotImplementedError):  # stop a live generation if it can be
+    if not is_mock:  # stop a live generation if it can be (the budget permitting: the verdict is in)
+        with contextlib.suppress(ProviderError, NotImplementedError, BudgetExhausted):
             client.cancel(submitted)
     return verdict
 
@@ -208,30 +210,44 @@ def _merged(payload: Any, overrides: dict[str, Any] | None) -> Any:
     return merged
 
 
-def _unchanged(client: SyncClient, payload: Any) -> Any:
+def _unchanged(client: SyncClient[Any], payload: Any) -> Any:
     return payload
 
 
 # -- per-provider preparation of valid requests -------------------------------------------------------
 
 
-def _tensorart_resources(client: SyncClient, payload: Any) -> Any:
+def _tensorart_resources(client: SyncClient[Any], payload: Any) -> Any:
     """Upload a real source image and a JPEG mask of its size, and point the job at them.
 
     Generated resource ids name nothing; Tensor.Art (and the mock) refuse ids never uploaded.
     """
     upload: Callable[[bytes], str] = client.upload_image  # type: ignore[attr-defined]
     job = copy.deepcopy(payload)
-    width, height = 512, 512
-    for stage in job["stages"]:
-        member = next((v for k, v in stage.items() if k != "type"), None)
-        if not isinstance(member, dict):
-            continue
-        for name, make in (("imageResourceId", png), ("maskImageResourceId", jpeg)):
-            for key in (name, snake_name(name)):
-                if key in member:
-                    member[key] = upload(make(width, height))
+    for member, key, make in _resource_fields(job):
+        member[key] = upload(make(512, 512))
     return job
 
 
-PREPARE: dict[str, Callable[[SyncClient, Any], Any]] = {"tensorart": _tensorart_resources}
+_Resource = tuple[dict[str, Any], str, Callable[[int, int], bytes]]  # stage member, key, the image it needs
+
+
+def _resource_fields(job: Any) -> list[_Resource]:
+    """The image resource fields of a Tensor.Art job: (stage member, key, the image it needs)."""
+    found: list[_Resource] = []
+    for stage in job.get("stages") or () if isinstance(job, dict) else ():
+        member = next((v for k, v in stage.items() if k != "type"), None) if isinstance(stage, dict) else None
+        if not isinstance(member, dict):
+            continue
+        for name, make in (("imageResourceId", png), ("maskImageResourceId", jpeg)):
+            found += [(member, key, make) for key in (name, snake_name(name)) if key in member]
+    return found
+
+
+PREPARE: dict[str, Callable[[SyncClient[Any], Any], Any]] = {"tensorart": _tensorart_resources}
+
+
+def preparation_requests(provider: str, payload: Any) -> int:
+    """Requests `PREPARE` sends for ``payload`` before its submit (for budget plans): a
+    Tensor.Art upload is two, the resource and then the PUT."""
+    return 2 * len(_resource_fields(payload)) if provider == "tensorart" else 0

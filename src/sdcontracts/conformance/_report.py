@@ -1,7 +1,10 @@
 """A run's results for people and for CI: a table per provider, Markdown, JUnit, failing-case files.
 
-The table has one row per rule: how many cases were sent, how many valid requests were accepted,
-how many invalid ones rejected, and how many disagreed with the contract. Each failing case is
+The table has one row per rule, every rule of the provider: how many cases were sent, how many
+valid requests were accepted, how many invalid ones rejected, how many disagreed with the
+contract, and whether the rule was judged at all (or why not: the budget, too few cases). The
+verdict line is "conforming", "NOT CONFORMING" or "INCONCLUSIVE" (nothing disagreed, but some
+rule was not judged: the line names them). Each failing case is
 saved as ``<provider>-<rule>-<n>.json`` (what was sent, what came back, what was wrong, the
 command that regenerates it) with the exact body beside it and a ``curl`` line that resends it.
 Credentials never reach a file: a live run's are redacted and the ``curl`` line reads them from
@@ -20,13 +23,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .._catalogue import provider_info
+from .._catalogue import providers as all_providers
 from .._redact import REDACTED, SECRET_HEADERS, redact_body, scrub, sent_credentials
+from ._budget import Plan
 from ._cases import VALID
 from ._checks import Verdict
-from ._run import Exchange, ProviderResult, RunResult
+from ._run import BUDGET_SPENT, CONFORMING, NOT_CONFORMING, TOO_FEW_CASES, Exchange, ProviderResult, RunResult
 from ._targets import LIVE_CREDENTIALS
 
-__all__ = ["Row", "junit", "markdown", "rows", "save_failures", "table"]
+__all__ = ["Row", "junit", "markdown", "plans_text", "rows", "save_failures", "table", "verdict_line"]
 
 MOCK_URL = "${SDCONTRACTS_MOCK_URL:-http://127.0.0.1:8000}"
 _EXAMPLES = 3  # disagreement examples shown per rule
@@ -43,21 +48,35 @@ class Row:
     rejected: int  # invalid requests the target rejected
     disagreements: int
     examples: tuple[Verdict, ...]  # a few disagreeing cases
+    unjudged: str | None = None  # why no case of this rule was judged; None: judged
 
     @property
     def valid(self) -> bool:
         return self.rule == VALID
 
+    @property
+    def judged(self) -> str:
+        return "yes" if self.unjudged is None else f"no: {self.unjudged}"
+
+    def counts(self) -> tuple[str, str, str]:
+        """The valid accepted, invalid rejected and disagreements cells ("-" where they do not apply)."""
+        if not self.cases:
+            return "-", "-", "-"
+        tally = f"{self.accepted if self.valid else self.rejected}/{self.cases}"
+        return (tally, "-", str(self.disagreements)) if self.valid else ("-", tally, str(self.disagreements))
+
 
 def rows(outcome: ProviderResult) -> list[Row]:
-    """The provider's table: valid requests first, then each rule in name order."""
+    """The provider's table: valid requests first, then every rule in name order (those no case
+    was judged for too, saying why)."""
     by_rule: dict[str, list[Verdict]] = {}
     for verdict in outcome.verdicts:
         by_rule.setdefault(verdict.case.rule, []).append(verdict)
-    order = sorted(by_rule, key=lambda rule: (rule != VALID, rule))
+    unjudged = outcome.unjudged()
+    order = sorted({*by_rule, *unjudged}, key=lambda rule: (rule != VALID, rule))
     table = []
     for rule in order:
-        verdicts = by_rule[rule]
+        verdicts = by_rule.get(rule, [])
         wrong = [v for v in verdicts if not v.agreed]
         table.append(
             Row(
@@ -67,16 +86,63 @@ def rows(outcome: ProviderResult) -> list[Row]:
                 sum(1 for v in verdicts if v.accepted is False),
                 len(wrong),
                 tuple(wrong[:_EXAMPLES]),
+                unjudged.get(rule),
             )
         )
     return table
 
 
 def _reproduce(result: RunResult, provider: str | None = None) -> str:
-    chosen = f" --provider {provider}" if provider else ""
+    """The command that runs ``result`` again (its providers, or just ``provider``)."""
+    ran = [provider] if provider else list(result.providers)
+    chosen = f" --provider {' '.join(ran)}" if sorted(ran) != sorted(all_providers()) else ""
     target = f" --target {shlex.quote(result.spec)}" if result.spec else ""
+    replay = bool(result.spec and result.spec.startswith("replay:"))
+    budget = f" --budget {result.budget}" if result.budget is not None and not replay else ""
     lax = "".join(f" --unenforced {p}:{r}" for p, rules in result.unenforced.items() for r in rules)
-    return f"sdcontracts conformance{chosen}{target}{lax} --examples {result.examples} --seed {result.seed}"
+    return f"sdcontracts conformance{chosen}{target}{budget}{lax} --examples {result.examples} --seed {result.seed}"
+
+
+def verdict_line(result: RunResult) -> str:
+    """The run's verdict in one line: conforming, NOT CONFORMING, or INCONCLUSIVE naming the
+    rules not judged and what would judge them."""
+    sent = sum(len(o.verdicts) for o in result.providers.values())
+    wrong = result.disagreements()
+    unjudged = _unjudged_text(result)
+    if result.verdict == NOT_CONFORMING:
+        failing_rules = sorted({f"{v.case.provider}:{v.case.rule}" for v in wrong})
+        line = f"NOT CONFORMING: {len(wrong)} of {sent} cases disagree ({', '.join(failing_rules)})"
+        return line + (f"; also {unjudged}" if unjudged else "")
+    if result.verdict == CONFORMING:
+        return f"conforming: all {sent} cases agree, every rule judged"
+    return f"INCONCLUSIVE: the {sent} cases sent agree, but {unjudged}"
+
+
+def _unjudged_text(result: RunResult) -> str:
+    """Why rules went unjudged, e.g. "not enough budget to judge rules novita:maximum, …", with
+    what would judge them all."""
+    by_reason: dict[str, list[str]] = {}
+    for provider, why in result.unjudged().items():
+        for rule, reason in why.items():
+            kind = {BUDGET_SPENT: "budget", TOO_FEW_CASES: "cases"}.get(reason, "other")
+            by_reason.setdefault(kind, []).append(f"{provider}:{rule}")
+    parts = []
+    plans = [o.plan for o in result.providers.values() if o.plan is not None and o.unjudged()]
+    if "budget" in by_reason:
+        needed = max(p.lifecycle + len(p.rules) for p in plans)
+        parts.append(
+            f"not enough budget to judge rules {', '.join(by_reason['budget'])} "
+            f"(--budget {needed} would pay for one lifecycle and every rule)"
+        )
+    if "cases" in by_reason:
+        needed = max(2 * (len(p.rules) + len(p.without_case)) for p in plans)
+        parts.append(
+            f"not enough cases to judge rules {', '.join(by_reason['cases'])} "
+            f"(--examples {needed} gives every rule a case)"
+        )
+    if "other" in by_reason:
+        parts.append(f"the run stopped before judging rules {', '.join(by_reason['other'])}")
+    return "; ".join(parts)
 
 
 # -- the terminal table --------------------------------------------------------------------------
@@ -101,45 +167,46 @@ def table(result: RunResult, failures: dict[tuple[str, int], Path] | None = None
                 if row.disagreements > len(row.examples):
                     lines.append(f"  {provider} {row.rule}: {row.disagreements - len(row.examples)} more like these")
         lines.append("")
-    sent = sum(len(o.verdicts) for o in result.providers.values())
-    if wrong:
-        failing_rules = sorted({f"{v.case.provider}:{v.case.rule}" for v in wrong})
-        lines.append(
-            f"NOT CONFORMING: {len(wrong)} of {sent} cases disagree ({', '.join(failing_rules)}); "
-            f"rerun with: {_reproduce(result)}"
-        )
-    else:
-        lines.append(f"conforming: all {sent} cases agree ({result.seconds:.1f} s)")
+    lines.append(verdict_line(result))
+    if result.verdict != CONFORMING:
+        lines.append(f"rerun with: {_reproduce(result)}")
     return "\n".join(lines) + "\n"
+
+
+def plans_text(plans: dict[str, Plan]) -> str:
+    """What each budget pays for, one line per provider (empty when nothing is budgeted)."""
+    budgeted = {p: plan for p, plan in plans.items() if plan.budget is not None}
+    budgets = sorted({plan.budget for plan in budgeted.values() if plan.budget is not None})
+    if not budgets:
+        return ""
+    lines = [f"Budget: {', '.join(map(str, budgets))} requests per provider; the plan:"]
+    width = max(map(len, budgeted))
+    lines += [f"  {provider:<{width}}  {plan.describe()}" for provider, plan in budgeted.items()]
+    return "\n".join(lines) + "\n\n"
 
 
 def _provider_text(provider: str, outcome: ProviderResult, is_mock: bool) -> list[str]:
     name = provider_info(provider).get("name", provider)
     if outcome.skipped:
         return [f"{provider} ({name}): skipped, {outcome.skipped}", ""]
+    plan = outcome.plan
+    budget = f" (budget {plan.budget})" if plan is not None and plan.budget is not None else ""
+    unjudged = outcome.unjudged()
+    judged = f", {len(unjudged)} not judged" if unjudged else ""
     head = (
-        f"{provider} ({name}): {len(outcome.verdicts)} cases, {len(outcome.disagreements)} disagreements, "
-        f"{outcome.requests} requests"
+        f"{provider} ({name}): {len(outcome.verdicts)} cases, {len(outcome.disagreements)} disagreements"
+        f"{judged}, {outcome.requests} requests{budget}"
     )
     lines = [head]
     if outcome.stopped:
         lines.append(f"  stopped early, {outcome.unsent} cases not sent: {outcome.stopped}")
-    header = ("rule", "cases", "valid accepted", "invalid rejected", "disagreements")
-    body = [
-        (
-            row.rule,
-            str(row.cases),
-            f"{row.accepted}/{row.cases}" if row.valid else "-",
-            "-" if row.valid else f"{row.rejected}/{row.cases}",
-            str(row.disagreements) if row.disagreements else "0",
-        )
-        for row in rows(outcome)
-    ]
+    header = ("rule", "cases", "valid accepted", "invalid rejected", "disagreements", "judged")
+    body = [(row.rule, str(row.cases), *row.counts(), row.judged) for row in rows(outcome)]
     widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
     for cells in [header, *body]:
         first = cells[0].ljust(widths[0])
-        rest = "  ".join(c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True))
-        lines.append(f"  {first}  {rest}")
+        rest = "  ".join(c.rjust(w) for c, w in zip(cells[1:-1], widths[1:-1], strict=True))
+        lines.append(f"  {first}  {rest}  {cells[-1]}".rstrip())
     return [*lines, ""]
 
 
@@ -148,15 +215,13 @@ def _provider_text(provider: str, outcome: ProviderResult, is_mock: bool) -> lis
 
 def markdown(result: RunResult, failures: dict[tuple[str, int], Path] | None = None) -> str:
     """The run as a Markdown report (what a CI job attaches, what a person reads)."""
-    wrong = result.disagreements()
-    summary = "**conforming**" if not wrong else f"**not conforming**: {len(wrong)} disagreeing cases"
     out = [
         "# sdcontracts conformance report",
         "",
         f"- target: {result.target}",
         f"- cases per provider: {result.examples} (half valid, the rest spread over the rules), seed {result.seed}",
         f"- reproduce: `{_reproduce(result)}`",
-        f"- verdict: {summary}",
+        f"- verdict: **{result.verdict}**: {_md(verdict_line(result).partition(': ')[2])}",
         "",
         "A valid request must be accepted, finish, and return what it asked for; a request breaking one "
         "rule must be rejected with the provider's error shape"
@@ -171,14 +236,18 @@ def markdown(result: RunResult, failures: dict[tuple[str, int], Path] | None = N
         if outcome.skipped:
             out += [f"Skipped: {outcome.skipped}.", ""]
             continue
+        if outcome.plan is not None and outcome.plan.budget is not None:
+            out += [f"Budget {outcome.plan.budget} requests: {_md(outcome.plan.describe())}.", ""]
         if outcome.stopped:
             out += [f"Stopped early, {outcome.unsent} cases not sent: {outcome.stopped}", ""]
-        out += ["| rule | cases | valid accepted | invalid rejected | disagreements |", "|---|---:|---:|---:|---:|"]
+        out += [
+            "| rule | cases | valid accepted | invalid rejected | disagreements | judged |",
+            "|---|---:|---:|---:|---:|---|",
+        ]
         for row in rows(outcome):
-            accepted = f"{row.accepted}/{row.cases}" if row.valid else "-"
-            rejected = "-" if row.valid else f"{row.rejected}/{row.cases}"
-            flag = f"**{row.disagreements}**" if row.disagreements else "0"
-            out.append(f"| `{row.rule}` | {row.cases} | {accepted} | {rejected} | {flag} |")
+            accepted, rejected, wrong = row.counts()
+            flag = f"**{wrong}**" if row.disagreements else wrong
+            out.append(f"| `{row.rule}` | {row.cases} | {accepted} | {rejected} | {flag} | {row.judged} |")
         out.append("")
         for row in rows(outcome):
             for verdict in row.examples:
@@ -216,6 +285,9 @@ def junit(result: RunResult) -> str:
             continue
         for row in table_rows:
             case = ET.SubElement(suite, "testcase", classname=f"conformance.{provider}", name=row.rule)
+            if row.unjudged is not None:
+                ET.SubElement(case, "skipped", message=f"not judged: {row.unjudged}")
+                continue
             detail = (
                 f"{row.cases} cases; valid accepted {row.accepted}; invalid rejected {row.rejected}; "
                 f"disagreements {row.disagreements}"
@@ -228,9 +300,7 @@ def junit(result: RunResult) -> str:
                 failure.text = "\n".join(
                     f"case {v.case.number} at {v.case.path or '/'}: " + "; ".join(v.problems) for v in row.examples
                 )
-        if outcome.stopped:
-            case = ET.SubElement(suite, "testcase", classname=f"conformance.{provider}", name="budget")
-            ET.SubElement(case, "skipped", message=f"{outcome.unsent} cases not sent: {outcome.stopped}")
+        suite.set("skipped", str(sum(1 for r in table_rows if r.unjudged is not None)))
     ET.indent(suites)
     return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
 

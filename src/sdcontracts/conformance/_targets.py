@@ -11,24 +11,29 @@ skipped, with the variable names in the reason:
     SDCONTRACTS_<PROVIDER>_PAYLOAD         optional JSON merged into every generated request (real model names…)
 
 Every request to a target is counted against a budget; a live target's default is small, and
-once it is spent nothing more is sent to that provider.
+once it is spent nothing more is sent to that provider (`_budget` says how a run spends it).
+
+Before a run sends anything, `Target.preflight` connects to each endpoint it will use (a TCP
+connection, no request) and asks an HTTP mock for ``/_mock/health``: an unreachable target is
+`TargetUnreachable`, one line, instead of a run of disagreements.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
+import socket
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
-from .._catalogue import providers
-from ..clients import Retry
+from .._catalogue import provider_info, providers
+from ..clients import Retry, client_class
 from ..clients._base import SyncClient
 from ._cassette import Cassette, ReplayTransport
 
@@ -39,6 +44,7 @@ __all__ = [
     "Observer",
     "SharedBudget",
     "Target",
+    "TargetUnreachable",
     "live_target",
     "mock_target",
     "replay_target",
@@ -57,13 +63,17 @@ LIVE_CREDENTIALS: dict[str, dict[str, str]] = {
         "access_key_secret": "SDCONTRACTS_ZHIQITE_ACCESS_KEY_SECRET",
     },
 }
-_CLASSES = {"novita": "Novita", "tensorart": "TensorArt", "picpik": "Picpik", "aliyun": "Aliyun", "zhiqite": "Zhiqite"}
+_CONNECT_TIMEOUT = 5.0  # seconds a preflight waits for a connection or a health answer
 
 Observer = Callable[[str, httpx.Request, httpx.Response], None]  # (provider, request, response)
 
 
 class BudgetExhausted(Exception):
     """The target's request budget for a provider is spent; nothing more is sent."""
+
+
+class TargetUnreachable(Exception):
+    """The target cannot be reached or is not what it claims to be; nothing was sent. One line."""
 
 
 class SharedBudget:
@@ -137,12 +147,61 @@ class Target:
     skipped: dict[str, str] = field(default_factory=dict)  # provider -> why it is not run
     payload_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     poll_interval: float = 0.0
+    max_poll_interval: float | None = None  # polls back off up to this (see SyncClient.wait)
+    polls: int = 3  # status queries a task is expected to take here (budget plans only)
     wait_timeout: float = 120.0
     cassette: Cassette | None = None  # what a replay target answers from
     shared_budget: SharedBudget | None = None  # a budget across processes, on top of ``budget``
+    health_url: str | None = None  # an HTTP mock's /_mock/health, asked by `preflight`
     _meters: dict[str, _Metered] = field(default_factory=dict, repr=False)
 
-    def client(self, provider: str, *, observers: tuple[Observer, ...] = ()) -> SyncClient:
+    def preflight(self, chosen: Iterable[str]) -> None:
+        """Check, without sending a request, that each endpoint ``chosen`` providers use accepts
+        connections; an HTTP mock must also answer ``/_mock/health`` as one (the providers it does
+        not serve are then skipped, and its lifecycle sets `polls`). Raises `TargetUnreachable`."""
+        if self.transport is not None:  # in-process, or answered from a cassette
+            return
+        if self.health_url is not None:
+            self._ask_health(self.health_url)
+        seen: set[tuple[str, int]] = set()
+        for provider in chosen:
+            if provider in self.skipped:
+                continue
+            url = self.base_urls.get(provider) or client_class(provider).default_base_url(provider_info(provider))
+            address = _address(url)
+            if address not in seen:
+                seen.add(address)
+                _connect(address, url, provider if self.health_url is None else None)
+
+    def _ask_health(self, url: str) -> None:
+        base = url.removesuffix("/_mock/health")
+        try:
+            answer = httpx.get(url, timeout=_CONNECT_TIMEOUT)
+        except httpx.HTTPError as error:
+            raise TargetUnreachable(f"cannot connect to {base}: {_reason(error)}; is `sdcontracts mock serve` "
+                                    "running there?") from None  # fmt: skip
+        try:
+            health = answer.json() if answer.status_code == 200 else None
+        except ValueError:
+            health = None
+        if not isinstance(health, dict) or not isinstance(health.get("providers"), list):
+            raise TargetUnreachable(
+                f"{base} does not answer as `sdcontracts mock serve` (GET /_mock/health: HTTP {answer.status_code}); "
+                "for a provider's own endpoint use --target live with SDCONTRACTS_<PROVIDER>_BASE_URL"
+            )
+        for provider in providers():
+            if provider not in health["providers"]:
+                self.skipped.setdefault(provider, f"the mock at {base} does not serve it")
+        if health.get("lifecycle") == "steps":
+            self.polls = 3
+        else:
+            seconds = [
+                value for name in ("queue_seconds", "run_seconds") if isinstance(value := health.get(name), int | float)
+            ]
+            if len(seconds) == 2:
+                self.polls = expected_polls(float(sum(seconds)), self.poll_interval, self.max_poll_interval)
+
+    def client(self, provider: str, *, observers: tuple[Observer, ...] = ()) -> SyncClient[Any]:
         """A client for ``provider`` whose every request is metered against the budget."""
         if provider in self.skipped:
             raise RuntimeError(f"{provider} is not run on {self.name}: {self.skipped[provider]}")
@@ -156,18 +215,64 @@ class Target:
                 inner = self.transport(provider)
             meter = self._meters[provider] = _Metered(provider, inner, self.budget, self.shared_budget)
         meter.observers = list(observers)
-        module = importlib.import_module(f"sdcontracts.clients.{provider}")
-        cls = getattr(module, f"{_CLASSES[provider]}Client")
+        cls = client_class(provider)
         options: dict[str, Any] = {"transport": meter, "retry": Retry(attempts=2, backoff=0.05, jitter=False)}
         if self.base_urls.get(provider):
             options["base_url"] = self.base_urls[provider]
-        client: SyncClient = cls(**self.credentials[provider], **options)
+        client: SyncClient[Any] = cls(**self.credentials[provider], **options)
         return client
 
     def sent(self, provider: str) -> int:
         """Requests sent to ``provider`` so far."""
         meter = self._meters.get(provider)
         return meter.sent if meter else 0
+
+
+def expected_polls(duration: float, first: float, most: float | None) -> int:
+    """Status queries until a task of ``duration`` seconds is seen done, polling after ``first``
+    seconds and then at doubling intervals up to ``most`` (fixed intervals when None)."""
+    elapsed, interval, polls = 0.0, max(first, 1e-3), 1
+    while elapsed < duration and polls < 1000:
+        elapsed += interval
+        polls += 1
+        if most is not None:
+            interval = min(interval * 2, most)
+    return polls
+
+
+def _address(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise TargetUnreachable(f"{url!r} is not an http(s) URL with a host")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise TargetUnreachable(f"{url!r} has an invalid port") from None
+    return parts.hostname, port
+
+
+def _connect(address: tuple[str, int], url: str, provider: str | None) -> None:
+    """Open and close a TCP connection to ``address``: no request is sent."""
+    try:
+        with socket.create_connection(address, timeout=_CONNECT_TIMEOUT):
+            pass
+    except OSError as error:
+        whose = f" ({provider})" if provider else ""
+        raise TargetUnreachable(f"cannot connect to {url}{whose}: {_reason(error)}; nothing was sent") from None
+
+
+def _reason(error: BaseException) -> str:
+    """A connection failure in a few words (found anywhere in the chain of causes httpx keeps)."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, socket.gaierror):
+            return "the host name does not resolve"
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(cause, TimeoutError | httpx.TimeoutException):
+            return f"no answer within {_CONNECT_TIMEOUT:g} s"
+        cause = cause.__cause__ or cause.__context__
+    return str(error) or type(error).__name__
 
 
 def mock_target(*, budget: int | None = None, unenforced: Mapping[str, list[str]] | None = None) -> Target:
@@ -184,25 +289,27 @@ def mock_target(*, budget: int | None = None, unenforced: Mapping[str, list[str]
     urls: dict[str, str | None] = {p: None for p in mock.handlers}
     lax_names = ", ".join(f"{p}:{r}" for p, rules in lax.items() for r in rules)
     name = "in-process mock" + (f" (not enforcing {lax_names})" if lax_names else "")
-    return Target(name, True, credentials, urls, transport=mock.transport(), budget=budget)
+    # polls: a steps-lifecycle task is queued at its first status query, running at the second, done at the third
+    return Target(name, True, credentials, urls, transport=mock.transport(), budget=budget, polls=3)
 
 
 def url_target(url: str, *, budget: int | None = None) -> Target:
     """An HTTP mock (``sdcontracts mock serve``) at ``url``, with its default credentials."""
-    from ..mock import DEFAULT_CREDENTIALS
+    parts = urlsplit(url)
+    if not parts.hostname:
+        raise ValueError(f"{url!r} has no host: give the mock's address, e.g. http://127.0.0.1:8000")
+    from ..mock import DEFAULT_CREDENTIALS  # the published test values (importing them needs no extra)
 
-    credentials = {p: _token_auth(p, c) for p, c in DEFAULT_CREDENTIALS.items()}
-    target = Target(url, True, credentials, {p: url.rstrip("/") for p in credentials}, budget=budget)
-    target.poll_interval = 0.2
+    base = url.rstrip("/")
+    # Tensor.Art by its Bearer token, as `Mock.credentials` gives it (RSA signing has its own tests)
+    credentials: dict[str, dict[str, Any]] = {
+        p: {"token": c["token"]} if p == "tensorart" else dict(c) for p, c in DEFAULT_CREDENTIALS.items()
+    }
+    target = Target(url, True, credentials, {p: base for p in credentials}, budget=budget)
+    target.poll_interval, target.max_poll_interval = 0.25, 2.0
+    target.polls = expected_polls(3.0, 0.25, 2.0)  # the default clock lifecycle; preflight reads the real one
+    target.health_url = f"{base}/_mock/health"
     return target
-
-
-def _token_auth(provider: str, credentials: Mapping[str, Any]) -> dict[str, Any]:
-    """Client arguments for the mock's default credentials (Tensor.Art by its Bearer token, as
-    `Mock.credentials` gives it; the RSA signature scheme has its own tests)."""
-    if provider == "tensorart":
-        return {"token": credentials["token"]}
-    return dict(credentials)
 
 
 def live_target(env: Mapping[str, str] | None = None, *, budget: int = LIVE_BUDGET) -> Target:
@@ -229,7 +336,9 @@ def live_target(env: Mapping[str, str] | None = None, *, budget: int = LIVE_BUDG
                 raise ValueError(f"{extra_name} must be a JSON object, not {type(extra).__name__}")
             overrides[provider] = extra
     target = Target("live", False, credentials, urls, budget=budget, skipped=skipped, payload_overrides=overrides)
-    target.poll_interval = 2.0
+    # polls back off from 2 s to 30 s: a task of half a minute (a guess; providers vary) takes 5
+    target.poll_interval, target.max_poll_interval = 2.0, 30.0
+    target.polls = expected_polls(30.0, 2.0, 30.0)
     target.wait_timeout = 600.0
     return target
 
@@ -247,6 +356,8 @@ def replay_target(path: str | Path) -> Target:
         urls,
         transport=lambda provider: ReplayTransport(cassette, provider),
         skipped=skipped,
+        budget=cassette.budget,  # the recorded run stopped where its budget did: so does the replay
+        polls=cassette.polls,
     )
     target.cassette = cassette
     return target

@@ -25,7 +25,12 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from hypothesis import strategies as st
+try:
+    from hypothesis import strategies as st
+except ImportError:
+    from .._extras import MissingExtra
+
+    raise MissingExtra("hypothesis", "sdcontracts.strategies") from None
 
 from .._compiler import Node
 from .._validation import compiled, validate
