@@ -32,7 +32,7 @@ from sdcontracts.conformance import (
     target_from,
 )
 from sdcontracts.conformance._cases import shares
-from sdcontracts.conformance._report import junit, markdown, rows, save_failures, table
+from sdcontracts.conformance._report import _reproduce, junit, markdown, rows, save_failures, table
 from sdcontracts.strategies import rule_ids
 
 ALL = list(sdcontracts.providers())
@@ -99,6 +99,39 @@ def test_every_provider_agrees_with_its_contract_on_the_mock() -> None:
         valid = next(r for r in rows(outcome) if r.rule == VALID)
         assert (30, 30) == (valid.cases, valid.accepted), provider
         assert all(r.rejected == r.cases for r in rows(outcome) if r.rule != VALID), provider
+
+
+def test_valid_cases_include_the_lenient_forms_and_the_default_mock_accepts_them() -> None:
+    """Some valid cases carry warnings (Zhiqite's string seed, omitted batch_size…); the mock, like
+    the provider, accepts them: every case agrees."""
+    cases = list(generate_cases("zhiqite", 40, seed=4))
+    warned = [c for c in cases if c.kind == "valid" and sdcontracts.validate("zhiqite", c.payload).warnings]
+    assert warned
+    result = run(["zhiqite"], mock_target(), examples=40, seed=4)
+    assert result.ok, table(result)
+
+
+def test_the_strict_profile_sends_only_clean_valid_cases_and_disputed_values_to_reject() -> None:
+    """--strict: valid cases are valid by every reading; a strict mock rejects each invalid case,
+    including those that break only a disputed constraint; the rerun line keeps --strict."""
+    cases = list(generate_cases("zhiqite", 40, seed=4, strict=True))
+    assert all(sdcontracts.validate("zhiqite", c.payload).clean for c in cases if c.kind == "valid")
+    for case in (c for c in cases if c.kind == "invalid"):
+        assert {case.rule} == sdcontracts.validate("zhiqite", case.payload, strict=True).rules
+    result = run(["zhiqite"], TargetSpec("mock", strict=True), examples=40, seed=4)
+    assert result.ok and result.strict, table(result)
+    assert "--strict" in _reproduce(result)
+
+
+def test_lenient_valid_cases_disagree_with_a_strict_mock() -> None:
+    """A provider that enforces the strict reading refuses the lenient forms: the default profile
+    against a strict mock shows those valid cases as disagreements, naming the disputed rule."""
+    strict_mock = mock_target(strict=True)
+    strict_mock.strict = False  # a strict provider, cases drawn by the default profile
+    result = run(["zhiqite"], strict_mock, examples=40, seed=4)
+    assert not result.ok
+    assert {"valid"} == {v.case.rule for v in result.disagreements()}
+    assert any("the sources disagree" in v.problems[0] for v in result.disagreements())
 
 
 def test_a_rule_the_mock_leaves_unenforced_is_reported_as_disagreeing() -> None:

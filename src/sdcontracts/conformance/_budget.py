@@ -95,7 +95,8 @@ def plan_for(provider: str, examples: int, seed: int, target: Target) -> Plan:
     valid = share.pop(VALID)
     # The first valid case is Hypothesis' simplest, whatever the count: one draw says what it uploads
     budgeted = target.budget is not None and valid
-    preparation = preparation_requests(provider, valid_cases(provider, 1, seed)[0].payload) if budgeted else 0
+    first = valid_cases(provider, 1, seed, strict=target.strict)[0] if budgeted else None
+    preparation = preparation_requests(provider, first.payload) if first is not None else 0
     return Plan(
         provider=provider,
         budget=target.budget,

@@ -110,16 +110,18 @@ def _fingerprint(value: Any) -> Any:
     return (type(value).__name__, value)
 
 
-def valid_cases(provider: str, count: int, seed: int) -> list[Case]:
-    """``count`` valid requests for ``provider``."""
-    strategy = valid_requests(provider)
+def valid_cases(provider: str, count: int, seed: int, *, strict: bool = False) -> list[Case]:
+    """``count`` valid requests for ``provider`` (some in the forms only a disputed reading accepts,
+    valid with a warning; ``strict``: none)."""
+    strategy = valid_requests(provider, strict=strict)
     payloads = _draw(count, seed, lambda data, _: data.draw(strategy))
     return [Case(provider, "valid", VALID, "", payload, i) for i, payload in enumerate(payloads)]
 
 
-def invalid_cases(provider: str, rule: str, count: int, seed: int) -> list[Case]:
-    """``count`` requests each breaking exactly one rule, ``rule`` wherever a payload allows it."""
-    strategy = invalid_requests(provider, rules={rule})
+def invalid_cases(provider: str, rule: str, count: int, seed: int, *, strict: bool = False) -> list[Case]:
+    """``count`` requests each breaking exactly one rule, ``rule`` wherever a payload allows it
+    (as an error; ``strict``: as the strict reading of a disputed constraint reads it)."""
+    strategy = invalid_requests(provider, rules={rule}, strict=strict)
 
     def one(data: st.DataObject, _: int) -> InvalidCase | None:
         """A case breaking ``rule``, or None when ``_TRIES`` draws gave only other rules (a
@@ -158,17 +160,18 @@ def shares(provider: str, count: int) -> dict[str, int]:
     return {VALID: valid + left, **share}
 
 
-def generate_cases(provider: str, count: int, seed: int) -> Iterator[Case]:
-    """``count`` cases for ``provider``: half valid, the rest spread over its rule ids (`shares`)."""
+def generate_cases(provider: str, count: int, seed: int, *, strict: bool = False) -> Iterator[Case]:
+    """``count`` cases for ``provider``: half valid, the rest spread over its rule ids (`shares`);
+    ``strict``: the strict profile (see `valid_cases`, `invalid_cases`)."""
     rules = rule_ids(provider)
     share = shares(provider, count)
     valid = share.pop(VALID)
     number = 0
-    for case in valid_cases(provider, valid, seed):
+    for case in valid_cases(provider, valid, seed, strict=strict):
         yield Case(provider, case.kind, case.rule, case.path, case.payload, number)
         number += 1
     for index, rule in enumerate(rules):
         if share[rule]:
-            for case in invalid_cases(provider, rule, share[rule], seed + 1 + index):
+            for case in invalid_cases(provider, rule, share[rule], seed + 1 + index, strict=strict):
                 yield Case(provider, case.kind, case.rule, case.path, case.payload, number)
                 number += 1

@@ -81,6 +81,11 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--unenforced", action="append", default=[], metavar="PROVIDER:RULE",
         help="make the in-process mock let a rule slide, like a lax provider (repeatable)",
     )  # fmt: skip
+    parser.add_argument(
+        "--strict", action="store_true",
+        help="the strict profile: valid cases are valid by every reading of the docs, and values only a disputed "
+        "reading rejects are invalid cases (the in-process mock is made strict; start a served one with --strict)",
+    )  # fmt: skip
     parser.add_argument("--workers", type=_positive, metavar="N", help="worker processes (default: one per core)")
     parser.add_argument(
         "--no-progress", action="store_true",
@@ -161,7 +166,7 @@ def _plan(args: argparse.Namespace) -> tuple[TargetSpec, list[str], int, int]:
                 raise UsageError(f"the cassette was recorded with {was}; a replay must use the same")
         examples, seed = cassette.examples, cassette.seed
         providers = [p for p in providers if p in cassette.providers] if args.providers else cassette.providers
-    spec = TargetSpec(args.target, budget, unenforced)
+    spec = TargetSpec(args.target, budget, unenforced, args.strict)
     spec.build()  # fail here, not in a worker, on a bad target, an unreadable cassette or a missing extra
     return spec, providers, examples or 100, random.randrange(2**31) if seed is None else seed
 

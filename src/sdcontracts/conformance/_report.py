@@ -100,7 +100,8 @@ def _reproduce(result: RunResult, provider: str | None = None) -> str:
     replay = bool(result.spec and result.spec.startswith("replay:"))
     budget = f" --budget {result.budget}" if result.budget is not None and not replay else ""
     lax = "".join(f" --unenforced {p}:{r}" for p, rules in result.unenforced.items() for r in rules)
-    return f"sdcontracts conformance{chosen}{target}{budget}{lax} --examples {result.examples} --seed {result.seed}"
+    strict = " --strict" if result.strict else ""
+    return f"sdcontracts conformance{chosen}{target}{budget}{lax}{strict} --examples {result.examples} --seed {result.seed}"
 
 
 def verdict_line(result: RunResult) -> str:

@@ -53,9 +53,10 @@ class TargetSpec:
     spec: str = "mock"
     budget: int | None = None
     unenforced: dict[str, list[str]] = field(default_factory=dict)
+    strict: bool = False
 
     def build(self) -> Target:
-        return target_from(self.spec, budget=self.budget, unenforced=self.unenforced or None)
+        return target_from(self.spec, budget=self.budget, unenforced=self.unenforced or None, strict=self.strict)
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,7 @@ class RunResult:
     unenforced: dict[str, list[str]] = field(default_factory=dict)
     budget: int | None = None  # requests per provider, when the run had a budget
     polls: int = 3  # the status queries per task its plans expected
+    strict: bool = False  # the strict profile: disputed values were cases to reject, not to accept
 
     @property
     def ok(self) -> bool:
@@ -190,7 +192,7 @@ def run(
     here = target if isinstance(target, Target) else target.build()
     here.preflight(chosen)
     result = RunResult(here.name, here.is_mock, seed, examples, {p: ProviderResult(p) for p in chosen})
-    result.budget, result.polls = here.budget, here.polls
+    result.budget, result.polls, result.strict = here.budget, here.polls, here.strict
     if isinstance(target, TargetSpec):
         result.spec, result.unenforced = target.spec, dict(target.unenforced)
     runnable = [p for p in chosen if p not in here.skipped]
@@ -241,7 +243,7 @@ def _provider_run(provider: str, target: Target, plan: Plan, examples: int, seed
                   record: bool) -> ProviderResult:  # fmt: skip
     if progress:
         progress(provider, "generating", 0, examples, 0)
-    cases = order(list(generate_cases(provider, examples, provider_seed(provider, seed))), plan)
+    cases = order(list(generate_cases(provider, examples, provider_seed(provider, seed), strict=target.strict)), plan)
     outcome = ProviderResult(provider, plan=plan)
     traffic: list[Exchange] = []
     recorder = Cassette(target.name, target.is_mock, seed, examples, [provider]) if record else None

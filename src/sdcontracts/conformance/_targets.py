@@ -153,6 +153,7 @@ class Target:
     cassette: Cassette | None = None  # what a replay target answers from
     shared_budget: SharedBudget | None = None  # a budget across processes, on top of ``budget``
     health_url: str | None = None  # an HTTP mock's /_mock/health, asked by `preflight`
+    strict: bool = False  # cases and verdicts read every source at its strictest (warnings are errors)
     _meters: dict[str, _Metered] = field(default_factory=dict, repr=False)
 
     def preflight(self, chosen: Iterable[str]) -> None:
@@ -275,22 +276,25 @@ def _reason(error: BaseException) -> str:
     return str(error) or type(error).__name__
 
 
-def mock_target(*, budget: int | None = None, unenforced: Mapping[str, list[str]] | None = None) -> Target:
+def mock_target(
+    *, budget: int | None = None, unenforced: Mapping[str, list[str]] | None = None, strict: bool = False
+) -> Target:
     """The in-process mock: every provider, tasks advancing one phase per poll, no network.
 
     ``unenforced`` (provider -> rule ids) makes the mock lax about those rules, like a provider
-    that lets them slide; a run then reports each as a disagreement.
+    that lets them slide; a run then reports each as a disagreement. ``strict``: the mock rejects
+    what only a disputed reading of the docs rejects, as `MockConfig.strict`.
     """
     from ..mock import ManualClock, Mock, MockConfig
 
     lax = {p: list(rules) for p, rules in (unenforced or {}).items()}
-    mock = Mock(MockConfig(lifecycle="steps", unenforced=lax), clock=ManualClock())
+    mock = Mock(MockConfig(lifecycle="steps", unenforced=lax, strict=strict), clock=ManualClock())
     credentials: dict[str, dict[str, Any]] = {p: mock.credentials(p) for p in mock.handlers}
     urls: dict[str, str | None] = {p: None for p in mock.handlers}
     lax_names = ", ".join(f"{p}:{r}" for p, rules in lax.items() for r in rules)
-    name = "in-process mock" + (f" (not enforcing {lax_names})" if lax_names else "")
+    name = "in-process mock" + (f" (not enforcing {lax_names})" if lax_names else "") + (" (strict)" if strict else "")
     # polls: a steps-lifecycle task is queued at its first status query, running at the second, done at the third
-    return Target(name, True, credentials, urls, transport=mock.transport(), budget=budget, polls=3)
+    return Target(name, True, credentials, urls, transport=mock.transport(), budget=budget, polls=3, strict=strict)
 
 
 def url_target(url: str, *, budget: int | None = None) -> Target:
@@ -369,19 +373,24 @@ def _placeholder_credentials(provider: str) -> dict[str, str]:
 
 
 def target_from(spec: str, *, budget: int | None = None, env: Mapping[str, str] | None = None,
-                unenforced: Mapping[str, list[str]] | None = None) -> Target:  # fmt: skip
+                unenforced: Mapping[str, list[str]] | None = None, strict: bool = False) -> Target:  # fmt: skip
     """The target a ``--target`` value names: ``mock``, ``live``, ``replay:FILE`` or an HTTP URL.
 
-    ``unenforced`` (provider -> rule ids) applies to ``mock`` only: see `mock_target`.
+    ``unenforced`` (provider -> rule ids) applies to ``mock`` only: see `mock_target`. ``strict``:
+    the cases are the strict profile, and a disputed value must be rejected (the in-process mock
+    is made strict; a served mock must be started with ``--strict``).
     """
     if unenforced and spec != "mock":
         raise ValueError("unenforced rules apply to the in-process mock (--target mock) only")
     if spec == "mock":
-        return mock_target(budget=budget, unenforced=unenforced)
+        return mock_target(budget=budget, unenforced=unenforced, strict=strict)
     if spec == "live":
-        return live_target(env, budget=LIVE_BUDGET if budget is None else budget)
-    if spec.startswith("replay:"):
-        return replay_target(spec.removeprefix("replay:"))
-    if spec.startswith(("http://", "https://")):
-        return url_target(spec, budget=budget)
-    raise ValueError(f"unknown target {spec!r}: use mock, live, replay:FILE or an http(s) URL of a running mock")
+        target = live_target(env, budget=LIVE_BUDGET if budget is None else budget)
+    elif spec.startswith("replay:"):
+        target = replay_target(spec.removeprefix("replay:"))
+    elif spec.startswith(("http://", "https://")):
+        target = url_target(spec, budget=budget)
+    else:
+        raise ValueError(f"unknown target {spec!r}: use mock, live, replay:FILE or an http(s) URL of a running mock")
+    target.strict = strict
+    return target
