@@ -101,7 +101,8 @@ def _reproduce(result: RunResult, provider: str | None = None) -> str:
     budget = f" --budget {result.budget}" if result.budget is not None and not replay else ""
     lax = "".join(f" --unenforced {p}:{r}" for p, rules in result.unenforced.items() for r in rules)
     strict = " --strict" if result.strict else ""
-    return f"sdcontracts conformance{chosen}{target}{budget}{lax}{strict} --examples {result.examples} --seed {result.seed}"
+    cases = f"--examples {result.examples} --seed {result.seed}"
+    return f"sdcontracts conformance{chosen}{target}{budget}{lax}{strict} {cases}"
 
 
 def verdict_line(result: RunResult) -> str:
