@@ -194,24 +194,15 @@ def _numeric(add: _Adder, node: Node, value: Any) -> None:
         "exclusiveMinimum": node.exclusive_minimum,
         "exclusiveMaximum": node.exclusive_maximum,
     }
-    if node.lenient is not None and node.lenient.bounds:
-        _graded_numeric(add, node, value, bounds, node.lenient.bounds)
-    else:
-        allowed = ""
-        for keyword, bound in bounds.items():
-            if bound is None:
-                continue
-            rule, broken, text = _LIMITS[keyword]
-            if broken(value, bound):
-                allowed = allowed or _bounds(*bounds.values())
-                add(rule, f"is {show(value, node)}" + text.format(bound=bound, allowed=allowed), bound, keyword=keyword)
+    _graded_numeric(add, node, value, bounds, node.lenient.bounds if node.lenient is not None else {})
     if node.multiple_of is not None and (value != int(value) or int(value) % node.multiple_of):
         add("multiple-of", f"is {show(value, node)}, not a multiple of {node.multiple_of}", node.multiple_of)
 
 
 def _graded_numeric(add: _Adder, node: Node, value: Any, strict: dict[str, Any], lenient: dict[str, Any]) -> None:
-    """Bounds some of which are disputed: within the lenient bound a warning (described by the
-    strict bounds), beyond it an error (described by the bounds accepted by default)."""
+    """Numeric bounds, graded where disputed (``lenient``: keyword -> the bound its dispute accepts):
+    within the lenient bound a warning (described by the strict bounds), beyond it an error
+    (described by the bounds accepted by default); an undisputed bound is an error as stated."""
     accepted = {keyword: lenient.get(keyword, bound) for keyword, bound in strict.items()}
     for keyword, bound in strict.items():
         if bound is None:
