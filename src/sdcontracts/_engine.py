@@ -323,9 +323,7 @@ class Interpreter:
             lenient = node.lenient.types if node.lenient is not None else None
             warn = lenient is not None and _typed(kind, lenient)
             types = node.types if warn or lenient is None else lenient
-            wanted = " or ".join(_ARTICLE[t] for t in sorted(types, key=_type_order))
-            if node.int64:
-                wanted = "an integer or a decimal string"
+            wanted = "an integer or a decimal string" if node.int64 else _kinds(types)
             message = f"must be {wanted}, not {_ARTICLE[kind]} ({show(value, node)})"
             add("type", message, sorted(types), keyword="type" if warn or lenient is None else "", warn=warn)
             if not warn:
@@ -421,7 +419,7 @@ class Interpreter:
             if item is None and lenient is not None and lenient.null and optional and not _accepts_null(child):
                 # read as absent, as the provider reads it: a warning, and nothing inside to check
                 label = _pointer.label(here)
-                message = f"{label} is null, where the doc gives {_wanted(child)}; null is read as absent"
+                message = f"{label} is null, where the doc gives {_kinds(child.types)}; null is read as absent"
                 out.append(graded(here, "type", message, child.doc, "null", dispute=node.disputes["null"], warn=True))
                 continue
             self._check(child, item, here, out)
@@ -581,10 +579,9 @@ def _accepts_null(node: Node) -> bool:
     return node.const is None or node.const[0] is None
 
 
-def _wanted(node: Node) -> str:
-    """What a node's type asks for, in words: "a string", "an object"."""
-    types = node.types or frozenset()
-    return " or ".join(_ARTICLE[t] for t in sorted(types, key=_type_order)) or "a value"
+def _kinds(types: frozenset[str] | None) -> str:
+    """JSON types in words: "an integer or a string"."""
+    return " or ".join(_ARTICLE[t] for t in sorted(types or (), key=_type_order)) or "a value"
 
 
 def _type_order(name: str) -> int:
