@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
+import signal
 import socket
 import sys
 import tempfile
@@ -48,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
         "sdcontracts.mock.MockConfig.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
+    parser.add_argument("--port", type=_port, default=8000, help="port (default 8000; 0 picks a free one)")
     parser.add_argument("--provider", action="append", choices=PROVIDERS, help="serve only these (repeatable)")
     parser.add_argument("--config", type=Path, help="a TOML or JSON file of MockConfig settings")
     parser.add_argument("--lifecycle", choices=("clock", "steps"), help="tasks advance with time (default) or per poll")
@@ -85,6 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         import uvicorn
+
+        from .asgi import create_app, server_config
     except ImportError:
         print("sdcontracts mock serve: error: the mock needs extras: pip install 'sdcontracts[mock]'", file=sys.stderr)
         return 2
@@ -93,32 +97,50 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, ValueError) as error:
         print(f"sdcontracts mock serve: error: {error}", file=sys.stderr)
         return 2
-    from .asgi import create_app
-
-    key_file = None
-    if "tensorart" in mock.handlers and mock.config.tensorart_public_key is None:
-        key_file = Path(tempfile.mkdtemp(prefix="sdcontracts-mock-")) / "tams-private.pem"
-        key_file.write_text(mock.tensorart_rsa_credentials()["private_key"], encoding="utf-8")
-        os.chmod(key_file, 0o600)
     try:  # bind first: port 0 picks a free port, and the URL printed is the real one
         listener = socket.create_server((args.host, args.port), reuse_port=False)
     except OSError as error:
         print(f"sdcontracts mock serve: error: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
         return 2
-    host, port = listener.getsockname()[:2]
-    describe(mock, f"http://{host}:{port}", sys.stdout, key_file)
-    options = {"loop": "uvloop", "http": "httptools"} if _fast_stack() else {}
-    config = uvicorn.Config(create_app(mock), log_level="warning", access_log=False, **options)  # type: ignore[arg-type]
-    with contextlib.suppress(KeyboardInterrupt):  # uvicorn stops gracefully, then re-raises the Ctrl-C
-        uvicorn.Server(config).run(sockets=[listener])
+    # SIGTERM stops the server as Ctrl-C does: uvicorn shuts down gracefully, then raises the signal again
+    # for the handler found before it ran; this one makes that an exception, so the `finally` below runs
+    # (the default handler would end the process on the spot, leaving the key file behind).
+    previous = signal.signal(signal.SIGTERM, _stop)
+    scratch = None
+    try:
+        # KeyboardInterrupt and _Stopped are raised again by uvicorn once it has stopped (or arrive earlier)
+        with listener, contextlib.suppress(KeyboardInterrupt, _Stopped):
+            key_file = None
+            if "tensorart" in mock.handlers and mock.config.tensorart_public_key is None:
+                scratch = Path(tempfile.mkdtemp(prefix="sdcontracts-mock-"))
+                key_file = scratch / "tams-private.pem"
+                key_file.write_text(mock.tensorart_rsa_credentials()["private_key"], encoding="utf-8")
+                os.chmod(key_file, 0o600)
+            host, port = listener.getsockname()[:2]
+            describe(mock, f"http://{host}:{port}", sys.stdout, key_file)
+            uvicorn.Server(server_config(create_app(mock))).run(sockets=[listener])
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
     print("sdcontracts mock stopped.")
     return 0
 
 
-def _fast_stack() -> bool:
+class _Stopped(Exception):
+    """SIGTERM arrived."""
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise _Stopped
+
+
+def _port(text: str) -> int:
+    """A TCP port number for argparse: 0 to 65535."""
     try:
-        import httptools  # noqa: F401
-        import uvloop  # noqa: F401
-    except ImportError:
-        return False
-    return True
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (0 to 65535; 0 picks a free one)")
+    return port
