@@ -211,7 +211,12 @@ class Mock:
         for entry in self.journal.entries():
             counts.setdefault(entry.provider, {}).setdefault(entry.operation, 0)
             counts[entry.provider][entry.operation] += 1
-        return {"requests": self.journal.count(), "by_provider": counts, "tasks_finished": dict(self.store.finished)}
+        return {
+            "requests": self.journal.count(),
+            "by_provider": counts,
+            "tasks_finished": dict(self.store.finished),
+            "tasks_succeeded": dict(self.store.succeeded),
+        }
 
     # -- credentials and adapters ------------------------------------------------------------------
 

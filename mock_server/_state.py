@@ -165,6 +165,7 @@ class Store:
         self._sequence = itertools.count()
         self._lock = threading.RLock()
         self.finished: Counter[str] = Counter()  # provider -> tasks that reached a terminal phase
+        self.succeeded: Counter[str] = Counter()  # provider -> tasks that ended with their images made
         self.expired = 0  # tasks forgotten so far
 
     # -- tasks -----------------------------------------------------------------------------------
@@ -236,6 +237,8 @@ class Store:
         task.final = phase
         task.ended = self.clock.now()
         self.finished[task.provider] += 1
+        if phase == SUCCEEDED:
+            self.succeeded[task.provider] += 1
         self._settle(task)
 
     def _settle(self, task: MockTask) -> None:

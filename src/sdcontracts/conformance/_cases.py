@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from ..strategies import InvalidCase, invalid_requests, rule_ids, valid_requests
 
-__all__ = ["VALID", "Case", "generate_cases", "invalid_cases", "valid_cases"]
+__all__ = ["VALID", "Case", "generate_cases", "invalid_cases", "valid_cases", "valid_payloads"]
 
 VALID = "valid"  # the rule column's name for valid requests
 _BATCH = 8  # cases drawn per Hypothesis example: the engine's per-example cost is shared by eight
@@ -110,10 +110,16 @@ def _fingerprint(value: Any) -> Any:
     return (type(value).__name__, value)
 
 
+def valid_payloads(provider: str, schema: str, count: int, seed: int) -> list[Any]:
+    """``count`` distinct values valid against ``provider``'s ``schema`` (``img2img.request``,
+    ``task.request``, a response…), the same for the same seed."""
+    strategy = valid_requests(provider, schema)
+    return _draw(count, seed, lambda data, _: data.draw(strategy))
+
+
 def valid_cases(provider: str, count: int, seed: int) -> list[Case]:
     """``count`` valid requests for ``provider``."""
-    strategy = valid_requests(provider)
-    payloads = _draw(count, seed, lambda data, _: data.draw(strategy))
+    payloads = valid_payloads(provider, "img2img.request", count, seed)
     return [Case(provider, "valid", VALID, "", payload, i) for i, payload in enumerate(payloads)]
 
 

@@ -33,7 +33,7 @@ from ..clients._base import SyncClient
 from ..strategies._images import jpeg, png
 from ._cases import Case
 
-__all__ = ["Verdict", "check"]
+__all__ = ["PREPARE", "Verdict", "check", "needs_preparation"]
 
 _FORMATS = {"jpg": "jpeg", "jpeg": "jpeg", "png": "png", "webp": "webp"}
 
@@ -235,3 +235,27 @@ def _tensorart_resources(client: SyncClient, payload: Any) -> Any:
 
 
 PREPARE: dict[str, Callable[[SyncClient, Any], Any]] = {"tensorart": _tensorart_resources}
+
+
+class _Prepared(Exception):
+    """Raised by `_Refusing`: the request needed something done first."""
+
+
+class _Refusing:
+    """A client that refuses every preparation step (`needs_preparation` asks PREPARE through it)."""
+
+    def upload_image(self, data: bytes) -> str:
+        raise _Prepared
+
+
+def needs_preparation(provider: str, payload: Any) -> bool:
+    """Whether a valid request needs `PREPARE` (e.g. Tensor.Art resources uploaded) before the
+    provider can accept it; False when it can be sent as it is."""
+    prepare = PREPARE.get(provider)
+    if prepare is None:
+        return False
+    try:
+        prepare(_Refusing(), payload)  # type: ignore[arg-type]
+    except _Prepared:
+        return True
+    return False
