@@ -53,7 +53,7 @@ class MockHttpProtocol(HttpToolsProtocol):
     def data_received(self, data: bytes) -> None:
         # Fed in pieces no longer than the head limit, so that a head that begins inside a piece (after
         # the request before it) is refused within twice the limit at worst, and at the limit otherwise.
-        while data and not self._refused and self.parser is not None:
+        while data and not self._refused and self.parser is not None and self.transport.get_protocol() is self:
             if self._in_head:
                 room = HEAD_LIMIT - self._head
                 if room <= 0:

@@ -1,7 +1,11 @@
 """The mock over real HTTP: a plain ASGI application and a background server for tests.
 
-    uvicorn "sdcontracts.mock.asgi:app" --port 8000        # all providers, default settings
-    sdcontracts mock serve --port 8000                      # the same, with credentials printed
+    sdcontracts mock serve --port 8000                      # all providers, credentials printed
+    uvicorn "sdcontracts.mock.asgi:app" --port 8000        # the same, on uvicorn's own HTTP protocol
+
+`mock serve`, `BackgroundServer` and `server_config` serve it with `MockHttpProtocol`
+(``_protocol``): uvicorn's httptools protocol with the request head limited to 16 KiB and no
+executed request losing its answer to bytes that follow it.
 
 `MockApp` reads each body up to ``max_body_bytes``, for at most ``body_timeout`` seconds (a longer
 or slower body is answered with the provider's 4xx without waiting for the rest, and the
