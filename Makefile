@@ -44,11 +44,15 @@ unit: install
 
 test: lint typecheck unit
 
-# Schemathesis against the in-process mock with each provider's OpenAPI export, harder than in
-# `make test`: more generated requests per operation, its coverage phase, more lifecycles.
+# Schemathesis with each provider's OpenAPI export, harder than in `make test`: in-process with more
+# generated requests per operation, its coverage phase and more lifecycles; and its command line over
+# HTTP against `sdcontracts mock serve`, every phase, all five providers (Tensor.Art included), more
+# stateful scenarios. -s shows each provider's line: links followed, lifecycles completed.
 interop: install
 	SDCONTRACTS_INTEROP_EXAMPLES=100 SDCONTRACTS_INTEROP_COVERAGE=1 SDCONTRACTS_INTEROP_LIFECYCLES=20 \
-		$(BIN)/python -m pytest tests/test_interop.py
+	SDCONTRACTS_INTEROP_PHASES=examples,coverage,fuzzing,stateful SDCONTRACTS_INTEROP_SCENARIOS=100 \
+	SDCONTRACTS_INTEROP_CLI=aliyun,novita,picpik,tensorart,zhiqite \
+		$(BIN)/python -m pytest -s tests/test_interop.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

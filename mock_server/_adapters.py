@@ -10,7 +10,7 @@ import httpx
 
 from sdcontracts._catalogue import provider_info
 
-from ._wire import MockRequest, MockResponse
+from ._wire import MockRequest, MockResponse, url_path
 
 if TYPE_CHECKING:
     from ._app import Mock
@@ -22,7 +22,7 @@ def from_httpx(request: httpx.Request) -> MockRequest:
     body = request.read()
     return MockRequest(
         method=request.method,
-        path=request.url.path,
+        path=url_path(request.url.path, request.url.raw_path.split(b"?")[0]),
         query=request.url.query.decode("ascii"),
         headers={k.lower(): v for k, v in request.headers.items()},
         body=body,

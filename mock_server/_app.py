@@ -83,6 +83,13 @@ class Mock(ClientMaker):
 
     def handle(self, request: MockRequest) -> MockResponse:
         """Answer one request; never raises for anything a client sends."""
+        response = self._answer(request)
+        if request.method == "HEAD":  # RFC 9110: the GET answer's status and headers, without its body
+            response.headers["content-length"] = str(len(response.body))
+            response.body = b""
+        return response
+
+    def _answer(self, request: MockRequest) -> MockResponse:
         if request.path.startswith("/_mock/"):
             try:
                 response = self._internal(request)
@@ -115,8 +122,9 @@ class Mock(ClientMaker):
     def _route(
         self, request: MockRequest, methods: tuple[str, ...] | None = None
     ) -> tuple[Handler, Route, dict[str, str]] | None:
-        """The route serving the request's path with its method (or with one of ``methods``)."""
-        methods = methods or (request.method,)
+        """The route serving the request's path with its method (or with one of ``methods``); HEAD is
+        served wherever GET is."""
+        methods = tuple("GET" if method == "HEAD" else method for method in methods or (request.method,))
         for method in methods:
             hit = self._static.get((method, request.path))
             if hit is not None:
@@ -164,11 +172,12 @@ class Mock(ClientMaker):
 
     def _internal(self, request: MockRequest) -> MockResponse:
         parts = request.path.split("/")[2:]
-        if request.method == "GET" and parts[:1] == ["images"] and len(parts) == 4:
-            return self._image(parts[1], parts[2], parts[3])
+        reading = request.method in ("GET", "HEAD")
+        if reading and parts[:1] == ["images"] and len(parts) >= 4:  # a task id may hold "/" (Zhiqite's id_task)
+            return self._image(parts[1], "/".join(parts[2:-1]), parts[-1])
         if request.method == "PUT" and parts[:1] == ["upload"] and len(parts) == 2 and "tensorart" in self.handlers:
             return self._tensorart().receive_upload(request, parts[1])
-        if request.method == "GET" and parts == ["journal"]:
+        if reading and parts == ["journal"]:
             return self._journal(request.params)
         if request.method == "POST" and parts == ["clock", "advance"]:
             if not isinstance(self.clock, ManualClock):
@@ -178,7 +187,7 @@ class Mock(ClientMaker):
             except ValueError:
                 return json_response(400, {"message": "seconds must be a number"})
             return json_response(200, {"now": self.clock.now()})
-        if request.method == "GET" and parts == ["health"]:
+        if reading and parts == ["health"]:
             config = self.config  # the lifecycle lets a client (a conformance run) plan its status queries
             health = {"ok": True, "providers": sorted(self.handlers), "lifecycle": config.lifecycle}
             return json_response(
@@ -189,7 +198,8 @@ class Mock(ClientMaker):
     def _image(self, provider: str, task_id: str, name: str) -> MockResponse:
         task = self.store.get(provider, task_id)
         index, _, ext = name.partition(".")
-        if task is None or not index.isdigit() or int(index) >= task.images or ext != task.format:
+        whole = index.isascii() and index.isdigit() and len(index) <= 3  # at most 64 images ("²" is a digit too)
+        if task is None or not whole or int(index) >= task.images or ext != task.format:
             return json_response(404, {"message": "no such image (unknown task, or expired)"})
         data = render(task.width, task.height, task.format, f"{provider}/{task_id}/{index}")
         return MockResponse(
@@ -235,7 +245,12 @@ class Mock(ClientMaker):
         for entry in self.journal.entries():
             counts.setdefault(entry.provider, {}).setdefault(entry.operation, 0)
             counts[entry.provider][entry.operation] += 1
-        return {"requests": self.journal.count(), "by_provider": counts, "tasks_finished": dict(self.store.finished)}
+        return {
+            "requests": self.journal.count(),
+            "by_provider": counts,
+            "tasks_finished": dict(self.store.finished),
+            "tasks_succeeded": dict(self.store.succeeded),
+        }
 
     # -- credentials and adapters ------------------------------------------------------------------
 
@@ -299,7 +314,7 @@ class Mock(ClientMaker):
         return router(self, base_urls)
 
 
-_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")  # what a provider.json operation may use
+_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH")  # what a provider.json operation may use, and HEAD
 
 
 def _entry(entry: JournalEntry) -> dict[str, Any]:

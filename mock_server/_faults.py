@@ -66,4 +66,6 @@ def parse_faults(value: str) -> Fault:
         raise FaultError(f"status={fault.status}: faults inject 4xx or 5xx statuses")
     if not 0 <= fault.latency <= 60:
         raise FaultError("latency must be between 0 and 60 seconds")
+    if fault.retry_after is not None and not 0 <= fault.retry_after <= 3600:  # NaN and infinity too
+        raise FaultError("retry-after must be between 0 and 3600 seconds")
     return fault

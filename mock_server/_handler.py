@@ -9,9 +9,11 @@ their docs agree and differently only where the providers do.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import quote
 
 from sdcontracts import Report, validate
 from sdcontracts._catalogue import provider_info
@@ -156,42 +158,68 @@ class Handler:
     # -- tasks -----------------------------------------------------------------------------------
 
     def new_task(self, payload: Any, *, request: MockRequest, fault: Fault, key: str | None = None,
-                 task_id: str | None = None, size: tuple[int, int] | None = None) -> MockTask:  # fmt: skip
+                 task_id: str | None = None, size: tuple[int, int] | None = None,
+                 extra: dict[str, Any] | None = None) -> MockTask:  # fmt: skip
         """A task making what ``payload`` (the body of ``request``) asks for, read through the schema's
         ``x-role`` fields.
 
         ``size`` overrides the width and height the fields give (Tensor.Art derives it from its
-        stages); a size the request leaves open is 512 x 512, the mock's choice.
+        stages); a size the request leaves open is 512 x 512, the mock's choice. The task keeps only
+        what `kept` takes from the request, and counts the bytes of what a client chose (its id and
+        key, what is kept, ``extra``) against ``max_task_bytes``.
         """
         wanted = output_of(self.provider, payload)
         width, height = size or (wanted.width or 512, wanted.height or 512)
+        task_id = new_uuid() if task_id is None else task_id
+        kept = self.kept(payload, request)
         task = MockTask(
             provider=self.provider,
-            id=new_uuid() if task_id is None else task_id,
+            id=task_id,
             created=self.mock.clock.now(),
-            payload=payload,
+            kept=kept,
             images=min(max(1, wanted.count), _MAX_IMAGES),
             width=width,
             height=height,
             format=wanted.format or self.default_format,
             fail_reason="the generation failed (fault injected)" if fault.fail else None,
             key=key,
-            body_bytes=len(request.body),
+            held_bytes=_client_bytes((task_id, key, kept, extra)),
+            extra=extra or {},
         )
         return self.mock.store.add(task)
 
-    def status_of(self, task: MockTask, *, poll: bool = True) -> tuple[Any, str, float]:
-        """The provider's status value, the phase, and the progress (0 to 1)."""
-        phase, progress = self.mock.store.phase(task, poll=poll)
+    def kept(self, payload: Any, request: MockRequest) -> Any:
+        """What a task keeps of the request that made it: only what its later answers read. Never the
+        parsed payload: parsed JSON takes up to 16 times its bytes (a Tensor.Art job of 400,000 one-letter
+        prompts, 6 MB sent, is 82 MiB parsed)."""
+        return None
+
+    def status_of(self, task: MockTask, request: MockRequest, *, poll: bool = True) -> tuple[Any, str, float]:
+        """The provider's status value, the phase, and the progress (0 to 1). A status query counts as
+        a poll (moving a task on in the steps lifecycle), unless it is a HEAD: HEAD changes nothing."""
+        phase, progress = self.mock.store.phase(task, poll=poll and request.method != "HEAD")
         return self.statuses[phase], phase, progress
 
     def image_urls(self, task: MockTask, request: MockRequest) -> list[str]:
-        ext = task.format
-        return [f"{request.base_url}/_mock/images/{self.provider}/{task.id}/{i}.{ext}" for i in range(task.images)]
+        # a task id a client chose (Zhiqite's id_task) may hold "/", "?", spaces or a lone surrogate
+        where = f"{request.base_url}/_mock/images/{self.provider}/{quote(task.id, safe='', errors='surrogatepass')}"
+        return [f"{where}/{i}.{task.format}" for i in range(task.images)]
 
     def code_for(self, kind: str) -> str:
         """The first provider code documented (or chosen) for an error kind."""
         return next((code for code, entry in self.codes.items() if entry["kind"] == kind), kind)
+
+
+def _client_bytes(value: Any) -> int:
+    """Memory taken by the strings and bytes in ``value`` (and in the lists, tuples and dict values
+    it holds): what a client chose, and a task holds."""
+    if isinstance(value, str | bytes):
+        return sys.getsizeof(value)
+    if isinstance(value, list | tuple):
+        return sum(_client_bytes(item) for item in value)
+    if isinstance(value, dict):
+        return sum(_client_bytes(item) for item in value.values())
+    return 0
 
 
 def describe(report: Report, limit: int = 5) -> str:

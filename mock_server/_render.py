@@ -26,7 +26,7 @@ def render(width: int, height: int, fmt: str, seed: str) -> bytes:
     if fmt not in _FORMATS:
         raise ValueError(f"cannot render {fmt!r} (png, jpeg, webp)")
     width, height = max(1, min(width, MAX_SIDE)), max(1, min(height, MAX_SIDE))
-    colour = tuple(hashlib.sha256(seed.encode()).digest()[:3])
+    colour = tuple(hashlib.sha256(seed.encode("utf-8", "surrogatepass")).digest()[:3])  # any task id
     buffer = io.BytesIO()
     if fmt == "png":  # one palette entry: a fraction of RGB's bytes to compress
         image = Image.new("P", (width, height), 0)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
+import shutil
+import signal
 import socket
 import sys
 import tempfile
@@ -48,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
         "sdcontracts.mock.MockConfig.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
+    parser.add_argument("--port", type=_port, default=8000, help="port (default 8000; 0 picks a free one)")
     parser.add_argument("--provider", action="append", choices=PROVIDERS, help="serve only these (repeatable)")
     parser.add_argument("--config", type=Path, help="a TOML or JSON file of MockConfig settings")
     parser.add_argument("--lifecycle", choices=("clock", "steps"), help="tasks advance with time (default) or per poll")
@@ -92,6 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         import uvicorn
+
+        from .asgi import create_app, server_config
     except ImportError:
         print("sdcontracts mock serve: error: the mock needs extras: pip install 'sdcontracts[mock]'", file=sys.stderr)
         return 2
@@ -100,32 +103,49 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, ValueError) as error:
         print(f"sdcontracts mock serve: error: {error}", file=sys.stderr)
         return 2
-    from .asgi import create_app
-
-    key_file = None
-    if "tensorart" in mock.handlers and mock.config.tensorart_public_key is None:
-        key_file = Path(tempfile.mkdtemp(prefix="sdcontracts-mock-")) / "tams-private.pem"
-        key_file.write_text(mock.tensorart_rsa_credentials()["private_key"], encoding="utf-8")
-        os.chmod(key_file, 0o600)
     try:  # bind first: port 0 picks a free port, and the URL printed is the real one
         listener = socket.create_server((args.host, args.port), reuse_port=False)
     except OSError as error:
         print(f"sdcontracts mock serve: error: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
         return 2
-    host, port = listener.getsockname()[:2]
-    describe(mock, f"http://{host}:{port}", sys.stdout, key_file)
-    options = {"loop": "uvloop", "http": "httptools"} if _fast_stack() else {}
-    config = uvicorn.Config(create_app(mock), log_level="warning", access_log=False, **options)  # type: ignore[arg-type]
-    with contextlib.suppress(KeyboardInterrupt):  # uvicorn stops gracefully, then re-raises the Ctrl-C
-        uvicorn.Server(config).run(sockets=[listener])
+    server = uvicorn.Server(server_config(create_app(mock)))
+
+    # Ctrl-C and SIGTERM ask the server to stop, whenever they arrive: before uvicorn has taken the
+    # signals (while it starts), while it serves (it takes them, and hands them back here once it has
+    # stopped), or after. Nothing is raised, so no signal lands in the middle of uvicorn's set-up, and
+    # the `finally` below always removes the key file (the default SIGTERM handler would end the
+    # process on the spot, leaving it behind).
+    def stop(signum: int, frame: object) -> None:
+        server.should_exit = True
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    scratch = None
+    try:
+        with listener:
+            key_file = None
+            if "tensorart" in mock.handlers and mock.config.tensorart_public_key is None:
+                scratch = Path(tempfile.mkdtemp(prefix="sdcontracts-mock-"))
+                key_file = scratch / "tams-private.pem"
+                key_file.write_text(mock.tensorart_rsa_credentials()["private_key"], encoding="utf-8")
+                os.chmod(key_file, 0o600)
+            host, port = listener.getsockname()[:2]
+            describe(mock, f"http://{host}:{port}", sys.stdout, key_file)
+            server.run(sockets=[listener])
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
     print("sdcontracts mock stopped.")
     return 0
 
 
-def _fast_stack() -> bool:
+def _port(text: str) -> int:
+    """A TCP port number for argparse: 0 to 65535."""
     try:
-        import httptools  # noqa: F401
-        import uvloop  # noqa: F401
-    except ImportError:
-        return False
-    return True
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (0 to 65535; 0 picks a free one)")
+    return port

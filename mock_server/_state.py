@@ -13,10 +13,14 @@ Memory stays bounded however long the mock runs and whatever its clients abandon
 forgotten ``task_ttl`` seconds (of clock time) after the last request about it (its submit, a
 status query, a cancel or an image download), finished or not: a task nobody polls never ends in
 ``steps`` mode, and in ``clock`` mode it would never be seen to end. Beyond ``max_tasks`` tasks, or
-``max_task_bytes`` of the request bodies that made them, the least recently used go first. Tensor.Art
-upload slots follow the same rule, with their uploaded bytes counted. The journal keeps the last
-``max_entries`` entries holding at most ``max_bytes`` of bodies (older entries go first) and counts
-every request, so totals stay exact. Nonces are kept for their window only.
+``max_task_bytes`` of what clients chose that they hold, the least recently used go first. A task
+holds a fixed part (about 1 KiB with its index entries) and what a client chose: its id and
+idempotency key, and what its answers read of the request (a seed, a stage count; all of it only
+for Alibaba, whose task query echoes the request), never the parsed request. Tensor.Art upload
+slots follow the same rule, with their uploaded bytes counted. The journal keeps the last
+``max_entries`` entries holding at most ``max_bytes`` of bodies, paths and fault headers (older
+entries go first) and counts every request, so totals stay exact. Nonces are kept for their window
+only.
 """
 
 from __future__ import annotations
@@ -61,21 +65,21 @@ class ManualClock(Clock):
             self._now += seconds
 
 
-@dataclass
+@dataclass(slots=True)  # slots: a task costs a fixed few hundred bytes less, and the mock may hold 10,000
 class MockTask:
     """One accepted task and everything its status depends on."""
 
     provider: str
     id: str
     created: float
-    payload: Any
+    kept: Any  # what its later answers read of the request (see Handler.kept), never the parsed request
     images: int  # how many images it produces
     width: int
     height: int
     format: str  # "png" | "jpeg" | "webp"
     fail_reason: str | None = None  # set by a fault: the task will end FAILED
     key: str | None = None  # idempotency key (Tensor.Art requestId, Zhiqite id_task)
-    body_bytes: int = 0  # of the request that made it, counted against max_task_bytes
+    held_bytes: int = 0  # of what a client chose that it holds (id, key, kept request), counted against max_task_bytes
     polls: int = 0
     ended: float | None = None  # clock time of the terminal phase, once reached
     final: str | None = None  # the terminal phase, once reached
@@ -161,6 +165,7 @@ class Store:
         self._sequence = itertools.count()
         self._lock = threading.RLock()
         self.finished: Counter[str] = Counter()  # provider -> tasks that reached a terminal phase
+        self.succeeded: Counter[str] = Counter()  # provider -> tasks that ended with their images made
         self.expired = 0  # tasks forgotten so far
 
     # -- tasks -----------------------------------------------------------------------------------
@@ -184,7 +189,7 @@ class Store:
             if pending is None:
                 pending = self._unfinished[task.provider] = _Pending()
             pending.add(task.sequence)
-            self._task_bytes += task.body_bytes
+            self._task_bytes += task.held_bytes
             self._use(key)
             self._evict()
             return task
@@ -232,6 +237,8 @@ class Store:
         task.final = phase
         task.ended = self.clock.now()
         self.finished[task.provider] += 1
+        if phase == SUCCEEDED:
+            self.succeeded[task.provider] += 1
         self._settle(task)
 
     def _settle(self, task: MockTask) -> None:
@@ -264,7 +271,7 @@ class Store:
         del self._used[key]
         if not task.done:
             self._settle(task)
-        self._task_bytes -= task.body_bytes
+        self._task_bytes -= task.held_bytes
         if task.key is not None and self._keys.get((task.provider, task.key)) == task.id:
             del self._keys[(task.provider, task.key)]
         self.expired += 1
@@ -317,9 +324,6 @@ class Store:
             self._evict()
 
 
-_UNPARSED: Any = object()  # JournalEntry.body not read yet
-
-
 def _end(task: MockTask) -> str:
     return FAILED if task.fail_reason else SUCCEEDED
 
@@ -343,26 +347,27 @@ class JournalEntry:
     fault: str | None = None
     body_size: int = 0  # bytes received
     warnings: tuple[str, ...] = ()  # what validation warned about: "[rule] pointer (dispute id)"
-    _parsed: Any = field(default=_UNPARSED, init=False, repr=False, compare=False)
 
     @property
     def body(self) -> Any:
         """The parsed JSON body, secrets redacted and long strings cut; None when it was not JSON
         or longer than `JOURNAL_BODY_LIMIT` (``body_size`` still says how long).
 
-        Parsed on first access: a run sending thousands of large requests pays nothing for a
-        journal nobody reads."""
-        if self._parsed is _UNPARSED:
-            self._parsed = self._parse()
-        return self._parsed
-
-    def _parse(self) -> Any:
+        Parsed on each access and not kept: a run sending thousands of large requests pays nothing
+        for a journal nobody reads, and a parsed body (up to 16 times its bytes) never outlives its
+        reader, so the journal's memory stays what ``journal_bytes`` allows."""
         if not self.json_body:
             return None
         try:
             return redact_body(json.loads(self.json_body), shorten=256)
         except (ValueError, RecursionError):
             return None
+
+    @property
+    def held(self) -> int:
+        """Bytes of what the client chose that the entry holds: the body, the path, the fault header,
+        the warnings (their pointers name the client's keys)."""
+        return len(self.json_body) + len(self.path) + len(self.fault or "") + sum(map(len, self.warnings))
 
 
 JOURNAL_BODY_LIMIT = 1024 * 1024  # larger bodies (oversized-image cases) are counted, not kept
@@ -371,8 +376,9 @@ JOURNAL_BODY_LIMIT = 1024 * 1024  # larger bodies (oversized-image cases) are co
 class Journal:
     """What the mock received, in order; bounded, with exact running totals.
 
-    It lists the last ``max_entries`` requests, holding at most ``max_bytes`` of their bodies in
-    all (the oldest entries go first), so a run of large requests cannot fill the memory."""
+    It lists the last ``max_entries`` requests, holding at most ``max_bytes`` of their bodies, paths
+    and fault headers in all (the oldest entries go first), so a run of large requests cannot fill
+    the memory."""
 
     def __init__(self, *, max_bytes: int, max_entries: int = 100_000) -> None:
         self.max_entries = max_entries
@@ -385,14 +391,14 @@ class Journal:
     def record(self, entry: JournalEntry) -> None:
         with self._lock:
             self._entries.append(entry)
-            self._bytes += len(entry.json_body)
+            self._bytes += entry.held
             while len(self._entries) > self.max_entries or (self._bytes > self.max_bytes and len(self._entries) > 1):
-                self._bytes -= len(self._entries.popleft().json_body)
+                self._bytes -= self._entries.popleft().held
             self._counts[(entry.provider, entry.operation, entry.status)] += 1
 
     @property
     def body_bytes(self) -> int:
-        """Bytes of request bodies the journal holds now."""
+        """Bytes of what clients sent that the journal holds now (bodies, paths, fault headers)."""
         return self._bytes
 
     def entries(self, provider: str | None = None, operation: str | None = None) -> list[JournalEntry]:

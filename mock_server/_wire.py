@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
-__all__ = ["MockRequest", "MockResponse", "json_response", "new_uuid"]
+from sdcontracts._jsontext import json_bytes
+
+__all__ = ["MockRequest", "MockResponse", "json_response", "new_uuid", "url_path"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,15 +56,12 @@ class MockResponse:
     task_id: str | None = None
 
 
-# one encoder for every answer: json.dumps with options builds a new encoder per call
-_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _JSON = "application/json; charset=utf-8"
 
 
 def json_response(status: int, document: Any, headers: dict[str, str] | None = None) -> MockResponse:
-    # backslashreplace: a lone surrogate a request smuggled in as "\ud800" goes back out as that
-    # same JSON escape, not as a UnicodeEncodeError (free for text that encodes, the usual case)
-    body = _ENCODE(document).encode("utf-8", "backslashreplace")
+    # a lone surrogate a request smuggled in as "\ud800" goes back out as that same escape
+    body = json_bytes(document)
     return MockResponse(status, body, {"content-type": _JSON, **headers} if headers else {"content-type": _JSON})
 
 
@@ -75,3 +73,16 @@ def new_uuid() -> str:
     raw[8] = raw[8] & 0x3F | 0x80  # RFC 4122 variant
     h = raw.hex()
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def url_path(decoded: str, raw: bytes) -> str:
+    """The request path, percent escapes decoded as UTF-8 as servers decode them, except that an
+    escaped lone surrogate (a task id a client chose can hold one, and the mock's image URLs escape it
+    as ``%ED%A0%80``) is kept rather than replaced by U+FFFD. ``decoded`` is the server's reading,
+    ``raw`` the path as sent; the usual path, with no U+FFFD, costs one ``in``."""
+    if "\ufffd" not in decoded:
+        return decoded
+    try:
+        return unquote(raw.decode("latin-1"), errors="surrogatepass")
+    except UnicodeDecodeError:  # bytes that are not UTF-8 at all: the server's U+FFFD stands
+        return decoded

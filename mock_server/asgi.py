@@ -1,7 +1,11 @@
 """The mock over real HTTP: a plain ASGI application and a background server for tests.
 
-    uvicorn "sdcontracts.mock.asgi:app" --port 8000        # all providers, default settings
-    sdcontracts mock serve --port 8000                      # the same, with credentials printed
+    sdcontracts mock serve --port 8000                      # all providers, credentials printed
+    uvicorn "sdcontracts.mock.asgi:app" --port 8000        # the same, on uvicorn's own HTTP protocol
+
+`mock serve`, `BackgroundServer` and `server_config` serve it with `MockHttpProtocol`
+(``_protocol``): uvicorn's httptools protocol with the request head limited to 16 KiB and no
+executed request losing its answer to bytes that follow it.
 
 `MockApp` reads each body up to ``max_body_bytes``, for at most ``body_timeout`` seconds (a longer
 or slower body is answered with the provider's 4xx without waiting for the rest, and the
@@ -25,12 +29,15 @@ import socket
 import threading
 import weakref
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._app import Mock
-from ._wire import MockRequest
+from ._wire import MockRequest, url_path
 
-__all__ = ["BackgroundServer", "MockApp", "create_app", "serving"]  # and `app`, built on first access
+if TYPE_CHECKING:
+    import uvicorn
+
+__all__ = ["BackgroundServer", "MockApp", "create_app", "server_config", "serving"]  # and `app`, built on first access
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -144,7 +151,7 @@ class MockApp:
         answer = self.mock.handle(
             MockRequest(
                 method=scope["method"],
-                path=scope["path"],
+                path=url_path(scope["path"], scope.get("raw_path") or b""),
                 query=scope.get("query_string", b"").decode("latin-1"),
                 headers=headers,
                 body=body,
@@ -160,8 +167,9 @@ class MockApp:
             with contextlib.suppress(RuntimeError):  # "shorter than Content-Length": that is the point
                 await send({"type": "http.response.body", "body": b'{"truncated":', "more_body": False})
             return
-        raw = [(b"content-length", str(len(answer.body)).encode("latin-1"))]
-        raw += [(name.encode("latin-1"), value.encode("latin-1")) for name, value in answer.headers.items()]
+        raw = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in answer.headers.items()]
+        if "content-length" not in answer.headers:  # it is there for HEAD: the length of the GET answer
+            raw.append((b"content-length", str(len(answer.body)).encode("latin-1")))
         if oversized or incomplete:  # the rest of the body may still be coming: end the connection
             raw.append((b"connection", b"close"))
         await send({"type": "http.response.start", "status": answer.status, "headers": raw})
@@ -190,6 +198,17 @@ def _base_url(scope: Scope, host: str | None) -> str:
         server = scope.get("server")
         host = f"{server[0]}:{server[1]}" if server else "localhost"
     return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}"
+
+
+def server_config(app: MockApp, **options: Any) -> uvicorn.Config:
+    """uvicorn's settings for serving the mock: its HTTP protocol (`MockHttpProtocol`: a bounded head,
+    no lost answers), uvloop when installed, quiet logs; ``options`` go to ``uvicorn.Config``."""
+    import uvicorn
+
+    from ._protocol import MockHttpProtocol
+
+    options = {"log_level": "warning", "access_log": False, **options}
+    return uvicorn.Config(app, http=MockHttpProtocol, **options)
 
 
 def create_app(mock: Mock | None = None) -> MockApp:
@@ -221,8 +240,7 @@ class BackgroundServer:
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((host, port))
         self.host, self.port = self._socket.getsockname()[:2]
-        config = uvicorn.Config(create_app(self.mock), log_level="warning", access_log=False, lifespan="off")
-        self._server = uvicorn.Server(config)
+        self._server = uvicorn.Server(server_config(create_app(self.mock), lifespan="off"))
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True)
 
     @property

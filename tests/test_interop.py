@@ -17,8 +17,13 @@ Auth goes through Schemathesis' auth hooks: ``schema.auth.set_from_requests`` wi
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Callable
+import re
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -157,3 +162,164 @@ def test_lifecycle_conforms_to_the_export(provider: str, ending: str) -> None:
                 assert statuses[-1] in lifecycle[ending], statuses
 
     walk()
+
+
+# -- Schemathesis' own command line, over HTTP, against `sdcontracts mock serve` ----------------------------------
+#
+# What a user runs (README): the export written by `sdcontracts openapi`, `schemathesis run` on it with every check,
+# against `sdcontracts mock serve` on a real port. Every link in the export must be followed, and at least one task
+# per provider must end with its images (the mock's journal counts them). The mock's tasks end at once (queue and
+# run seconds 0), so each submit → poll is a whole lifecycle; the in-process test above walks every status on the way.
+# `make test` runs the examples and stateful phases; `make interop` every phase, with more cases.
+
+CLI_PHASES = os.environ.get("SDCONTRACTS_INTEROP_PHASES", "examples,stateful")
+SCENARIOS = int(os.environ.get("SDCONTRACTS_INTEROP_SCENARIOS", "40"))  # stateful scenarios per provider
+# Tensor.Art's jobs take Schemathesis about half a second a scenario to generate, and few scenarios start from a valid
+# submit (an example, drawn one time in five, for one root operation in three): it needs 150 scenarios or more to follow
+# each of its links, over a minute, so it runs in `make interop` only.
+CLI_PROVIDERS = os.environ.get("SDCONTRACTS_INTEROP_CLI", "aliyun,novita,picpik,zhiqite").split(",")
+MORE_SCENARIOS = {"tensorart": 3}
+
+# Checks that disagree with a provider by design, and why; the README's Schemathesis section says the same.
+EXPLAINED: dict[str, dict[str, str]] = {
+    "novita": {
+        "positive_data_acceptance": "schema-valid requests break prose rules: an empty image_base64 is no image",
+        "missing_required_header": "a missing key is 400 MISSING_API_KEY, as Novita's error table says, not 401",
+        "ignored_auth": "the same 400 MISSING_API_KEY, where the check wants 401 or 403",
+    },
+    "tensorart": {
+        "positive_data_acceptance": "schema-valid jobs break the stage-workflow rules or name resources never uploaded",
+        "use_after_free": "DELETE cancels a job, it does not delete it: the job is still there, CANCELED or finished",
+    },
+    "aliyun": {
+        "positive_data_acceptance": "schema-valid requests break prose rules (images that are not images)",
+        "negative_data_rejection": "the service answers a rejected request in HTTP 200, status 20",
+    },
+    "picpik": {
+        "positive_data_acceptance": "schema-valid requests break prose rules (images that are not images)",
+        "negative_data_rejection": "every answer is HTTP 200; RetCode says no",
+    },
+    "zhiqite": {
+        "positive_data_acceptance": "schema-valid requests break prose rules (images that are not images)",
+        "negative_data_rejection": 'every answer is HTTP 200; code "400" says no',
+        "ignored_auth": 'credential errors are HTTP 200 too, code "401"',
+        "missing_required_header": 'the same HTTP 200, code "401", for a key header left out',
+    },
+}
+
+HOOKS = """
+import os
+
+import schemathesis
+
+from sdcontracts import auth
+from sdcontracts.mock import DEFAULT_CREDENTIALS
+
+credentials = DEFAULT_CREDENTIALS[os.environ["SD_PROVIDER"]]
+signer = {
+    "aliyun": lambda c: auth.AliyunGatewayAuth(c["app_key"], c["app_secret"]),
+    "novita": lambda c: auth.BearerAuth(c["api_key"]),
+    "picpik": lambda c: auth.PicpikSignature(c["public_key"], c["private_key"]),
+    "tensorart": lambda c: auth.BearerAuth(c["token"]),
+    "zhiqite": lambda c: auth.ZhiqiteKeyAuth(c["access_key_id"], c["access_key_secret"]),
+}[os.environ["SD_PROVIDER"]](credentials)
+schemathesis.auth.set_from_requests(auth.for_requests(signer))
+"""
+
+
+@pytest.fixture(scope="module")
+def mock_serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`sdcontracts mock serve` on a free port, its tasks ending at once; its URL."""
+    config = tmp_path_factory.mktemp("mock") / "mock.toml"
+    config.write_text('lifecycle = "clock"\nqueue_seconds = 0\nrun_seconds = 0\n', encoding="utf-8")
+    command = [sys.executable, "-m", "sdcontracts", "mock", "serve", "--port", "0", "--config", str(config)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
+        assert process.stdout is not None
+        found = re.search(r"http://127\.0\.0\.1:\d+", process.stdout.readline())
+        assert found is not None
+        try:
+            yield found.group(0)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def succeeded(url: str, provider: str) -> int:
+    """Tasks of ``provider`` the mock has seen end with their images."""
+    return int(httpx.get(f"{url}/_mock/journal").json()["tasks_succeeded"].get(provider, 0))
+
+
+def links(spec: dict[str, Any]) -> int:
+    return sum(
+        len(r.get("links", {}))
+        for item in spec["paths"].values()
+        for op in item.values()
+        for r in op["responses"].values()
+    )
+
+
+def test_the_readme_explains_every_check_left_out() -> None:
+    """Each check left out of a provider's run is a row of the README's table naming that provider."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    rows = {
+        line.split("|")[1].strip(" `"): line.split("|")[2] for line in readme.splitlines() if line.startswith("| `")
+    }
+    names = {
+        "aliyun": "Alibaba",
+        "novita": "Novita",
+        "picpik": "PICPIK",
+        "tensorart": "Tensor.Art",
+        "zhiqite": "Zhiqite",
+    }
+    missing = [
+        (provider, check)
+        for provider, checks in EXPLAINED.items()
+        for check in checks
+        if check not in rows or not (names[provider] in rows[check] or "all five" in rows[check])
+    ]
+    assert [] == missing
+
+
+def test_the_cli_run_covers_providers_by_name() -> None:
+    """SDCONTRACTS_INTEROP_CLI names known providers (a typo would silently test nothing)."""
+    assert set(CLI_PROVIDERS) <= set(sdcontracts.providers()) and set(EXPLAINED) == set(sdcontracts.providers())
+
+
+@pytest.mark.parametrize("provider", CLI_PROVIDERS)
+def test_schemathesis_cli_follows_every_link_through_whole_lifecycles(
+    provider: str, mock_serve: str, tmp_path: Path
+) -> None:
+    """`schemathesis run` on the exported document against `mock serve`, every check but the provider's explained
+    exceptions: exit 0, each phase run (none skipped for want of examples), every link in the export followed, and at
+    least one task made by it ended with its images (submit → poll → result)."""
+    export = tmp_path / f"{provider}.openapi.json"
+    subprocess.run(
+        [sys.executable, "-m", "sdcontracts", "openapi", provider, "-o", str(export)], check=True, timeout=120
+    )
+    (tmp_path / "sd_hooks.py").write_text(HOOKS, encoding="utf-8")
+    scenarios = SCENARIOS * MORE_SCENARIOS.get(provider, 1)
+    (tmp_path / "schemathesis.toml").write_text(
+        f"[phases.stateful]\ninference.algorithms = []\n\n[phases.stateful.generation]\nmax-examples = {scenarios}\n",
+        encoding="utf-8",
+    )  # no links inferred: the ones counted are the export's
+    before = succeeded(mock_serve, provider)
+    command = [
+        str(Path(sys.executable).parent / "schemathesis"), "run", export.name, "--url", mock_serve, "--checks", "all",
+        "--exclude-checks", ",".join(EXPLAINED[provider]), "--phases", CLI_PHASES, "--max-examples", str(EXAMPLES),
+        "--seed", str(SEED), "--workers", "1", "--no-color", "--report", "json", "--report-json-path", "report.json",
+    ]  # fmt: skip
+    environment = {**os.environ, "SCHEMATHESIS_HOOKS": "sd_hooks", "SD_PROVIDER": provider, "PYTHONPATH": str(tmp_path)}
+    run = subprocess.run(command, cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=1800)
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    covered = re.search(r"API Links:\s+(\d+) covered / (\d+) selected / (\d+) total", run.stdout)
+    ended = succeeded(mock_serve, provider) - before
+    links_seen = " ".join(covered.group(0).split()) if covered else "no links"
+    cases = report["test_cases"]["generated"]
+    print(f"{provider}: exit {run.returncode}; {cases} cases; {links_seen}; {ended} lifecycles ended")
+    assert 0 == run.returncode, run.stdout[-6000:]
+    assert {phase: "success" for phase in CLI_PHASES.split(",")} == {
+        phase: report["phases"][phase]["status"] for phase in CLI_PHASES.split(",")
+    }
+    total = links(json.loads(export.read_text(encoding="utf-8")))
+    assert covered is not None and (total, total) == (int(covered.group(1)), int(covered.group(3))), run.stdout[-3000:]
+    assert ended >= 1, "no task made during the run ended with its images"

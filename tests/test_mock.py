@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import signal
+import socket
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from conftest import b64, png
+from payloads import raw_request
 from sdcontracts.mock import FaultRule, ManualClock, Mock, MockConfig, MockRequest, parse_faults
 from sdcontracts.mock._state import NonceStore
 from sdcontracts.mock.asgi import BackgroundServer, create_app
@@ -188,7 +192,7 @@ def test_unknown_endpoint_is_404(mock: Mock) -> None:
 @pytest.mark.parametrize(
     ("method", "path", "allow"),
     [
-        ("GET", "/v3/async/img2img", "POST"), ("PUT", "/v1/jobs/123", "GET, DELETE"), ("GET", "/", "POST"),
+        ("GET", "/v3/async/img2img", "POST"), ("PUT", "/v1/jobs/123", "GET, HEAD, DELETE"), ("GET", "/", "POST"),
         ("GET", "/v1/jobs/credits", "POST"),  # a concrete path, not the job "credits" (Schemathesis' Allow check)
     ],
 )  # fmt: skip
@@ -319,14 +323,28 @@ def test_beyond_max_tasks_the_least_recently_used_go_first() -> None:
     assert 404 == call(mock, "GET", f"/v3/async/task-result?task_id={second}")[0]
 
 
-def test_the_bodies_behind_tasks_are_bounded_in_bytes() -> None:
-    """max_task_bytes caps the request bodies the tasks hold, whatever their number: 40 large submits keep at most the cap."""
-    body = payload(prompt="p" * 1000)
-    size = len(json.dumps(body))
-    mock = Mock(MockConfig(providers=("novita",), max_task_bytes=5 * size + 10))
-    for _ in range(40):
-        assert 200 == call(mock, "POST", "/v3/async/img2img", body)[0]
-    assert (5, True) == (len(list(mock.store.tasks())), mock.store.task_bytes <= 5 * size + 10)
+def test_the_bytes_tasks_hold_are_bounded() -> None:
+    """max_task_bytes caps what the tasks hold of their requests, whatever their number: 40 large Alibaba submits
+    (its task query echoes the request, so its tasks keep their bodies) keep at most the cap."""
+    body = json.dumps({"prompt": "p" * 1000, "width": 512, "height": 512}).encode()
+
+    def submit(mock: Mock) -> int:
+        request = raw_request("aliyun", body, mock.credentials("aliyun"), "http://mock")
+        return mock.handle(MockRequest(request.method, "/scc/sd_img2img", "", dict(request.headers), body)).status
+
+    probe = Mock(MockConfig(providers=("aliyun",)))
+    submit(probe)
+    held = next(probe.store.tasks()).held_bytes
+    mock = Mock(MockConfig(providers=("aliyun",), max_task_bytes=5 * held + 10))
+    assert [200] * 40 == [submit(mock) for _ in range(40)]
+    assert (True, 5, 5 * held) == (held > len(body), len(list(mock.store.tasks())), mock.store.task_bytes)
+
+
+def test_a_task_holds_none_of_a_request_its_answers_do_not_echo() -> None:
+    """A Novita task keeps its id and a seed, not its body: 40 submits of 1,000-character prompts hold 40 ids."""
+    mock = Mock(MockConfig(providers=("novita",)))
+    ids = [call(mock, "POST", "/v3/async/img2img", payload(prompt="p" * 1000))[1]["task_id"] for _ in range(40)]
+    assert (40, sum(sys.getsizeof(task_id) for task_id in ids)) == (len(set(ids)), mock.store.task_bytes)
 
 
 def test_upload_slots_expire_like_tasks() -> None:
@@ -479,6 +497,50 @@ def test_mock_serve_prints_credentials_and_serves_until_interrupted() -> None:
         out, err = process.communicate(timeout=10)
     assert (404, 0, "") == (response.status_code, process.returncode, err)
     assert "sdcontracts mock stopped." in out
+
+
+def serve(*args: str, tmp: Path) -> subprocess.Popen[str]:
+    """`sdcontracts mock serve` with its temporary files under ``tmp``."""
+    command = [sys.executable, "-m", "sdcontracts", "mock", "serve", *args]
+    return subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "TMPDIR": str(tmp)}
+    )
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_mock_serve_removes_its_key_file_however_it_is_stopped(tmp_path: Path, stop: signal.Signals) -> None:
+    """The TAMS private key `mock serve` writes for its users is gone after Ctrl-C and after SIGTERM (SIGTERM used to
+    end the process before any cleanup); both stop gracefully, exit 0."""
+    with serve("--port", "0", tmp=tmp_path) as process:
+        assert process.stdout is not None
+        banner = "".join(iter(process.stdout.readline, "Ctrl-C stops the server.\n"))
+        key_file = Path(banner.split("TAMS-SHA256-RSA private key: ")[1].split()[0])
+        existed = key_file.is_file() and key_file.parent.parent == tmp_path
+        process.send_signal(stop)
+        out, err = process.communicate(timeout=10)
+    assert (True, 0, "", []) == (existed, process.returncode, err, list(tmp_path.iterdir()))
+    assert "sdcontracts mock stopped." in out
+
+
+def test_mock_serve_on_a_port_in_use_exits_2_with_a_message_and_leaves_nothing(tmp_path: Path) -> None:
+    """A port that cannot be bound: exit 2, the reason on stderr, no traceback and no temporary files."""
+    with (
+        socket.create_server(("127.0.0.1", 0)) as taken,
+        serve("--port", str(taken.getsockname()[1]), tmp=tmp_path) as process,
+    ):
+        out, err = process.communicate(timeout=30)
+    assert (2, "", []) == (process.returncode, out, list(tmp_path.iterdir()))
+    assert err.startswith("sdcontracts mock serve: error: cannot listen on 127.0.0.1:") and "Traceback" not in err
+
+
+@pytest.mark.parametrize(("port", "told"), [("99999", "99999 is not a port number"), ("-1", "-1 is not a port number"),
+                                            ("http", "'http' is not a port number")])  # fmt: skip
+def test_mock_serve_refuses_a_port_out_of_range_with_exit_2(tmp_path: Path, port: str, told: str) -> None:
+    """--port 99999 (which ended in an OverflowError traceback), -1 or a word: a usage error, exit 2, nothing served."""
+    with serve("--port", port, tmp=tmp_path) as process:
+        out, err = process.communicate(timeout=30)
+    assert (2, "", []) == (process.returncode, out, list(tmp_path.iterdir()))
+    assert f"argument --port: {told}" in err and "Traceback" not in err
 
 
 # -- a lax mock -----------------------------------------------------------------------------------

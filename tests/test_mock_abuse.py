@@ -13,11 +13,12 @@ from __future__ import annotations
 import json
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
 
 import httpx
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from mutations import json_mutations
@@ -29,6 +30,7 @@ from sdcontracts import auth
 from sdcontracts.clients import TaskState
 
 BASE = "http://mock.sdcontracts.test"
+JSON = {"content-type": "application/json"}
 
 
 def damage(draw: st.DrawFn, body: bytes) -> bytes:
@@ -229,3 +231,118 @@ def test_a_lone_surrogate_goes_back_out_as_the_json_escape_it_came_in_as() -> No
         answer = http.send(raw_request("aliyun", query, credentials, BASE, operation="task"))
     assert not server_failure("aliyun", answer)
     assert (True, "\ud800") == (b'"prompt":"\\ud800"' in answer.content, answer.json()["data"]["parameters"]["prompt"])
+
+
+# -- hostile values in credentials and ids, over HTTP ---------------------------------------------------
+# Found from outside against `mock serve` (issue 13): each made the mock fail before the fix.
+
+NOT_A_TIME = ["9" * 400, "9" * 5_000, "\xb2", "1_700_000_000", "+1700000000", ""]  # "²" is a digit to str.isdigit
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[tuple[Mock, str]]:
+    mock = Mock(MockConfig(lifecycle="steps"))
+    with BackgroundServer(mock) as url:
+        yield mock, url
+
+
+def test_a_tensorart_timestamp_that_is_no_time_is_a_malformed_signature(served: tuple[Mock, str]) -> None:
+    """TAMS-SHA256-RSA headers whose timestamp is 400 or 5,000 nines, a superscript digit, or not plain digits: 401
+    code 16 before any key is used, where 400 nines made an OverflowError (HTTP 500)."""
+    _, url = served
+    answers = []
+    for stamp in NOT_A_TIME:
+        header = f"TAMS-SHA256-RSA app_id=mock-app,nonce_str=n,timestamp={stamp or 'x'},signature=x"
+        response = httpx.post(
+            f"{url}/v1/jobs", content=b"{}", headers={"authorization": header.encode("latin-1"), **JSON}
+        )
+        answers.append((response.status_code, response.json()["code"], response.json()["message"]))
+    malformed = (401, 16, "Signature verification failed: the timestamp is not a number of seconds")
+    assert [malformed] * len(NOT_A_TIME) == answers
+
+
+def test_an_aliyun_timestamp_that_is_no_time_is_the_gateways_invalid_timestamp(served: tuple[Mock, str]) -> None:
+    """x-ca-timestamp of 400 or 5,000 digits, a superscript digit, or not plain digits: the gateway's 400
+    InvalidTimestamp, where they made an OverflowError or a ValueError (InternalError)."""
+    mock, url = served
+    answers = []
+    for stamp in NOT_A_TIME:
+        headers = {"x-ca-key": mock.credentials("aliyun")["app_key"], "x-ca-timestamp": stamp.encode("latin-1"), **JSON}
+        response = httpx.post(f"{url}/scc/sd_img2img", content=b"{}", headers=headers)
+        answers.append((response.status_code, response.json()["errCode"], response.headers["x-ca-error-code"]))
+    assert [(400, "InvalidTimestamp", "InvalidTimestamp")] * len(NOT_A_TIME) == answers
+
+
+@pytest.mark.parametrize(("field", "code"), [("PublicKey", 160), ("Signature", 161)])
+def test_a_lone_surrogate_as_a_picpik_credential_is_refused_as_a_wrong_one(
+    served: tuple[Mock, str], field: str, code: int
+) -> None:
+    """ "\\ud800" (a valid JSON escape, not Unicode text) as PublicKey or Signature is an unknown key or a wrong
+    signature, RetCode 160 or 161, where comparing it made RetCode 500."""
+    mock, url = served
+    body = auth.PicpikSignature(**mock.credentials("picpik")).sign(
+        {**valid_request("picpik"), "Action": "GenerateImg2Img"}
+    )
+    body[field] = "\ud800"
+    response = httpx.post(f"{url}/", content=json.dumps(body).encode(), headers=JSON)
+    assert (200, code) == (response.status_code, response.json()["RetCode"])
+
+
+def test_a_picpik_body_holding_a_lone_surrogate_is_signed_as_the_mock_checks_it(served: tuple[Mock, str]) -> None:
+    """The signer hashes a lone surrogate as its surrogate bytes, the mock's check does the same: such a prompt,
+    signed by `PicpikSignature` as an httpx auth (which sends it as the escape), makes a task, where signing raised
+    UnicodeEncodeError. PicpikSignature.sign gives the same signature as the request carries."""
+    mock, url = served
+    signer = auth.PicpikSignature(**mock.credentials("picpik"))
+    body = {**valid_request("picpik"), "Action": "GenerateImg2Img", "PositivePrompts": ["a \ud800 cat"]}
+    with httpx.Client(auth=signer) as http:
+        response = http.post(f"{url}/", content=json.dumps(body).encode(), headers=JSON)  # httpx's json= cannot
+        sent = response.request.content
+    assert (200, 0) == (response.status_code, response.json()["RetCode"])
+    assert (True, signer.sign(body)["Signature"]) == (b'"a \\ud800 cat"' in sent, json.loads(sent)["Signature"])
+
+
+def test_a_zhiqite_task_whose_id_holds_a_lone_surrogate_and_slashes_runs_its_whole_lifecycle(
+    served: tuple[Mock, str],
+) -> None:
+    """An id_task of "\\ud800/ x?#" is accepted; its task queries answer code "200" through to success (where
+    every query answered code "500") and its image URL downloads, with GET and HEAD."""
+    mock, url = served
+    credentials = mock.credentials("zhiqite")
+    request = {
+        **valid_request("zhiqite", id_task="\ud800/ x?#"),
+        "seed": -1,
+    }  # seed -1: the mock derives one from the id
+    query = json.dumps({"businessTaskId": "\ud800/ x?#"}).encode()
+    with httpx.Client(timeout=10) as http:
+        submitted = http.send(raw_request("zhiqite", json.dumps(request).encode(), credentials, url)).json()
+        answers = [
+            http.send(raw_request("zhiqite", query, credentials, url, operation="task")).json() for _ in range(3)
+        ]
+        image = answers[-1]["data"]["differentialImageRspList"][0]["image_url"]
+        downloads = [http.get(image), http.head(image)]
+    assert ("200", "\ud800/ x?#") == (submitted["code"], submitted["data"]["task_id"])
+    assert [("200", 0), ("200", 1), ("200", 2)] == [(a["code"], a["data"]["status"]) for a in answers]
+    assert [(200, "image/jpeg")] * 2 == [(d.status_code, d.headers["content-type"]) for d in downloads]
+    assert (True, b"") == (len(downloads[0].content) > 0, downloads[1].content)
+    assert downloads[0].headers["content-length"] == downloads[1].headers["content-length"]
+
+
+@pytest.mark.parametrize("retry_after", ["inf", "nan", "-1", "1e9"])
+def test_a_retry_after_fault_out_of_range_is_refused_in_the_providers_words(
+    served: tuple[Mock, str], retry_after: str
+) -> None:
+    """X-Mock-Fault "status=429; retry-after=inf" (or NaN, negative, beyond an hour) is a bad fault: the provider's
+    invalid-request answer, where infinity and NaN made a 500."""
+    _, url = served
+    headers = {
+        "authorization": "Bearer ta_mock_token",
+        "x-mock-fault": f"status=429; retry-after={retry_after}",
+        **JSON,
+    }
+    response = httpx.post(f"{url}/v1/jobs", content=b"{}", headers=headers)
+    assert (400, 3, True) == (
+        response.status_code,
+        response.json()["code"],
+        "retry-after" in response.json()["message"],
+    )

@@ -18,8 +18,10 @@ from sdcontracts.mock import Mock
 import sdcontracts
 from sdcontracts import _catalogue
 from sdcontracts._cli import main
+from sdcontracts._compiler import int64_pattern
 from sdcontracts._corpus import examples
 from sdcontracts._disputes import disputes, lenient_document
+from sdcontracts.conformance._checks import needs_preparation
 from sdcontracts.openapi import document
 
 PROVIDERS = sdcontracts.providers()
@@ -134,18 +136,34 @@ def test_picpik_actions_share_post_root_as_one_operation_discriminated_by_action
 
 
 def test_parameters_take_their_schema_from_the_field_they_come_from() -> None:
-    """Novita's task_id query parameter is the submit response's task_id; Tensor.Art's jobId is job.id."""
+    """Novita's task_id query parameter is the submit response's task_id, not empty (the mock refuses task_id=), its
+    example the doc's; Tensor.Art's jobId is job.id."""
     novita = operations(document("novita"))[("GET", "/v3/async/task-result")]
     assert [
         {"name": "task_id", "in": "query", "required": True, "description": "The task_id the submit call returned.",
-         "schema": {"$ref": "#/components/schemas/Img2ImgResponse/properties/task_id"}}
+         "schema": {"allOf": [{"$ref": "#/components/schemas/Img2ImgResponse/properties/task_id"}], "minLength": 1},
+         "examples": {"value-1": {"value": "<string>"}}}
     ] == novita["parameters"]  # fmt: skip
     tensorart = operations(document("tensorart"))
     for method in ("GET", "DELETE"):
         (job_id,) = tensorart[(method, "/v1/jobs/{jobId}")]["parameters"]
-        assert ("jobId", "path", {"$ref": "#/components/schemas/JobInfo/properties/id"}) == (
-            job_id["name"], job_id["in"], job_id["schema"]
+        assert ("jobId", "path", [{"$ref": "#/components/schemas/JobInfo/properties/id"}], 1) == (
+            job_id["name"], job_id["in"], job_id["schema"]["allOf"], job_id["schema"]["minLength"]
         )  # fmt: skip
+
+
+@pytest.mark.parametrize(("provider", "path", "method"), [("novita", "/v3/async/task-result", "get"),
+                                                          ("tensorart", "/v1/jobs/{jobId}", "get")])  # fmt: skip
+def test_an_empty_required_parameter_is_invalid_per_the_export(provider: str, path: str, method: str) -> None:
+    """task_id= (empty), which the mock refuses, is outside the exported parameter schema; any id is inside."""
+    spec = document(provider)
+    (parameter,) = spec["paths"][path][method]["parameters"]
+    registry: Registry[Any] = Registry().with_resource(
+        "urn:spec", Resource.from_contents(spec, default_specification=DRAFT202012)
+    )
+    schema = json.loads(json.dumps(parameter["schema"]).replace('"#/components', '"urn:spec#/components'))
+    validator = jsonschema.Draft202012Validator(schema, registry=registry)
+    assert (False, True) == (validator.is_valid(""), validator.is_valid("1234"))
 
 
 def test_submit_responses_link_to_the_operations_that_take_their_ids() -> None:
@@ -160,6 +178,30 @@ def test_submit_responses_link_to_the_operations_that_take_their_ids() -> None:
     assert {"taskId": "$response.body#/data/taskId"} == aliyun["requestBody"]
     picpik = operations(document("picpik"))[("POST", "/")]["responses"]["200"]["links"]["task"]
     assert {"Action": "GetGenerateTaskDetail", "TaskUID": "$response.body#/TaskUID"} == picpik["requestBody"]
+
+
+@pytest.mark.parametrize(
+    ("provider", "path", "method", "poll"),
+    [
+        ("novita", "/v3/async/task-result", "get", {"parameters": {"task_id": "$request.query.task_id"}}),
+        ("tensorart", "/v1/jobs/{jobId}", "get", {"parameters": {"jobId": "$request.path.jobId"}}),
+        ("aliyun", "/scc/sd_get_result", "post", {"requestBody": {"taskId": "$request.body#/taskId"}}),
+        ("picpik", "/", "post", {"requestBody": {"Action": "GetGenerateTaskDetail", "TaskUID": "$request.body#/TaskUID"}}),
+        ("zhiqite", "/AIGCImgOpenServ/saas/sd/v2/queryTaskInfo", "post",
+         {"requestBody": {"businessTaskId": "$request.body#/businessTaskId"}}),
+    ],
+)  # fmt: skip
+def test_the_task_query_links_to_itself_to_poll_until_the_task_ends(
+    provider: str, path: str, method: str, poll: dict[str, Any]
+) -> None:
+    """The status query's answer links to the same query with the parameters it was sent: a tool following links polls
+    a task through its lifecycle (queued, running, done), not just once."""
+    operation = document(provider)["paths"][path][method]
+    link = operation["responses"]["200"]["links"]["poll"]
+    whole_body = {"x-schemathesis": {"merge_body": False}} if "requestBody" in poll else {}
+    assert {"operationId": operation["operationId"], **poll, **whole_body} == {
+        k: v for k, v in link.items() if k != "description"
+    }
 
 
 def test_aliyun_resource_pool_header_is_an_optional_header_parameter_of_the_submit() -> None:
@@ -197,16 +239,30 @@ def unhoisted(spec: dict[str, Any], component: str) -> dict[str, Any]:
     return restored
 
 
+def with_int64_keywords(node: Any) -> Any:
+    """The schema with what ``format: int64`` means added as standard keywords: the engine's int64 pattern and
+    length for strings, the int64 range for numbers."""
+    if isinstance(node, list):
+        return [with_int64_keywords(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: with_int64_keywords(value) for key, value in node.items()}
+    if out.get("format") == "int64":
+        out["pattern"] = int64_pattern(out.get("minimum"), out.get("maximum"))
+        out.update(maxLength=21, minimum=out.get("minimum", -(2**63)), maximum=out.get("maximum", 2**63 - 1))
+    return out
+
+
 @pytest.mark.parametrize(("provider", "schema"), [(p, s) for p in PROVIDERS for s in sdcontracts.schemas(p)])
 def test_each_schema_file_is_a_component_named_by_its_title_and_otherwise_unchanged(provider: str, schema: str) -> None:
     """The component is the file's default reading (its disputes applied) with its $defs hoisted beside
     it and $schema dropped: every other keyword and annotation (x-doc, x-image, …) as written, so the
-    export cannot drift from schemas/."""
+    export cannot drift from schemas/; only `format: int64` gains the standard keywords that state it."""
     spec = document(provider)
     raw = lenient_document(_catalogue.raw_schema(provider, schema))  # what is accepted by default
     component = spec["components"]["schemas"][raw["title"]]
     assert f"schemas/{provider}/{schema}.schema.json" == component["x-sdcontracts-schema"]
-    expected = {key: value for key, value in raw.items() if key != "$schema"}
+    expected = with_int64_keywords({key: value for key, value in raw.items() if key != "$schema"})
     restored = unhoisted(spec, raw["title"])
     if "$defs" in expected:  # only the definitions the root uses come back: the file should use them all
         assert set(expected["$defs"]) <= set(restored.get("$defs", {}))
@@ -238,20 +294,83 @@ def test_an_sdk_body_that_validate_accepts_is_valid_against_the_export() -> None
     assert exported_validator(document("novita"), "Img2ImgRequest").is_valid(body)
 
 
-@pytest.mark.parametrize("provider", PROVIDERS)
-def test_valid_doc_examples_are_the_documents_examples(provider: str) -> None:
-    """Each valid corpus example appears as a request or response example of its schema's operations."""
-    spec = document(provider)
-    shown = {
-        name
+def shown_examples(spec: dict[str, Any]) -> dict[str, Any]:
+    """Every request and response body example of a document, by name."""
+    return {
+        name: example["value"]
         for operation in operations(spec).values()
         for media in [
             *operation.get("requestBody", {}).get("content", {}).values(),
             *(m for r in operation["responses"].values() for m in r.get("content", {}).values()),
         ]
-        for name in media.get("examples", {})
+        for name, example in media.get("examples", {}).items()
     }
-    assert {e.name for e in examples(provider) if e.verdict == "valid"} == shown
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_valid_doc_examples_are_the_documents_examples_with_generated_requests(provider: str) -> None:
+    """Each doc example not recorded invalid appears as a request or response example of its schema's operations; the
+    only others are generated requests, three for each request schema."""
+    shown = shown_examples(document(provider))
+    doc = {e.name for e in examples(provider) if e.verdict != "invalid"}
+    generated = {name for name in shown if "-generated-" in name}
+    assert (doc, set()) == (set(shown) - generated, doc & generated)
+    requests = [name.split(".")[0] for name in sdcontracts.schemas(provider) if name.endswith(".request")]
+    assert sorted(f"{schema}-generated-{i}" for schema in requests for i in (1, 2, 3)) == sorted(generated)
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_every_generated_example_is_valid_sendable_and_valid_per_the_export(provider: str) -> None:
+    """A generated example validates (sdcontracts and the exported schema alike), is small, and a submit needs no
+    upload first: tools sending it get a task made."""
+    spec = document(provider)
+    for operation in operations(spec).values():
+        body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+        for name, example in body.get("examples", {}).items():
+            if "-generated-" not in name:
+                continue
+            schema = f"{name.split('-generated-')[0]}.request"
+            raw = _catalogue.raw_schema(provider, schema)
+            assert [] == [v.rule for v in sdcontracts.validate(provider, example["value"], schema=schema).violations]
+            assert exported_validator(spec, raw["title"]).is_valid(example["value"]), name
+            assert len(json.dumps(example["value"])) < 4096
+            assert schema != "img2img.request" or not needs_preparation(provider, example["value"])
+
+
+def test_generated_examples_are_the_same_on_every_export() -> None:
+    """Drawn with a fixed seed: a second export in a fresh process shows the same examples."""
+    import subprocess
+    import sys
+
+    again = subprocess.run(
+        [sys.executable, "-m", "sdcontracts", "openapi", "zhiqite"], capture_output=True, timeout=120
+    )
+    assert shown_examples(document("zhiqite")) == shown_examples(json.loads(again.stdout))
+
+
+@pytest.mark.parametrize(
+    ("provider", "schema", "pointer", "value", "valid"),
+    [
+        ("tensorart", "CreateResourceImageRequest", ("expireSec",), "", False),
+        ("tensorart", "CreateResourceImageRequest", ("expireSec",), "3600", True),
+        ("tensorart", "CreateResourceImageRequest", ("expireSec",), 3600, True),
+        ("tensorart", "CreateResourceImageRequest", ("expireSec",), "1e3", False),
+        ("tensorart", "CreateResourceImageRequest", ("expireSec",), "9" * 20, False),
+        ("tensorart", "CreateResourceImageRequest", ("expireSec",), 2**63, False),
+        ("tensorart", "InputInitialize", ("seed",), "", False),
+        ("tensorart", "InputInitialize", ("seed",), "-1", True),
+        ("tensorart", "InputInitialize", ("seed",), "4294967296", False),
+    ],
+)  # fmt: skip
+def test_int64_fields_are_checked_by_any_tool_reading_the_export(
+    provider: str, schema: str, pointer: tuple[str, ...], value: Any, valid: bool
+) -> None:
+    """`{"expireSec": ""}` and `seed: ""` were valid per the export (tools ignore format int64) and refused by the
+    engine: the export now states the engine's pattern, and both judge alike."""
+    instance: Any = value
+    for step in reversed(pointer):
+        instance = {step: instance}
+    assert valid == exported_validator(document(provider), schema).is_valid(instance)
 
 
 # -- errors, servers, security -----------------------------------------------------------------------
@@ -358,3 +477,20 @@ def test_cli_unwritable_output_exits_2(tmp_path: Path, capsys: pytest.CaptureFix
     assert 2 == main(["openapi", "novita", "-o", str(tmp_path / "missing" / "x.json")])
     err = capsys.readouterr().err
     assert err.startswith("sdcontracts: error: cannot write ") and "Traceback" not in err
+
+
+def test_without_hypothesis_the_export_shows_doc_examples_only() -> None:
+    """Generated examples need the conformance extra; without Hypothesis the document is built all the same, with
+    the doc examples alone."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, json; sys.modules['hypothesis'] = None\n"
+        "from sdcontracts.openapi import document\n"
+        "print(json.dumps(document('zhiqite')))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert 0 == done.returncode, done.stderr[-2000:]
+    shown = shown_examples(json.loads(done.stdout))
+    assert {e.name for e in examples("zhiqite") if e.verdict != "invalid"} == set(shown)

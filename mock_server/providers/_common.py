@@ -6,12 +6,29 @@ import hashlib
 import hmac
 from typing import Any
 
-__all__ = ["equal", "number", "seed_for"]
+__all__ = ["clock_skew", "equal", "number", "seed_for"]
 
 
 def equal(given: str | None, expected: str) -> bool:
-    """Constant-time comparison of a credential."""
-    return given is not None and hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+    """Constant-time comparison of a credential (any string: one holding a lone surrogate, parsed
+    from a JSON escape, is compared by its surrogate bytes, and is equal only to itself)."""
+    return given is not None and hmac.compare_digest(_bytes(given), _bytes(expected))
+
+
+def clock_skew(stamp: str, now: float, per_second: int) -> float | None:
+    """Seconds from a signed timestamp to ``now`` (positive: the stamp is in the past), or None when
+    the stamp is not a count of ``1 / per_second`` seconds: 1 to 20 ASCII digits, nothing else.
+
+    The one parser of the timestamps the providers' signatures carry. Bounded because a longer
+    string is no time at all, and reading it is not free: ``int()`` takes time quadratic in the
+    digits (and refuses 4,300 or more), and 400 digits overflow a float.
+    """
+    if not 0 < len(stamp) <= _STAMP_DIGITS or not (stamp.isascii() and stamp.isdigit()):
+        return None
+    return now - int(stamp) / per_second
+
+
+_STAMP_DIGITS = 20  # a uint64 has 20 digits
 
 
 def number(value: Any, default: int) -> int:
@@ -29,4 +46,9 @@ def seed_for(task_id: str, given: Any) -> int:
     seed = number(given, -1)
     if seed > 0:
         return seed
-    return int.from_bytes(hashlib.sha256(task_id.encode()).digest()[:4], "big")
+    return int.from_bytes(hashlib.sha256(_bytes(task_id)).digest()[:4], "big")
+
+
+def _bytes(text: str) -> bytes:
+    # a lone surrogate (from a "\ud800" JSON escape) has no UTF-8: its surrogate bytes stand for it
+    return text.encode("utf-8", "surrogatepass")

@@ -42,6 +42,7 @@ Where the docs are silent, the mock's choices:
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from types import MappingProxyType
@@ -54,7 +55,7 @@ from .._faults import Fault
 from .._handler import Handler, describe
 from .._state import CANCELED, FAILED, QUEUED, RUNNING, SUCCEEDED, NonceStore
 from .._wire import MockRequest, MockResponse, json_response, new_uuid
-from ._common import equal
+from ._common import clock_skew, equal
 
 if TYPE_CHECKING:
     from .._app import Mock
@@ -115,10 +116,10 @@ class AliyunHandler(Handler):
                 request, code="InvalidSignature",
             )  # fmt: skip
         stamp = request.header("x-ca-timestamp")
-        if not stamp.isdecimal():
+        skew = clock_skew(stamp, self.wall(), 1000)
+        if skew is None:
             told = "missing" if not stamp else "not epoch milliseconds"
             return self.error("auth", f"Invalid Timestamp: x-ca-timestamp is {told}", request, code="InvalidTimestamp")
-        skew = self.wall() - int(stamp) / 1000
         if abs(skew) > window:
             when = "old" if skew > 0 else "in the future"
             return self.error(
@@ -165,13 +166,16 @@ class AliyunHandler(Handler):
 
     # -- operations --------------------------------------------------------------------------------
 
+    def kept(self, payload: Any, request: MockRequest) -> Any:
+        return request.body  # the task query echoes the request in ``parameters``
+
     def op_img2img(self, request: MockRequest, body: Any, params: dict[str, str], fault: Fault) -> MockResponse:
         problem = self.check(body, "img2img.request", request)
         if problem is not None:
             return problem
-        task = self.new_task(body, request=request, fault=fault, task_id=_ulid())
         pools = [p.strip() for p in request.header("x-sp-resource-config-id").split(",") if p.strip()]
-        task.extra["resource_config"] = pools or ["default"]
+        extra = {"resource_config": pools or ["default"]}
+        task = self.new_task(body, request=request, fault=fault, task_id=_ulid(), extra=extra)
         response = json_response(200, self._ok({"taskId": task.id, "status": self.statuses[QUEUED]}))
         response.task_id = task.id
         return response
@@ -183,10 +187,10 @@ class AliyunHandler(Handler):
         task = self.mock.store.get(self.provider, body["taskId"])
         if task is None:
             return self.error("not-found", f"task {body['taskId']} not found", request, code="TaskNotFound")
-        status, phase, _ = self.status_of(task)
+        status, phase, _ = self.status_of(task, request)
         data = {
             "images": self.image_urls(task, request) if phase == SUCCEEDED else [],
-            "parameters": task.payload,
+            "parameters": json.loads(task.kept),  # kept as sent: parsed, it could take 16 times the memory
             "taskId": task.id,
             "status": status,
             "info": {},

@@ -89,6 +89,10 @@ class NovitaHandler(Handler):
     def limit_key(self, request: MockRequest, body: Any) -> str:
         return request.header("authorization")
 
+    def kept(self, payload: Any, request: MockRequest) -> Any:
+        fields = payload.get("request") if isinstance(payload, dict) else None
+        return number(fields.get("seed"), -1) if isinstance(fields, dict) else -1  # the seed its result reports
+
     def op_img2img(self, request: MockRequest, body: Any, params: dict[str, str], fault: Fault) -> MockResponse:
         problem = self.check(body, "img2img.request", request)
         if problem is not None:
@@ -105,8 +109,7 @@ class NovitaHandler(Handler):
         task = self.mock.store.get(self.provider, task_id)
         if task is None:
             return self.error("not-found", f"task {task_id} not found", request)
-        status, phase, progress = self.status_of(task)
-        fields = task.payload["request"]
+        status, phase, progress = self.status_of(task, request)
         images = []
         if phase == SUCCEEDED:
             images = [
@@ -114,7 +117,7 @@ class NovitaHandler(Handler):
                 for url in self.image_urls(task, request)
             ]
         document = {
-            "extra": {"seed": str(seed_for(task.id, fields.get("seed"))), "has_nsfw_contents": []},
+            "extra": {"seed": str(seed_for(task.id, task.kept)), "has_nsfw_contents": []},
             "task": {
                 "task_id": task.id,
                 "status": status,

@@ -46,7 +46,7 @@ from .._faults import Fault
 from .._handler import Handler, describe
 from .._state import CANCELED, FAILED, QUEUED, RUNNING, SUCCEEDED, MockTask, NonceStore, RateLimiter, Resource
 from .._wire import MockRequest, MockResponse, json_response, new_uuid
-from ._common import equal, number
+from ._common import clock_skew, equal, number
 
 __all__ = ["HANDLER", "TensorArtHandler"]
 
@@ -108,12 +108,11 @@ class TensorArtHandler(Handler):
             signed = parse_tams_authorization(header)
             if not equal(signed.app_id, self.credentials["app_id"]):
                 raise SignatureError("unknown-app", "app not found")
-            try:
-                skew = abs(self.wall() - int(signed.timestamp))
-            except ValueError:
-                raise SignatureError("malformed", "the timestamp is not a number") from None
-            if skew > self.mock.config.signature_window:
-                raise SignatureError("stale", f"the timestamp is {skew:.0f} s away from now")
+            skew = clock_skew(signed.timestamp, self.wall(), 1)
+            if skew is None:
+                raise SignatureError("malformed", "the timestamp is not a number of seconds")
+            if abs(skew) > self.mock.config.signature_window:
+                raise SignatureError("stale", f"the timestamp is {abs(skew):.0f} s away from now")
             verify_tams_signature(self._keys[0], signed, request.method, request.target, request.body)
             if self.nonces.seen_before(f"{signed.app_id}:{signed.nonce}"):
                 raise SignatureError("replayed", "the nonce was already used")
@@ -153,6 +152,9 @@ class TensorArtHandler(Handler):
         return header.split(",", 1)[0] if header.startswith("TAMS") else header
 
     # -- operations ------------------------------------------------------------------------------
+
+    def kept(self, payload: Any, request: MockRequest) -> Any:
+        return len(_get(payload, "stages"))  # the stage count its answers report
 
     def op_img2img(self, request: MockRequest, body: Any, params: dict[str, str], fault: Fault) -> MockResponse:
         problem = self.check(body, "img2img.request", request) or self._resources_problem(body, request)
@@ -287,9 +289,9 @@ class TensorArtHandler(Handler):
         return base or (512, 512)
 
     def _job(self, task: MockTask, request: MockRequest, *, poll: bool) -> dict[str, Any]:
-        status, phase, progress = self.status_of(task, poll=poll)
+        status, phase, progress = self.status_of(task, request, poll=poll)
         job: dict[str, Any] = {"id": task.id, "status": status}
-        stage_count = len(_get(task.payload, "stages"))
+        stage_count: int = task.kept
         if phase == QUEUED:
             job["waitingInfo"] = {"queueRank": str(self.mock.store.queue_rank(task))}
         elif phase == RUNNING:

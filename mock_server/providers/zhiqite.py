@@ -40,7 +40,7 @@ from .._faults import Fault
 from .._handler import Handler, describe
 from .._state import CANCELED, FAILED, QUEUED, RUNNING, SUCCEEDED
 from .._wire import MockRequest, MockResponse, json_response
-from ._common import equal, seed_for
+from ._common import equal, number, seed_for
 
 __all__ = ["HANDLER"]
 
@@ -71,6 +71,9 @@ class ZhiqiteHandler(Handler):
     def rejected(self, report: Report, request: MockRequest) -> MockResponse:
         return self.error("invalid", describe(report), request, code="400")
 
+    def kept(self, payload: Any, request: MockRequest) -> Any:
+        return number(payload.get("seed"), -1) if isinstance(payload, dict) else -1  # the seed its images report
+
     def op_img2img(self, request: MockRequest, body: Any, params: dict[str, str], fault: Fault) -> MockResponse:
         problem = self.check(body, "img2img.request", request)
         if problem is not None:
@@ -88,8 +91,8 @@ class ZhiqiteHandler(Handler):
         task = self.mock.store.get(self.provider, str(body["businessTaskId"]))
         if task is None:
             return self.error("not-found", f"task {body['businessTaskId']} not found", request)
-        status, phase, progress = self.status_of(task)
-        seed = seed_for(task.id, task.payload.get("seed"))
+        status, phase, progress = self.status_of(task, request)
+        seed = seed_for(task.id, task.kept)
         images = [
             {"img_audit": [{"confidence": None, "label": "nonLabel"}], "img_audit_status": True, "image_status": 1,
              "image_url": url, "seed": seed + index}

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FREE", "INT64_MAX", "INT64_MIN", "Leniency", "Node", "SchemaError", "caller_document", "compile_engine_schema",
-    "compile_nodes", "ecma_pattern",
+    "compile_nodes", "ecma_pattern", "int64_keywords",
 ]  # fmt: skip
 
 _DECIMAL = re.compile(r"[+-]?[0-9]+")
@@ -420,15 +420,12 @@ def _engine_form(schema: Any, protojson: bool, formats: dict[str, Callable[[str]
     if out.get("format") == "int64":
         if schema.get("multipleOf") is None:  # the bounds as a pattern: no call back into Python
             del out["format"]
-            out["pattern"] = int64_pattern(schema.get("minimum"), schema.get("maximum"))
-            out["maxLength"] = _INT64_TEXT
+            out.update(int64_keywords(schema))
         else:
             name, check = _int64_format(schema)
             formats[name] = check
             out["format"] = name
-        # the pattern and the format see strings only; as a number, an int64 keeps to the same range
-        out["minimum"] = max(out.get("minimum", INT64_MIN), INT64_MIN)
-        out["maximum"] = min(out.get("maximum", INT64_MAX), INT64_MAX)
+            out.update({k: v for k, v in int64_keywords(schema).items() if k in ("minimum", "maximum")})
     if protojson and "properties" in out:
         _add_aliases(out)
     return out
@@ -469,6 +466,19 @@ def parse_int64(text: str) -> int | None:
         return None
     value = int(text)
     return value if INT64_MIN <= value <= INT64_MAX else None
+
+
+def int64_keywords(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """Standard keywords stating what ``format: int64`` on ``type: [string, integer]`` means, for
+    tools that know no such format (jsonschema-rs here, and every reader of the OpenAPI export): a
+    string is `int64_pattern` within ``maxLength`` 21, a number stays in the int64 range. They
+    ignore ``multipleOf`` on strings, which no schema combines with int64."""
+    return {
+        "pattern": int64_pattern(schema.get("minimum"), schema.get("maximum")),
+        "maxLength": _INT64_TEXT,
+        "minimum": max(schema.get("minimum", INT64_MIN), INT64_MIN),
+        "maximum": min(schema.get("maximum", INT64_MAX), INT64_MAX),
+    }
 
 
 def int64_pattern(low: int | None, high: int | None) -> str:

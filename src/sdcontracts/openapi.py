@@ -2,8 +2,11 @@
 
     >>> from sdcontracts.openapi import document
     >>> spec = document("novita")
-    >>> spec["paths"]["/v3/async/img2img"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    >>> body = spec["paths"]["/v3/async/img2img"]["post"]["requestBody"]["content"]["application/json"]
+    >>> body["schema"]
     {'$ref': '#/components/schemas/Img2ImgRequest'}
+    >>> [name for name in sorted(body["examples"]) if "-generated-" in name]  # sdcontracts.strategies
+    ['img2img-generated-1', 'img2img-generated-2', 'img2img-generated-3']
 
 ``sdcontracts openapi novita -o novita.openapi.json`` writes the same document.
 
@@ -35,12 +38,16 @@ stored, so it cannot drift from the schemas:
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from . import __version__
 from ._catalogue import check_provider, provider_info, raw_schema, schema_names
+from ._compiler import int64_keywords
 from ._disputes import disputes, lenient_document
+from ._validation import validate
 
 __all__ = ["OPENAPI_VERSION", "document"]
 
@@ -64,8 +71,9 @@ def document(provider: str, *, servers: Iterable[str] = ()) -> Document:
     grouped: dict[tuple[str, str], list[str]] = {}
     for name, operation in info["operations"].items():
         grouped.setdefault((operation["path"], operation["method"].lower()), []).append(name)
+    examples = _Examples(provider, schemas, names)
     for (path, method), operations in grouped.items():
-        paths.setdefault(path, {})[method] = _operation(info, names, operations, requirements)
+        paths.setdefault(path, {})[method] = _operation(info, names, operations, requirements, examples)
     components: dict[str, Any] = {"schemas": schemas}
     if schemes:
         components["securitySchemes"] = schemes
@@ -103,7 +111,7 @@ def _components(provider: str) -> tuple[dict[str, Any], dict[str, str]]:
         root["x-sdcontracts-schema"] = f"schemas/{provider}/{schema}.schema.json"
         names[schema] = root["title"]
         for name, body in [*hoisted.items(), (root["title"], root)]:
-            body = _rewrite_refs(body)
+            body = _stated(_rewrite_refs(body))
             if components.setdefault(name, body) != body:
                 raise ValueError(f"{provider}: two different schemas are named {name!r} ({schema})")
     return dict(sorted(components.items())), names
@@ -121,6 +129,21 @@ def _rewrite_refs(node: Any) -> Any:
         if not ref.startswith("#/$defs/"):  # the schema language allows nothing else (schemas/README.md)
             raise ValueError(f"cannot export the reference {ref!r}: only local #/$defs/ references are supported")
         out["$ref"] = _COMPONENTS + ref[len("#/$defs/") :]
+    return out
+
+
+def _stated(node: Any) -> Any:
+    """A copy with what the engine reads into ``format: int64`` stated in standard keywords beside it
+    (`int64_keywords`: a pattern for strings, the int64 range for numbers). Other tools ignore a format
+    they do not know, so without them ``{"expireSec": ""}`` was valid per the export and refused by the
+    engine and the mock."""
+    if isinstance(node, list):
+        return [_stated(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _stated(value) for key, value in node.items()}
+    if out.get("format") == "int64":
+        out.update(int64_keywords(out))
     return out
 
 
@@ -151,7 +174,11 @@ def _ref(names: Mapping[str, str], schema: str) -> dict[str, str]:
 
 
 def _operation(
-    info: Mapping[str, Any], names: Mapping[str, str], operations: list[str], security: list[dict[str, list[str]]]
+    info: Mapping[str, Any],
+    names: Mapping[str, str],
+    operations: list[str],
+    security: list[dict[str, list[str]]],
+    examples: _Examples,
 ) -> dict[str, Any]:
     """One OpenAPI operation for the provider.json operations sharing a method and path."""
     entries = [info["operations"][name] for name in operations]
@@ -168,14 +195,14 @@ def _operation(
         result["x-sdcontracts-operations"] = {name: info["operations"][name] for name in operations}
     if description:
         result["description"] = description
-    parameters = _parameters(info, names, entries)
+    parameters = _parameters(info, names, entries, examples)
     if parameters:
         result["parameters"] = parameters
     if requests:
         body: dict[str, Any] = {"schema": _request_schema(names, entries)}
-        body.update(_examples(info["id"], requests))
+        body.update(examples.requests(requests))
         result["requestBody"] = {"required": True, "content": {_JSON: body}}
-    result["responses"] = _responses(info, names, [entry["response"] for entry in entries])
+    result["responses"] = _responses(info, names, [entry["response"] for entry in entries], examples)
     links = {key: link for name in operations for key, link in _links(info, names, name).items()}
     if links:
         result["responses"]["200"]["links"] = links
@@ -197,19 +224,25 @@ def _request_schema(names: Mapping[str, str], entries: list[dict[str, Any]]) -> 
     return schema
 
 
-def _parameters(info: Mapping[str, Any], names: Mapping[str, str], entries: list[dict[str, Any]]) -> list[Any]:
+def _parameters(
+    info: Mapping[str, Any], names: Mapping[str, str], entries: list[dict[str, Any]], examples: _Examples
+) -> list[Any]:
     found: list[dict[str, Any]] = []
     for entry in entries:
         for name, parameter in entry.get("parameters", {}).items():
             if parameter["in"] == "body":  # a field of the request schema; it only makes a link
                 continue
+            schema: dict[str, Any] = _field(info["id"], names, parameter["from"])[0]
+            if parameter["required"]:  # present is not enough: the mock refuses an empty one (task_id=)
+                schema = {"allOf": [schema], "minLength": 1}
             found.append(
                 {
                     "name": name,
                     "in": parameter["in"],
                     "required": parameter["required"],
                     "description": parameter["description"],
-                    "schema": _field(info["id"], names, parameter["from"])[0],
+                    "schema": schema,
+                    **examples.parameter(parameter["from"]),
                 }
             )
         for name in entry.get("headers", ()):
@@ -241,9 +274,35 @@ def _links(info: Mapping[str, Any], names: Mapping[str, str], source: str) -> di
             link["parameters"] = parameters
         if body:
             link["requestBody"] = {"Action": target["action"], **body} if "action" in target else body
+            link.update(_WHOLE_BODY)
         link["description"] = f"The {name} operation for what this {source} made."
         found[name] = link
+    if source == _QUERY:
+        found["poll"] = _poll(operations[source], _operation_id(operations, source))
     return found
+
+
+_QUERY = "task"  # provider.json's status query: its answer holds the lifecycle's status
+# A link's requestBody is the whole body of the request it makes (credentials aside, which signers add).
+# Schemathesis merges it into a generated body unless told otherwise; merged into PICPIK's POST /, whose
+# body is either Action's, the task query got the submit's fields too and was refused. Other tools ignore it.
+_WHOLE_BODY = {"x-schemathesis": {"merge_body": False}}
+
+
+def _poll(query: Mapping[str, Any], operation_id: str) -> dict[str, Any]:
+    """The status query linked to itself with the parameters it was sent: a tool following links
+    polls a task until it ends, as a client does (a status is seldom final on the first query)."""
+    link: dict[str, Any] = {"operationId": operation_id}
+    where = {name: parameter["in"] for name, parameter in query.get("parameters", {}).items()}
+    parameters = {name: f"$request.{place}.{name}" for name, place in where.items() if place != "body"}
+    body = {name: f"$request.body#/{name}" for name, place in where.items() if place == "body"}
+    if parameters:
+        link["parameters"] = parameters
+    if body:
+        link["requestBody"] = {"Action": query["action"], **body} if "action" in query else body
+        link.update(_WHOLE_BODY)
+    link["description"] = "The same task queried again, until its status is final."
+    return link
 
 
 def _operation_id(operations: Mapping[str, Any], name: str) -> str:
@@ -254,20 +313,116 @@ def _operation_id(operations: Mapping[str, Any], name: str) -> str:
     )
 
 
-def _examples(provider: str, schemas: Iterable[str]) -> dict[str, Any]:
-    """``{"examples"}`` of the doc examples (schemas/<id>/examples/) that are valid ``schemas``."""
-    from ._corpus import examples
+class _Examples:
+    """The document's examples: valid doc examples, and valid requests generated for each request.
 
-    wanted = set(schemas)
-    found = {
-        example.name: {"summary": example.title, "value": example.payload}
-        for example in examples(provider)
-        if example.verdict == "valid" and example.schema in wanted
-    }
-    return {"examples": found} if found else {}
+    Doc examples (``schemas/<id>/examples/``) are shown unless their recorded verdict is invalid. A
+    doc may have no valid request, or one that needs uploads first (Tensor.Art's inpaint job), so
+    each request body also shows the smallest of a few valid values from `sdcontracts.strategies`
+    that can be sent as they are, drawn with a fixed seed so that every export is the same. With
+    them, tools sending a document's examples (Schemathesis' examples phase, and its stateful phase,
+    which starts from one in five of its draws) get tasks made and follow the links through a
+    task's lifecycle; PICPIK's one doc request, among three generated task queries on the same
+    operation, was drawn too seldom for that. Generated values need Hypothesis
+    (``sdcontracts[conformance]``); without it only doc examples are shown. Each is valid against
+    the exported schema too: tools drop examples their schema refuses (a Tensor.Art snake_case
+    spelling, which the export does not list).
+    """
+
+    def __init__(self, provider: str, schemas: Mapping[str, Any], names: Mapping[str, str]) -> None:
+        from ._corpus import examples
+
+        self.provider = provider
+        self.names = names
+        self.schemas = schemas
+        self.corpus = [example for example in examples(provider) if example.verdict != "invalid"]
+        self._validators: dict[str, Any] = {}
+
+    def requests(self, schemas: Iterable[str]) -> dict[str, Any]:
+        """``{"examples"}`` for a request body of ``schemas`` (empty when there are none)."""
+        found: dict[str, Any] = {}
+        for schema in schemas:
+            doc = [example for example in self.corpus if example.schema == schema]
+            found.update({example.name: {"summary": example.title, "value": example.payload} for example in doc})
+            for index, value in enumerate(self.generated(schema), 1):
+                summary = f"A valid {schema} generated by sdcontracts.strategies"
+                found[f"{schema.split('.')[0]}-generated-{index}"] = {"summary": summary, "value": value}
+        return {"examples": found} if found else {}
+
+    def responses(self, schemas: Iterable[str]) -> dict[str, Any]:
+        """``{"examples"}`` of the doc examples of response ``schemas``."""
+        wanted = set(schemas)
+        found = {e.name: {"summary": e.title, "value": e.payload} for e in self.corpus if e.schema in wanted}
+        return {"examples": found} if found else {}
+
+    def parameter(self, source: str) -> dict[str, Any]:
+        """``{"examples"}`` for a parameter taking ``source`` (``<schema>#/properties/…``): the values
+        valid answers of that schema hold there, doc examples first."""
+        schema, _, pointer = source.partition("#")
+        answers = [example.payload for example in self.corpus if example.schema == schema]
+        values: list[Any] = []
+        for answer in [*answers, *([] if answers else self.generated(schema))]:
+            value = _at(answer, pointer.split("/")[2::2])
+            if isinstance(value, str | int) and not isinstance(value, bool) and str(value) and value not in values:
+                values.append(value)
+        return {"examples": {f"value-{i}": {"value": v} for i, v in enumerate(values[:_KEPT], 1)}} if values else {}
+
+    def generated(self, schema: str) -> list[Any]:
+        """The smallest few of ``_DRAWN`` valid values of ``schema`` that can be sent as they are."""
+        drawn = _drawn(self.provider, schema)
+        usable = [value for value in drawn if self._sendable(schema, value)]
+        return sorted(usable, key=lambda value: len(json.dumps(value)))[:_KEPT]
+
+    def _sendable(self, schema: str, value: Any) -> bool:
+        """Valid, valid against the exported schema, and (a request) needing nothing done first."""
+        if not validate(self.provider, value, schema=schema).ok:
+            return False
+        if not self._exported(schema).is_valid(value):
+            return False
+        return schema != _SUBMIT or not _needs_preparation(self.provider, value)
+
+    def _exported(self, schema: str) -> Any:
+        """A validator of ``schema``'s component as the document states it."""
+        if schema not in self._validators:
+            import jsonschema_rs
+
+            root = {"components": {"schemas": self.schemas}, "$ref": _COMPONENTS + self.names[schema]}
+            self._validators[schema] = jsonschema_rs.Draft202012Validator(root)
+        return self._validators[schema]
 
 
-def _responses(info: Mapping[str, Any], names: Mapping[str, str], successes: list[str]) -> dict[str, Any]:
+_SUBMIT = "img2img.request"  # the request a provider may need things done for first (conformance's PREPARE)
+_SEED = 2026  # generated examples: the same values on every export (with the same Hypothesis)
+_DRAWN = 24  # valid values drawn per schema
+_KEPT = 3  # the smallest of them shown
+
+
+@functools.cache
+def _drawn(provider: str, schema: str) -> tuple[Any, ...]:
+    try:
+        from .conformance._cases import valid_payloads
+    except ImportError:  # no Hypothesis (sdcontracts[conformance]): doc examples only
+        return ()
+    return tuple(valid_payloads(provider, schema, _DRAWN, _SEED))
+
+
+def _needs_preparation(provider: str, payload: Any) -> bool:
+    from .conformance._checks import needs_preparation
+
+    return needs_preparation(provider, payload)
+
+
+def _at(document: Any, steps: list[str]) -> Any:
+    for step in steps:
+        if not isinstance(document, dict):
+            return None
+        document = document.get(step)
+    return document
+
+
+def _responses(
+    info: Mapping[str, Any], names: Mapping[str, str], successes: list[str], examples: _Examples
+) -> dict[str, Any]:
     """200 with the success schema(s); each documented error status with the error envelope."""
     codes: dict[int, list[str]] = {}
     for code, entry in info["errors"]["codes"].items():
@@ -280,10 +435,10 @@ def _responses(info: Mapping[str, Any], names: Mapping[str, str], successes: lis
         success.append(error)
         description = f"Success, or an error in the provider's HTTP 200 envelope: {', '.join(codes[200])}."
     body: dict[str, Any] = {"schema": success[0] if len(success) == 1 else {"anyOf": success}}
-    body.update(_examples(info["id"], successes))
+    body.update(examples.responses(successes))
     responses: dict[str, Any] = {"200": {"description": description, "content": {_JSON: body}}}
     for status in sorted(set(codes) - {200}):
-        envelope: dict[str, Any] = {"schema": error, **_examples(info["id"], [info["error"]])}
+        envelope: dict[str, Any] = {"schema": error, **examples.responses([info["error"]])}
         responses[str(status)] = {"description": f"Error: {', '.join(codes[status])}.", "content": {_JSON: envelope}}
     return responses
 

@@ -22,7 +22,6 @@ import dataclasses
 import email.utils
 import functools
 import importlib
-import json
 import logging
 import random
 import time
@@ -46,6 +45,7 @@ from .._exceptions import (
     TaskTimeout,
     TransportError,
 )
+from .._jsontext import json_bytes
 from .._report import Violation
 from .._validation import validate as _validate
 
@@ -345,7 +345,7 @@ class ProviderBase:
         headers = {**self.headers, **spec.headers}
         content = spec.content
         if spec.json is not None:
-            content = json.dumps(spec.json, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            content = json_bytes(spec.json)
             headers.setdefault("Content-Type", "application/json")
         url = spec.url if spec.url.startswith(("http://", "https://")) else self.base_url + spec.url
         return httpx.Request(spec.method, url, params=spec.params or None, headers=headers, content=content)

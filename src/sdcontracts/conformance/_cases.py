@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from ..strategies import InvalidCase, invalid_requests, rule_ids, valid_requests
 
-__all__ = ["VALID", "Case", "generate_cases", "invalid_cases", "valid_cases"]
+__all__ = ["VALID", "Case", "generate_cases", "invalid_cases", "valid_cases", "valid_payloads"]
 
 VALID = "valid"  # the rule column's name for valid requests
 _BATCH = 8  # cases drawn per Hypothesis example: the engine's per-example cost is shared by eight
@@ -110,11 +110,17 @@ def _fingerprint(value: Any) -> Any:
     return (type(value).__name__, value)
 
 
+def valid_payloads(provider: str, schema: str, count: int, seed: int, *, strict: bool = False) -> list[Any]:
+    """``count`` distinct values valid against ``provider``'s ``schema`` (``img2img.request``,
+    ``task.request``, a response…), the same for the same seed (some in the forms only a disputed
+    reading accepts, valid with a warning; ``strict``: none)."""
+    strategy = valid_requests(provider, schema, strict=strict)
+    return _draw(count, seed, lambda data, _: data.draw(strategy))
+
+
 def valid_cases(provider: str, count: int, seed: int, *, strict: bool = False) -> list[Case]:
-    """``count`` valid requests for ``provider`` (some in the forms only a disputed reading accepts,
-    valid with a warning; ``strict``: none)."""
-    strategy = valid_requests(provider, strict=strict)
-    payloads = _draw(count, seed, lambda data, _: data.draw(strategy))
+    """``count`` valid requests for ``provider`` (see `valid_payloads`)."""
+    payloads = valid_payloads(provider, "img2img.request", count, seed, strict=strict)
     return [Case(provider, "valid", VALID, "", payload, i) for i, payload in enumerate(payloads)]
 
 

@@ -34,7 +34,7 @@ from ..strategies._images import jpeg, png
 from ._cases import Case
 from ._targets import BudgetExhausted
 
-__all__ = ["Verdict", "check", "preparation_requests"]
+__all__ = ["PREPARE", "Verdict", "check", "needs_preparation", "preparation_requests"]
 
 _FORMATS = {"jpg": "jpeg", "jpeg": "jpeg", "png": "png", "webp": "webp"}
 
@@ -251,3 +251,9 @@ def preparation_requests(provider: str, payload: Any) -> int:
     """Requests `PREPARE` sends for ``payload`` before its submit (for budget plans): a
     Tensor.Art upload is two, the resource and then the PUT."""
     return 2 * len(_resource_fields(payload)) if provider == "tensorart" else 0
+
+
+def needs_preparation(provider: str, payload: Any) -> bool:
+    """Whether a valid request needs `PREPARE` (e.g. Tensor.Art resources uploaded) before the
+    provider can accept it; False when it can be sent as it is."""
+    return preparation_requests(provider, payload) > 0
