@@ -36,7 +36,6 @@ from sdcontracts._redact import redact_body
 __all__ = ["Clock", "Journal", "JournalEntry", "ManualClock", "MockTask", "RateLimiter", "Resource", "Store"]
 
 QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELED = "queued", "running", "succeeded", "failed", "canceled"
-TERMINAL = frozenset({SUCCEEDED, FAILED, CANCELED})
 
 
 class Clock:
@@ -200,24 +199,23 @@ class Store:
     def phase(self, task: MockTask, *, poll: bool = False) -> tuple[str, float]:
         """The task's phase and progress (0 to 1) now; ``poll`` counts a status query."""
         with self._lock:
-            if task.final is not None:
-                return task.final, 1.0 if task.final == SUCCEEDED else 0.0
-            if poll:
-                task.polls += 1
-            if self.mode == "steps":
-                step = task.polls
-                phase, progress = (QUEUED, 0.0) if step <= 1 else (RUNNING, 0.5) if step == 2 else (_end(task), 1.0)
-            else:
-                elapsed = self.clock.now() - task.created
-                if elapsed < self.queue_seconds:
-                    phase, progress = QUEUED, 0.0
-                elif elapsed < self.queue_seconds + self.run_seconds:
-                    phase, progress = RUNNING, (elapsed - self.queue_seconds) / max(self.run_seconds, 1e-9)
+            final = task.final
+            if final is None:
+                if poll:
+                    task.polls += 1
+                if self.mode == "steps":
+                    if task.polls <= 1:
+                        return QUEUED, 0.0
+                    if task.polls == 2:
+                        return RUNNING, 0.5
                 else:
-                    phase, progress = _end(task), 1.0
-            if phase in TERMINAL:
-                self._finish(task, phase)
-            return phase, progress
+                    elapsed = self.clock.now() - task.created
+                    if elapsed < self.queue_seconds:
+                        return QUEUED, 0.0
+                    if elapsed < self.queue_seconds + self.run_seconds:  # so run_seconds > 0 here
+                        return RUNNING, (elapsed - self.queue_seconds) / self.run_seconds
+                final = self._finish(task, FAILED if task.fail_reason else SUCCEEDED)
+            return final, 1.0 if final == SUCCEEDED else 0.0
 
     def cancel(self, task: MockTask) -> bool:
         """Cancel a task that has not ended; False when it already had."""
@@ -228,11 +226,12 @@ class Store:
             self._finish(task, CANCELED)
             return True
 
-    def _finish(self, task: MockTask, phase: str) -> None:
+    def _finish(self, task: MockTask, phase: str) -> str:
         task.final = phase
         task.ended = self.clock.now()
         self.finished[task.provider] += 1
         self._settle(task)
+        return phase
 
     def _settle(self, task: MockTask) -> None:
         """Take a task off its provider's unfinished list."""
@@ -318,10 +317,6 @@ class Store:
 
 
 _UNPARSED: Any = object()  # JournalEntry.body not read yet
-
-
-def _end(task: MockTask) -> str:
-    return FAILED if task.fail_reason else SUCCEEDED
 
 
 @dataclass(slots=True)
