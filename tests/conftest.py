@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import base64
 import importlib
+import os
 import struct
 import zlib
-
-import os
 
 import pytest
 from hypothesis import settings
