@@ -26,7 +26,7 @@ import itertools
 import json
 import threading
 import time
-from collections import Counter, OrderedDict, deque
+from collections import Counter, OrderedDict, defaultdict, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -156,7 +156,9 @@ class Store:
         self._keys: dict[tuple[str, str], str] = {}
         self._resources: OrderedDict[str, tuple[Resource, float]] = OrderedDict()  # least recently used first
         self._resource_bytes = 0
-        self._unfinished: dict[str, _Pending] = {}  # provider -> its unfinished tasks' sequences
+        self._unfinished: defaultdict[str, _Pending] = defaultdict(
+            _Pending
+        )  # provider -> its unfinished tasks' sequences
         self._sequence = itertools.count()
         self._lock = threading.RLock()
         self.finished: Counter[str] = Counter()  # provider -> tasks that reached a terminal phase
@@ -179,10 +181,7 @@ class Store:
                 self._forget(key)
             task.sequence = next(self._sequence)
             self._tasks[key] = task
-            pending = self._unfinished.get(task.provider)
-            if pending is None:
-                pending = self._unfinished[task.provider] = _Pending()
-            pending.add(task.sequence)
+            self._unfinished[task.provider].add(task.sequence)
             self._task_bytes += task.body_bytes
             self._use(key)
             self._evict()
@@ -235,15 +234,12 @@ class Store:
 
     def _settle(self, task: MockTask) -> None:
         """Take a task off its provider's unfinished list."""
-        pending = self._unfinished.get(task.provider)
-        if pending is not None:
-            pending.remove(task.sequence)
+        self._unfinished[task.provider].remove(task.sequence)
 
     def queue_rank(self, task: MockTask) -> int:
         """How many unfinished tasks of the same provider were submitted before this one."""
         with self._lock:
-            pending = self._unfinished.get(task.provider)
-            return 0 if pending is None else pending.before(task.sequence)
+            return self._unfinished[task.provider].before(task.sequence)
 
     def tasks(self) -> Iterator[MockTask]:
         with self._lock:

@@ -210,6 +210,17 @@ def test_an_idempotency_key_returns_the_task_that_has_it_per_provider_until_it_i
     assert (True, "3", "4", ["4"]) == (again is first, other.id, fresh.id, held(s))
 
 
+def test_submitting_again_with_a_used_key_counts_as_a_use_of_its_task() -> None:
+    """A retried submit (same idempotency key) at 50 s restarts the task's task_ttl: at 100 s it is still there."""
+    clock = ManualClock(start=0.0)
+    s = store(clock)
+    first = s.add(task("1", key="k"))
+    clock.advance(50)
+    s.add(task("2", key="k"))
+    clock.advance(50)
+    assert first is s.get("novita", "1")
+
+
 def test_a_client_chosen_id_used_again_replaces_the_task_that_had_it() -> None:
     """A second task with the same id (Zhiqite id_task without its key) replaces the first, whose bytes and queue place go."""
     s = store()
@@ -383,6 +394,20 @@ def test_the_mock_journals_bodies_up_to_one_mebibyte_and_only_measures_longer_on
     ]
 
 
+def test_a_journal_entry_repr_shows_neither_its_raw_nor_its_parsed_body() -> None:
+    """The raw body may hold credentials (a PICPIK Signature): a journal entry's repr shows neither body, before or after it is read."""
+    record = entry(body=json.dumps({"Signature": "hush-hush"}).encode())
+    before = repr(record)
+    assert {"Signature": "REDACTED"} == record.body
+    assert ["hush-hush" in before, "hush-hush" in repr(record), "REDACTED" in repr(record)] == [False, False, False]
+
+
+def test_a_journal_entry_made_without_a_body_has_none_and_size_zero() -> None:
+    """Leaving out the body means no body, of 0 bytes."""
+    record = JournalEntry(0.0, "novita", "task", "GET", "/", 200, None)
+    assert (None, 0) == (record.body, record.body_size)
+
+
 @pytest.mark.parametrize(
     ("raw", "body"),
     [(b"", None), (b"not json", None), (b"[" * 100_000, None), (b'{"a": [1, null]}', {"a": [1, None]})],
@@ -430,6 +455,26 @@ def test_a_nonce_is_refused_within_its_window_and_accepted_from_its_end() -> Non
     replay = nonces.seen_before("a")
     now[0] = 599.9
     assert (True, False) == (replay, nonces.seen_before("a"))
+
+
+def test_a_rate_limited_caller_is_told_the_exact_wait_even_under_a_second() -> None:
+    """limit 1 per 10 s: a second unit at 9.5 s waits 0.5 s, not a rounded-up second."""
+    clock = ManualClock(start=0.0)
+    limiter = RateLimiter(clock, limit=1, window=10.0)
+    limiter.take("k")
+    clock.advance(9.5)
+    assert 0.5 == limiter.take("k")
+
+
+def test_a_nonce_seen_again_is_forgotten_a_window_after_its_last_use_and_older_ones_on_time() -> None:
+    """Seen at 0 and again at 2, a nonce is kept until 302; one seen at 1 is forgotten at 301 all the same."""
+    now = [0.0]
+    nonces = NonceStore(lambda: now[0], window=300)
+    for at, nonce in [(0.0, "a"), (1.0, "b"), (2.0, "a")]:
+        now[0] = at
+        nonces.seen_before(nonce)
+    now[0] = 301.5
+    assert (False, 2, True) == (nonces.seen_before("c"), len(nonces), nonces.seen_before("a"))
 
 
 def test_a_nonce_is_a_replay_even_when_the_clock_steps_back() -> None:

@@ -584,6 +584,10 @@ def test_upscaler_target_reads_snake_case_and_names_what_is_missing(
 @pytest.mark.parametrize(
     ("x", "y", "message"),
     [(448, 576, "hrResizeX x hrResizeY is 448 x 576 = 258,048 pixels; it must be 262,144 to 2,073,600"),
+     (64 * 10**56, 128, f"hrResizeX x hrResizeY is {64 * 10**56} x 128 = {64 * 10**56 * 128:,} pixels; "
+                        "it must be 262,144 to 2,073,600"),
+     (64 * 10**58, 128, f"hrResizeX x hrResizeY is {64 * 10**58} x 128 = an integer of 62 digits pixels; "
+                        "it must be 262,144 to 2,073,600"),
      (64 * 10**70, 128, "hrResizeX x hrResizeY is an integer of 72 digits x 128 = an integer of 74 digits pixels; "
                         "it must be 262,144 to 2,073,600")],
 )  # fmt: skip
@@ -595,7 +599,7 @@ def test_upscaler_area_message_gives_the_area_even_for_absurd_sizes(x: int, y: i
     assert [("/stages/2/image_to_upscaler", message)] == messages(job(DIFFUSION, upscale), "tensorart.upscaler-area")
 
 
-@pytest.mark.parametrize(("x", "y"), [(64, 4096), (128, 1000), (512.0, 512.5), (True, 512), ("512", 512)])
+@pytest.mark.parametrize(("x", "y"), [(64, 65536), (128, 1000), (512.0, 512.5), (True, 512), ("512", 512)])
 def test_upscaler_area_skips_sides_the_schema_reports(x: Any, y: Any) -> None:
     """A side below 128, not a multiple of 64, not whole or not a number is the schema's to report; no area is computed."""
     upscale = {"type": "IMAGE_TO_UPSCALER",
@@ -659,3 +663,23 @@ def test_a_member_given_in_both_spellings_is_read_in_its_first_the_one_not_flagg
                               "image_to_upscaler": UPSCALE["imageToUpscaler"]})  # fmt: skip
     assert [("duplicate-field", "/stages/2/image_to_upscaler"),
             ("tensorart.latent-upscaler", "/stages/2/imageToUpscaler/hrUpscaler")] == found(payload)  # fmt: skip
+
+
+@pytest.mark.parametrize("stage", [{"type": "INPUT_INITIALIZE", "inputInitialize": {"count": 1}}, ADETAIL, INPAINT])
+def test_hr_upscaler_outside_an_upscaler_stage_is_only_an_unknown_field(stage: dict[str, Any]) -> None:
+    """hrUpscaler "Latent" in another stage's member after DIFFUSION is one unknown-field, not also a latent-upscaler."""
+    stage = copy.deepcopy(stage)
+    member = next(k for k in stage if k != "type")
+    stage[member]["hrUpscaler"] = "Latent"
+    assert [] == messages(job(DIFFUSION, stage), "tensorart.latent-upscaler")
+
+
+def test_every_diffusion_is_area_checked_whatever_stage_comes_before() -> None:
+    """A member that is not an object, or a DIFFUSION stage, before them does not hide later diffusions from the area rule."""
+    nested = with_nested_diffusion(UPSCALE)
+    nested["imageToUpscaler"]["diffusion"].update(width=1536, height=1536)
+    too_big = {"type": "DIFFUSION", "diffusion": diffusion(width=1536, height=1536)}
+    payload = job({"type": "IMAGE_TO_ADETAILER", "imageToAdetailer": []}, too_big, nested)
+    assert ["/stages/2/diffusion", "/stages/3/imageToUpscaler/diffusion"] == [
+        p for p, _ in messages(payload, "tensorart.diffusion-area")
+    ]
