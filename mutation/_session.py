@@ -199,8 +199,8 @@ def _skip_all_but(db: WorkDB, items: list[WorkItem], chosen: list[WorkItem]) -> 
 def _mutant(target: Target, item: WorkItem, work: WorkResult) -> Mutant:
     spec = item.mutations[0]
     lines = (work.diff or "").splitlines()
-    before = "\n".join(line[1:].strip() for line in lines if line.startswith("-") and not line.startswith("---"))
-    after = "\n".join(line[1:].strip() for line in lines if line.startswith("+") and not line.startswith("+++"))
+    before = _changed(lines, "-")
+    after = _changed(lines, "+")
     definition = spec.definition_name or ""
     base = dict(line=spec.start_pos[0], definition=definition, operator=spec.operator_name, before=before, after=after)
     if work.worker_outcome != WorkerOutcome.NORMAL:
@@ -213,6 +213,13 @@ def _mutant(target: Target, item: WorkItem, work: WorkResult) -> Mutant:
         ):  # fmt: skip
             return Mutant(**base, outcome="equivalent", reason=equivalent.reason)
     return Mutant(**base, outcome="survived")
+
+
+def _changed(diff: list[str], sign: str) -> str:
+    """The lines of a unified diff on one side, stripped, blank ones left out (a removed decorator
+    takes the blank lines above it along)."""
+    found = (line[1:].strip() for line in diff if line.startswith(sign) and not line.startswith(sign * 3))
+    return "\n".join(line for line in found if line)
 
 
 def _present(equivalent: Equivalent, text: str) -> bool:

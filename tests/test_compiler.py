@@ -233,10 +233,12 @@ def test_the_engine_form_drops_annotations_and_keeps_assertions() -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "valid"), [(1, True), (1.0, True), (True, False), ("1", False), (None, True), (0, False), (False, True)]
-)
+    ("value", "valid"),
+    [(1, True), (1.0, True), (True, False), ("1", False), (None, True), (0, False), (False, True), ([1], False),
+     ({"a": 1}, False)],
+)  # fmt: skip
 def test_enum_members_match_as_json_values(value: Any, valid: bool) -> None:
-    """enum [1, null, false]: 1.0 is 1, but true is not 1 and "1" is not 1; 0 is not false."""
+    """enum [1, null, false]: 1.0 is 1, but true is not 1 and "1" is not 1; 0 is not false; an array or object is none of them."""
     assert agree({"enum": [1, None, False]}, value, valid)
 
 
@@ -244,6 +246,33 @@ def test_const_matches_as_a_json_value() -> None:
     """const 2 takes 2.0 but not true or "2"; const null takes only null."""
     assert [agree({"const": 2}, 2.0, True), agree({"const": 2}, "2", False), agree({"const": None}, None, True),
             agree({"const": None}, 0, False), agree({"const": 1}, True, False)] == [True] * 5  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("const", "value", "valid"),
+    [({"a": [1, {"b": 2}]}, {"a": [1, {"b": 2.0}]}, True), ({"a": 1}, {"a": 2}, False), ([1, 2], [2, 1], False),
+     ([1], [1.0], True), ([True], [1], False), ({"a": 1}, {"a": 1, "b": 1}, False), ([{"x": None}], [{"x": None}], True)],
+)  # fmt: skip
+def test_const_objects_and_arrays_match_as_json_values(const: Any, value: Any, valid: bool) -> None:
+    """A const object or array takes exactly the JSON-equal value: key order aside, 1.0 for 1, never true for 1."""
+    assert agree({"type": "object", "properties": {"c": {"const": const}}}, {"c": value}, valid)
+
+
+def test_unique_items_and_const_answer_for_values_json_cannot_hold() -> None:
+    """Items with non-string keys, or nested past the recursion limit, are compared without raising."""
+    deep: list[Any] = []
+    for _ in range(5_000):
+        deep = [deep]
+    schema = {"type": "object", "properties": {"u": UNIQUE, "c": {"const": {"a": 1}}}}
+    found = rules(schema, {"u": [{1: "a", "b": 2}, {1: "a", "b": 2}, deep], "c": {1: 1}})
+    assert ("unique-items", "/u/1") in found and ("const", "/c") in found
+
+
+def test_without_x_protojson_a_snake_case_spelling_is_an_unknown_field() -> None:
+    """Only a protojson schema takes snake_case aliases: elsewhere image_id is not imageId, in every engine."""
+    schema = {"type": "object", "additionalProperties": False, "properties": {"imageId": {"type": "string"}}}
+    assert [("unknown-field", "/image_id")] == rules(schema, {"image_id": "a"})
+    assert agree(schema, {"image_id": "a"}, False)
 
 
 def test_x_image_limits_and_x_role_are_read_from_the_schema() -> None:

@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import _pointer
-from ._compiler import INT64_MAX, INT64_MIN, Node, enum_key, parse_int64
+from ._compiler import INT64_MAX, INT64_MIN, Node, enum_key, json_text, parse_int64
 from ._images import check_base64_image
 from ._report import Violation
 from ._suggest import same_name, suggest
@@ -298,7 +298,7 @@ class Interpreter:
         if node.unique_items:
             seen: dict[str, int] = {}
             for index, item in enumerate(value):
-                key = json.dumps(_same_json(item), sort_keys=True, default=repr)
+                key = json_text(item)
                 if key in seen:
                     here = _pointer.join(ptr, index)
                     message = f"{_pointer.label(here)} repeats item {seen[key]}; items must be unique"
@@ -460,18 +460,6 @@ def _json_problems(value: Any, ptr: str, node: Node) -> Iterator[Violation]:
                     yield _bad_key(key, where(link), node)
         elif kind == "array":
             stack.extend((child, (link, index)) for index, child in enumerate(item))
-
-
-def _same_json(value: Any) -> Any:
-    """``value`` with every integral number as an int, so that items JSON calls equal (``1`` and
-    ``1.0``, as jsonschema-rs compares them) dump to the same text; ``true`` stays apart from ``1``."""
-    if isinstance(value, dict):
-        return {key: _same_json(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_same_json(item) for item in value]
-    if not isinstance(value, int) and json_kind(value) == "integer":
-        return int(value)
-    return value
 
 
 def _type_order(name: str) -> int:
