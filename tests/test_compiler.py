@@ -154,6 +154,28 @@ def test_additional_properties_with_a_schema_checks_every_unlisted_field() -> No
     assert agree(schema, {"name": "n", "y": 2}, True) and agree(schema, {"name": "n", "x": "1"}, False)
 
 
+def test_an_image_field_is_never_empty_unless_the_schema_allows_it() -> None:
+    """x-image without allowEmpty refuses ""; with allowEmpty true, "" means no image."""
+    strict = {"type": "object", "properties": {"i": {"type": "string", "x-image": {}}}}
+    lax = {"type": "object", "properties": {"i": {"type": "string", "x-image": {"allowEmpty": True}}}}
+    assert (1, []) == (len(rules(strict, {"i": ""})), rules(lax, {"i": ""}))
+
+
+def test_arrays_take_repeated_items_unless_unique_items_is_set() -> None:
+    """Without uniqueItems, [1, 1] is a fine array, in every engine."""
+    assert agree({"type": "array", "items": {"type": "integer"}}, [1, 1], True)
+
+
+@pytest.mark.parametrize(("schema", "hint"), [({"pattern": "^a+$"}, "the pattern ^a+$"),
+                                              ({"pattern": "^a+$", "x-pattern": "one or more a"}, "one or more a")])  # fmt: skip
+def test_a_pattern_violation_says_what_the_value_should_look_like(schema: dict[str, Any], hint: str) -> None:
+    """The message gives x-pattern's description of the pattern, or the pattern itself."""
+    (violation,) = interpreter({"type": "object", "properties": {"p": {"type": "string", **schema}}}).violations(
+        {"p": "b"}
+    )
+    assert f'p is "b", which is not {hint}' == violation.message
+
+
 def test_a_scalar_type_takes_no_object_keywords() -> None:
     """A string schema with properties still judges a string as a string (an object there is a type violation)."""
     schema = {"type": "object", "properties": {"s": {"type": "string", "properties": {"a": {"type": "integer"}}}}}
@@ -184,6 +206,8 @@ def test_a_definition_referenced_twice_is_compiled_once() -> None:
      ({"type": "integer", "multipleOf": True}, "multipleOf must be a positive integer"),
      ({"type": "integer", "multipleOf": -2}, "multipleOf must be a positive integer"),
      ({"type": "string", "format": "int64"}, "the only format supported is int64 on type [string, integer]"),
+     ({"type": ["string", "integer"], "format": "uri"}, "the only format supported is int64"),
+     ({"type": ["string", "integer"], "format": "date"}, "the only format supported is int64"),
      ({"type": ["string", "integer"], "format": "int64", "exclusiveMinimum": 0}, "not exclusive bounds"),
      ({"type": ["string", "integer"], "format": "int64", "exclusiveMaximum": 9}, "not exclusive bounds"),
      ({"x-protojson": True, "type": "object", "properties": {"fooBar": {}, "foo_bar": {}}},
@@ -305,7 +329,7 @@ def test_a_schema_without_python_only_checks_skips_the_python_pass() -> None:
         "additionalProperties": False,
         "properties": {"a": {"type": "array", "items": {"type": "integer"}}},
     }
-    assert [] == interpreter(schema).python_checks({"a": [b"x"], 1: 2})
+    assert [] == interpreter(schema).python_checks({"a": [b"x", {1: 2}], 1: 2})
 
 
 def test_the_free_node_is_shared_and_marked_for_python_checks() -> None:
@@ -319,7 +343,7 @@ def test_the_free_node_is_shared_and_marked_for_python_checks() -> None:
 
 @pytest.mark.parametrize(
     ("pattern", "text", "matches"),
-    [("^a\\$", "a$", True), ("^a\\$", "a", False), ("^a\\\\$", "a\\", True), ("^a\\\\$", "a\\\n", False),
+    [("b", "abc", True), ("b$", "abc", False), ("^a\\$", "a$", True), ("^a\\$", "a", False), ("^a\\\\$", "a\\", True), ("^a\\\\$", "a\\\n", False),
      ("^a$", "a\n", False), ("^[0-9]+$", "12", True), ("^a\\\\d$", "a\\d", True)],
 )  # fmt: skip
 def test_patterns_mean_in_python_what_they_mean_in_ecma_262(pattern: str, text: str, matches: bool) -> None:

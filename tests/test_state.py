@@ -350,14 +350,19 @@ def test_the_journal_filters_entries_and_counts_by_provider_operation_and_status
     """entries() filters by provider and operation; count() also by status, and counts every request ever recorded."""
     journal = Journal(max_bytes=10_000)
     for provider, operation, status in [("novita", "img2img", 200), ("novita", "task", 200), ("novita", "img2img", 400),
-                                        ("zhiqite", "img2img", 200)]:  # fmt: skip
+                                        ("zhiqite", "img2img", 200), ("aliyun", "img2img", 200),
+                                        ("aliyun", "cancel", 200)]:  # fmt: skip
         journal.record(entry(provider, operation, status))
     listed = [(e.provider, e.operation, e.status) for e in journal.entries("novita", "img2img")]
     assert [("novita", "img2img", 200), ("novita", "img2img", 400)] == listed
     assert [("novita", "task", 200)] == [(e.provider, e.operation, e.status) for e in journal.entries(operation="task")]
-    assert (4, 3, 2, 1, 3, 0) == (
+    assert [("aliyun", "cancel", 200)] == [
+        (e.provider, e.operation, e.status) for e in journal.entries("aliyun", "cancel")
+    ]
+    assert (6, 3, 2, 1, 5, 2, 0) == (
         journal.count(), journal.count("novita"), journal.count("novita", "img2img"),
         journal.count("novita", "img2img", 400), journal.count(status=200), journal.count("aliyun"),
+        journal.count("picpik"),
     )  # fmt: skip
 
 

@@ -276,11 +276,9 @@ class _Compiler:
         additional = schema.get("additionalProperties", True)
         if additional is False:
             node.closed = True
-        elif additional is True or additional == {}:
-            node.additional = FREE
-        else:
+        else:  # true and {} compile to FREE
             node.additional = self.compile(additional, f"{location}/additionalProperties", node.doc)
-        node.free = (
+        node.free = (  # a schema made only of annotations is the free schema
             node.types is None
             and node.enum is None
             and node.const is None
@@ -289,9 +287,7 @@ class _Compiler:
             and not node.closed
             and node.additional is FREE
         )
-        if node.free:  # a schema made only of annotations is the free schema
-            node.additional = FREE
-        elif not (node.types is None or "object" in node.types):
+        if not (node.types is None or "object" in node.types):
             node.additional = None
 
 
