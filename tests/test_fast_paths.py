@@ -13,7 +13,8 @@ from sdcontracts._compiler import INT64_MAX, INT64_MIN, compile_engine_schema, i
 from sdcontracts._images import ImageLimits, _check_alphabet, _Invalid, check_base64_image
 
 BOUNDS = [(None, 4294967295), (None, None), (0, None), (1, 4), (-1, 10), (-37, -5), (0, 0), (5, 5),
-          (100, 99999), (None, -1), (7, None), (-1, None), (123, 999), (19, 1234), (-987, -123), (7, 3)]  # fmt: skip
+          (100, 99999), (None, -1), (7, None), (-1, None), (123, 999), (19, 1234), (-987, -123), (7, 3),
+          (123, 129), (1001, 1009), (19, 25), (-3, -5)]  # fmt: skip
 
 
 def _candidates() -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import tracemalloc
+from collections import deque
 from typing import Any
 
 import pytest
@@ -249,6 +250,27 @@ def test_memory_stays_flat_however_many_keyed_tasks_come_and_go() -> None:
     finally:
         tracemalloc.stop()
     assert (True, 11_989) == (grown < 100_000, s.expired)
+
+
+def test_memory_stays_flat_while_thousands_wait_and_the_oldest_are_canceled() -> None:
+    """With 3,000 tasks always waiting, 20,000 more submitted and the oldest canceled as each comes, the store keeps no trace of the canceled ones."""
+    s = store(max_tasks=3_500)  # the canceled tasks held beside the waiting ones reach the cap in the first round
+    waiting = deque(s.add(task(f"w{i}")) for i in range(3_000))
+
+    def churn(count: int, first: int) -> None:
+        for i in range(first, first + count):
+            waiting.append(s.add(task(f"n{i}")))
+            s.cancel(waiting.popleft())
+
+    tracemalloc.start()
+    try:
+        churn(5_000, 0)
+        warm = tracemalloc.get_traced_memory()[0]
+        churn(15_000, 5_000)
+        grown = tracemalloc.get_traced_memory()[0] - warm
+    finally:
+        tracemalloc.stop()
+    assert (True, 3_000) == (grown < 150_000, s.queue_rank(waiting[-1]) + 1)
 
 
 # -- upload slots ---------------------------------------------------------------------------------
