@@ -524,7 +524,8 @@ def test_a_nested_field_three_levels_down_is_found_but_not_four() -> None:
      (False, "false"), (None, "null"), (10**59, str(10**59)), (10**60, "an integer of 61 digits"),
      (-(10**70), "an integer of 71 digits"), ({"a": 1}, '{"a": 1}'), ([1, 2], "[1, 2]"),
      ({"k": "v" * 60}, "1 field"), (["v" * 70], "1 item"), ([b"x", 2], "2 items"), (1.5, "1.5"),
-     (b"z" * 70, repr(b"z" * 70)[:60] + "…")],
+     (b"z" * 70, repr(b"z" * 70)[:60] + "…"), ("é🙂", '"é🙂"'), ({"k": "é"}, '{"k": "é"}'), ([math.nan], "1 item"),
+     ([math.inf, 1], "2 items")],
 )  # fmt: skip
 def test_values_are_shown_short_and_safe(value: Any, shown: str) -> None:
     """Strings over 60 characters are cut with their length; huge integers by their digits; containers by their size when long."""
