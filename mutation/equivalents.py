@@ -173,4 +173,38 @@ EQUIVALENTS: tuple[Equivalent, ...] = (
            ('middle = [prefix + digit + ("" if not rest else "[0-9]" if rest == 0 else f"[0-9]{{{rest}}}")]',
             'middle = [prefix + digit + ("" if not rest else "[0-9]" if rest < 1 else f"[0-9]{{{rest}}}")]'),
            '"[0-9]{1}" and "[0-9]" are the same regular expression'),
+    # -- src/sdcontracts/_engine.py --------------------------------------------------------------
+    Equivalent("engine", "json_kind", "return None", "pass", _FALLS_THROUGH),
+    Equivalent("engine", "_nested_home", "return None", "pass", _FALLS_THROUGH),
+    Equivalent("engine", "violations", "return out  # full: the walk ends here", "pass  # full: the walk ends here",
+               "the function returns out on the next line anyway"),
+    Equivalent("engine", "python_checks", "return out  # full: the walk ends here", "pass  # full: the walk ends here",
+               "the function returns out on the next line anyway"),
+    Equivalent("engine", "_check", "if node.const is not None and enum_key(value) != enum_key(node.const[0]):",
+               "if node.const is not None and enum_key(value) != enum_key(node.const[ -1]):",
+               "const is kept as a 1-tuple: its first item is its last"),
+    Equivalent("engine", "_check", 'add("const", f"must be {show(node.const[0])}, not {show(value, node)}", node.const[0])',
+               'add("const", f"must be {show(node.const[ -1])}, not {show(value, node)}", node.const[0])',
+               "const is kept as a 1-tuple: its first item is its last"),
+    Equivalent("engine", "_probe", "return", "pass",
+               "after a free node's JSON check nothing else applies to it: FREE has no image, no children, no items "
+               "and no additional schema to walk"),
+    Equivalent("engine", "", "@dataclass(eq=False, slots=True)", "@dataclass(eq=True, slots=True)",
+               "probes are found by identity (id() in the memo), never compared with =="),
+    Equivalent("engine", "", "@dataclass(eq=False, slots=True)", "@dataclass(eq=False, slots=False)", _SLOTS),
+    Equivalent("engine", "_build_probe", "return None", "pass",
+               "a node with no Python-only check below it then gets a probe that finds nothing: the same answers, "
+               "walked for nothing (time only)"),
+    Equivalent("engine", "_build_probe", "return memo[id(node)]", "pass",
+               "a node reached twice (a shared $ref) gets its probe built twice: the same answers, built twice "
+               "(time only; recursive references are refused by the compiler, so it ends)"),
+    Equivalent("engine", "_json_problems", 'Link = tuple[Any, "str | int"] | None  # (parent link, token)',
+               "pass  # (parent link, token)",
+               "the alias is only used in annotations, which `from __future__ import annotations` never evaluates"),
+    # -- src/sdcontracts/auth.py -----------------------------------------------------------------
+    Equivalent("auth", "auth_flow",
+               'body = json.dumps(self.sign(params), ensure_ascii=False, separators=(",", ":")).encode("utf-8")',
+               'body = json.dumps(self.sign(params), ensure_ascii=True, separators=(",", ":")).encode("utf-8")',
+               'the body carries the same parameters either way ("é" or "\\u00e9" parse alike), and the signature '
+               "is computed on the parameters, not on the bytes"),
 )  # fmt: skip

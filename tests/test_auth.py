@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import hmac
 import json
+import subprocess
+import sys
 
 import httpx
 import pytest
@@ -269,7 +272,7 @@ def test_missing_or_malformed_credentials_fail_at_construction(make: object) -> 
 EC_KEY = ec.generate_private_key(ec.SECP256R1())
 
 
-@pytest.mark.parametrize("signature", ["not base64!", "QUJD=x", "QUJ"])
+@pytest.mark.parametrize("signature", ["not base64!", "QUJD=x", "QUJ", "QUJD!", "QU JD"])
 def test_a_tams_signature_that_is_not_base64_is_malformed_not_a_crash(signature: str) -> None:
     """A header whose signature is not base64 is SignatureError('malformed'), never another exception."""
     header = auth.TamsSignature("app", "n", "1", signature)
@@ -405,3 +408,25 @@ def test_either_half_of_a_key_pair_missing_fails_at_construction(make: object) -
     """Each half of a key pair is required on its own."""
     with pytest.raises(ValueError, match="both required"):
         make()  # type: ignore[operator]
+
+
+def test_auth_imports_without_the_requests_library() -> None:
+    """requests is only for for_requests (and type checking): sdcontracts.auth imports in a process without it."""
+    code = "import sys; sys.modules['requests'] = None; import sdcontracts.auth; print('ok')"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert ("ok\n", 0) == (done.stdout, done.returncode)
+
+
+def test_reprs_name_the_scheme_and_its_public_half_only() -> None:
+    """A scheme with no public value shows only the masked secret; one with an id shows it, then the mask."""
+    assert ["BearerAuth(secret=***)", "TamsRsaAuth(app_id='app', secret=***)", "ZhiqiteKeyAuth(access_key_id='zid', secret=***)"] == [
+        repr(auth.BearerAuth("sk")), repr(auth.TamsRsaAuth("app", PRIVATE_PEM)), repr(auth.ZhiqiteKeyAuth("zid", "s"))
+    ]  # fmt: skip
+
+
+def test_a_parsed_tams_header_is_an_immutable_value() -> None:
+    """TamsSignature compares and hashes by its fields and cannot be changed."""
+    first, second = auth.TamsSignature("a", "n", "1", "s"), auth.TamsSignature("a", "n", "1", "s")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        first.signature = "t"  # type: ignore[misc]
+    assert (first, 1) == (second, len({first, second}))

@@ -279,7 +279,8 @@ def test_const_matches_as_a_json_value() -> None:
 @pytest.mark.parametrize(
     ("const", "value", "valid"),
     [({"a": [1, {"b": 2}]}, {"a": [1, {"b": 2.0}]}, True), ({"a": 1}, {"a": 2}, False), ([1, 2], [2, 1], False),
-     ([1], [1.0], True), ([True], [1], False), ({"a": 1}, {"a": 1, "b": 1}, False), ([{"x": None}], [{"x": None}], True)],
+     ([1], [1.0], True), ([True], [1], False), ({"a": 1}, {"a": 1, "b": 1}, False), ([{"x": None}], [{"x": None}], True),
+     ({"a": 1, "b": [2]}, {"b": [2], "a": 1}, True)],
 )  # fmt: skip
 def test_const_objects_and_arrays_match_as_json_values(const: Any, value: Any, valid: bool) -> None:
     """A const object or array takes exactly the JSON-equal value: key order aside, 1.0 for 1, never true for 1."""

@@ -532,3 +532,70 @@ def test_values_are_shown_short_and_safe(value: Any, shown: str) -> None:
     from sdcontracts._engine import show
 
     assert shown == show(value)
+
+
+def test_an_enum_of_exactly_24_values_is_listed_whole() -> None:
+    """24 allowed values fit the message: no "(… in all)" count."""
+    (violation,) = run({"type": "object", "properties": {"e": {"enum": list(range(24))}}}, {"e": 99})
+    assert violation.message.endswith(", 23") and violation.expected == list(range(24))
+
+
+def test_more_items_than_the_minimum_are_fine() -> None:
+    """minItems 2 takes three items."""
+    assert [] == run({"type": "object", "properties": {"a": {"type": "array", "minItems": 2}}}, {"a": [1, 2, 3]})
+
+
+def test_a_unique_items_violation_expects_unique_items_and_sees_reordered_objects_as_equal() -> None:
+    """{"a": 1, "b": 2} and {"b": 2, "a": 1} are one value: the second is a repeat, and the violation's expected is true."""
+    schema = {"type": "object", "properties": {"u": {"type": "array", "uniqueItems": True}}}
+    (violation,) = run(schema, {"u": [{"a": 1, "b": 2}, {"b": 2, "a": 1}]})
+    assert ("unique-items", "/u/1", True) == (violation.rule, violation.path, violation.expected)
+
+
+def test_fields_after_a_duplicated_one_are_still_checked() -> None:
+    """A field given twice is reported, and a bad field after it is reported too."""
+    schema = {**PROTOJSON, "properties": {**PROTOJSON["properties"], "n": {"type": "integer"}}}
+    assert [("duplicate-field", "/request_id"), ("type", "/n")] == rules(
+        schema, {"requestId": "a", "request_id": "b", "n": "x"}
+    )
+
+
+def test_an_unknown_nested_field_names_its_own_parent() -> None:
+    """A misspelt key inside scripts says "scripts has no field", not the payload's."""
+    (violation,) = run(NESTED, {"scripts": {"checkpointt": "x"}})
+    assert violation.message.startswith("scripts has no field 'checkpointt'")
+
+
+@pytest.mark.parametrize(("extra", "listed"), [(9, True), (10, False)])
+def test_allowed_fields_are_listed_up_to_399_characters(extra: int, listed: bool) -> None:
+    """The list of allowed fields is given while it is under 400 characters long."""
+    names = [f"f{i:07d}" for i in range(39)] + ["g" * extra]  # 39 x 8 + 39 x 2 (", ") + extra = 390 + extra
+    schema = {"type": "object", "additionalProperties": False, "properties": {n: {} for n in names}}
+    (violation,) = run(schema, {"qqqqqqqqqqqqqqqqqqqqqqqq": 1})
+    assert listed == ("; allowed fields: " in violation.message)
+
+
+def test_python_checks_leave_a_null_image_field_alone() -> None:
+    """An image field that may be null holds null: nothing to check on the fast path."""
+    schema = {"type": "object", "properties": {"img": {"type": ["string", "null"], "x-image": {}}}}
+    assert [] == Interpreter(compile_nodes(schema, lambda s: "")).python_checks({"img": None})
+
+
+def test_python_checks_walk_an_array_or_string_field_only_when_it_is_an_array() -> None:
+    """A field that is an array of images or a string holds a string: its characters are not images."""
+    schema = {
+        "type": "object",
+        "properties": {"a": {"type": ["array", "string"], "items": {"type": "string", "x-image": {}}}},
+    }
+    assert [] == Interpreter(compile_nodes(schema, lambda s: "")).python_checks({"a": "abc"})
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [(math.nan, "prompt is nan, which JSON cannot represent"), (Decimal("Infinity"), "prompt is Decimal('Infinity'), which JSON cannot represent"),
+     (b"x", "prompt is a Python bytes, which is not a JSON value"), ({1, 2}, "prompt is a Python set, which is not a JSON value")],
+)  # fmt: skip
+def test_not_json_messages_say_why_the_value_is_not_json(value: Any, message: str) -> None:
+    """A number JSON cannot hold is quoted; a value of another Python type is named by its type."""
+    (violation,) = run(CLOSED, {"width": 512, "prompt": value})
+    assert ("not-json", message) == (violation.rule, violation.message)
