@@ -19,14 +19,17 @@ from .targets import TARGETS
 
 def main(argv: list[str] | None = None) -> int:
     names = [t.name for t in TARGETS]
-    parser = argparse.ArgumentParser(prog="python -m mutation", description=__doc__.splitlines()[2])
+    parser = argparse.ArgumentParser(prog="python -m mutation", description=" ".join(__doc__.split("\n\n")[1].split()))
     parser.add_argument(
         "--only", nargs="+", choices=names, default=names, metavar="NAME", help=f"these targets ({', '.join(names)})"
     )
     parser.add_argument("--sample", type=int, default=60, help="mutation sites drawn per module (default 60)")
     parser.add_argument("--seed", default="2026", help="the sample's seed (default 2026)")
     parser.add_argument(
-        "--budget", type=float, default=1800, help="time cap in seconds for the whole run, shared by the modules"
+        "--budget",
+        type=float,
+        default=2400,
+        help="time cap in seconds for the whole run, shared by the modules (default 2400)",
     )
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("RESULTS.md"), help="the report file")
     args = parser.parse_args(argv)
@@ -36,18 +39,23 @@ def main(argv: list[str] | None = None) -> int:
     def log(message: str) -> None:
         print(f"mutation: {message}", file=sys.stderr, flush=True)
 
+    sys.dont_write_bytecode = True  # no .pyc of a module this process imports can outlive a mutant
     started = time.monotonic()
     targets = [t for t in TARGETS if t.name in args.only]
     runs = []
-    for index, target in enumerate(targets):
-        # each module gets an equal share of what is left, so time a fast one leaves goes to the next
-        share = (started + args.budget - time.monotonic()) / (len(targets) - index)
-        runs.append(
-            _session.run_target(target, sample=args.sample, seed=args.seed, deadline=time.monotonic() + share, log=log)
-        )
-        run = runs[-1]
-        log(f"{target.name}: score {_report._pct(run.score)} ({run.count('survived', 'error')} survived) "
-            f"in {run.seconds:,.0f} s{'; ' + run.problem if run.problem else ''}")  # fmt: skip
+    try:
+        for index, target in enumerate(targets):
+            # each module gets an equal share of what is left, so time a fast one leaves goes to the next
+            share = (started + args.budget - time.monotonic()) / (len(targets) - index)
+            run = _session.run_target(
+                target, sample=args.sample, seed=args.seed, deadline=time.monotonic() + share, log=log
+            )
+            runs.append(run)
+            log(f"{target.name}: score {_report.percent(run.score)} ({run.count('survived', 'error')} survived) "
+                f"in {run.seconds:,.0f} s{'; ' + run.problem if run.problem else ''}")  # fmt: skip
+    except KeyboardInterrupt:
+        log("interrupted: the installed modules are restored; no report written")
+        return 130
     seconds = time.monotonic() - started
     text = _report.markdown(runs, sample=args.sample, seed=args.seed, budget=args.budget, seconds=seconds)
     args.out.write_text(text, encoding="utf-8")

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from ._session import ROOT, Mutant, TargetRun
 from .equivalents import EQUIVALENTS
 
-__all__ = ["markdown", "met"]
+__all__ = ["markdown", "met", "percent"]
 
 
 def met(run: TargetRun) -> bool:
@@ -28,7 +28,7 @@ def _commit() -> str:
     return commit + (" with uncommitted changes" if git("status", "--porcelain", "--untracked-files=no") else "")
 
 
-def _pct(value: float | None) -> str:
+def percent(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1%}"
 
 
@@ -69,10 +69,14 @@ def markdown(runs: Sequence[TargetRun], *, sample: int, seed: str, budget: float
         out.append(
             f"| `{t.source}` | {run.mutants_total} | {run.in_annotations} | {run.sites} | {run.sampled} "
             f"| {run.count('killed', 'timeout')} | {run.count('timeout')} | {run.count('survived', 'error')} "
-            f"| {run.count('equivalent')} | {run.not_run} | {_pct(run.score)} | {t.score:.0%} | {status} |"
+            f"| {run.count('equivalent')} | {run.not_run} | {percent(run.score)} | {t.score:.0%} | {status} |"
         )
-    out += ["", "Time per module (the focused tests once, unmutated; then the whole module):", ""]
-    out += [f"- `{r.target.source}`: {r.baseline_seconds:.1f} s; {r.seconds:,.0f} s" for r in runs]
+    out += ["", "Focused tests, and time per module (the focused tests once, unmutated; then the whole module):", ""]
+    out += [
+        f"- `{r.target.source}`: {', '.join(f'`{t}`' for t in r.target.tests)}; {r.baseline_seconds:.1f} s; "
+        f"{r.seconds:,.0f} s"
+        for r in runs
+    ]
     problems = [r for r in runs if r.problem]
     if problems:
         out += ["", "## Problems", ""]

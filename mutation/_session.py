@@ -99,8 +99,14 @@ def installed_file(target: Target) -> Path:
 def run_target(target: Target, *, sample: int, seed: str, deadline: float, log: Callable[[str], None]) -> TargetRun:
     """Run a seeded sample of ``sample`` mutation sites of one target, until ``deadline``
     (`time.monotonic`); the mutants not reached by then are counted as not run."""
-    result = TargetRun(target)
     started = time.monotonic()
+    result = _run(target, sample, seed, deadline, log)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _run(target: Target, sample: int, seed: str, deadline: float, log: Callable[[str], None]) -> TargetRun:
+    result = TargetRun(target)
     source = ROOT / target.source
     installed = installed_file(target)
     original = source.read_bytes()
@@ -145,7 +151,6 @@ def run_target(target: Target, *, sample: int, seed: str, deadline: float, log: 
             result.mutants.append(mutant)
             if mutant.outcome in ("survived", "error"):
                 log(f"{target.name} [{index}/{result.sampled}] {mutant.outcome}: line {mutant.line} {mutant.operator}")
-    result.seconds = time.monotonic() - started
     return result
 
 
