@@ -5,6 +5,7 @@ SchemaError. test_engine.py holds the interpreter's messages; this file, the com
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 import jsonschema
@@ -288,13 +289,31 @@ def test_const_objects_and_arrays_match_as_json_values(const: Any, value: Any, v
 
 
 def test_unique_items_and_const_answer_for_values_json_cannot_hold() -> None:
-    """Items with non-string keys, or nested past the recursion limit, are compared without raising."""
-    deep: list[Any] = []
-    for _ in range(5_000):
-        deep = [deep]
+    """Items with non-string keys, or nested past the recursion limit, are compared without raising: equal ones are
+    repeats, different ones are not (a value too deep to spell out equals only itself)."""
+
+    def deep() -> list[Any]:
+        value: list[Any] = []
+        for _ in range(5_000):
+            value = [value]
+        return value
+
+    shared = deep()
     schema = {"type": "object", "properties": {"u": UNIQUE, "c": {"const": {"a": 1}}}}
-    found = rules(schema, {"u": [{1: "a", "b": 2}, {1: "a", "b": 2}, deep], "c": {1: 1}})
-    assert ("unique-items", "/u/1") in found and ("const", "/c") in found
+    items = [{1: "a", "b": 2}, {1: "a", "b": 2}, {2: "a"}, shared, deep(), shared]
+    found = [f for f in rules(schema, {"u": items, "c": {1: 1}}) if f[0] != "not-json"]
+    assert [("unique-items", "/u/1"), ("unique-items", "/u/5"), ("const", "/c")] == found
+
+
+@pytest.mark.parametrize(
+    ("schema", "value", "valid"),
+    [({"enum": [2]}, Decimal("2"), True), ({"const": 1.5}, Decimal("1.5"), True), ({"const": [1]}, [Decimal("1")], True),
+     ({"const": [1.5]}, [Decimal("1.5")], True), ({"const": [1.5]}, [Decimal("1.25")], False),
+     (UNIQUE, [Decimal("1"), 1], False), (UNIQUE, [[Decimal("1.5")], [1.5]], False), (UNIQUE, [Decimal("1.5"), 2], True)],
+)  # fmt: skip
+def test_decimals_are_numbers_to_enum_const_and_unique_items(schema: dict[str, Any], value: Any, valid: bool) -> None:
+    """A Decimal is the number it holds, alone or inside an array, as jsonschema-rs reads it."""
+    assert (valid, valid) == verdicts(schema, value)[:2]
 
 
 def test_without_x_protojson_a_snake_case_spelling_is_an_unknown_field() -> None:

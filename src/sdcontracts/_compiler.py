@@ -109,7 +109,7 @@ def enum_key(value: Any) -> tuple[str, Any]:
         return ("null", None)
     if isinstance(value, str):
         return ("string", value)
-    if isinstance(value, int | float):
+    if isinstance(value, int | float | Decimal):  # Decimal("2") == 2 == 2.0, with equal hashes
         return ("number", value)
     return ("other", json_text(value))
 
@@ -135,8 +135,8 @@ def _integral(value: Any) -> Any:
         return [_integral(item) for item in value]
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
-        return int(value)
+    if isinstance(value, Decimal) and value.is_finite():  # a number to jsonschema-rs, as to json_kind
+        return int(value) if value == value.to_integral_value() else float(value)
     return value
 
 
