@@ -309,6 +309,7 @@ def test_unique_items_and_const_answer_for_values_json_cannot_hold() -> None:
     ("schema", "value", "valid"),
     [({"enum": [2]}, Decimal("2"), True), ({"const": 1.5}, Decimal("1.5"), True), ({"const": [1]}, [Decimal("1")], True),
      ({"const": [1.5]}, [Decimal("1.5")], True), ({"const": [1.5]}, [Decimal("1.25")], False),
+     ({"const": [1]}, [Decimal("1.25")], False),
      (UNIQUE, [Decimal("1"), 1], False), (UNIQUE, [[Decimal("1.5")], [1.5]], False), (UNIQUE, [Decimal("1.5"), 2], True)],
 )  # fmt: skip
 def test_decimals_are_numbers_to_enum_const_and_unique_items(schema: dict[str, Any], value: Any, valid: bool) -> None:
