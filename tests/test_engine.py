@@ -379,6 +379,7 @@ def test_an_exclusive_maximum_excludes_its_bound_and_says_so() -> None:
     schema = {"type": "object", "properties": {"x": {"type": "number", "minimum": 0, "exclusiveMaximum": 10}}}
     (violation,) = run(schema, {"x": 10})
     assert [] == run(schema, {"x": 9.99})
+    assert [("exclusive-maximum", "/x")] == rules(schema, {"x": 10.5}) == rules(schema, {"x": 10**20})
     assert ("exclusive-maximum", "x is 10; it must be less than 10 (allowed: at least 0 and less than 10)") == (
         violation.rule, violation.message
     )  # fmt: skip
@@ -525,7 +526,8 @@ def test_a_nested_field_three_levels_down_is_found_but_not_four() -> None:
      (-(10**70), "an integer of 71 digits"), ({"a": 1}, '{"a": 1}'), ([1, 2], "[1, 2]"),
      ({"k": "v" * 60}, "1 field"), (["v" * 70], "1 item"), ([b"x", 2], "2 items"), (1.5, "1.5"),
      (b"z" * 70, repr(b"z" * 70)[:60] + "…"), ("é🙂", '"é🙂"'), ({"k": "é"}, '{"k": "é"}'), ([math.nan], "1 item"),
-     ([math.inf, 1], "2 items")],
+     ([math.inf, 1], "2 items"), (10**61, "an integer of 62 digits"), (-(10**64) + 1, "an integer of 64 digits"),
+     (["x" * 56], '["' + "x" * 56 + '"]'), (["x" * 57], "1 item")],
 )  # fmt: skip
 def test_values_are_shown_short_and_safe(value: Any, shown: str) -> None:
     """Strings over 60 characters are cut with their length; huge integers by their digits; containers by their size when long."""

@@ -77,8 +77,7 @@ def show(value: Any, node: Node | None = None, limit: int = 60) -> str:
     if value is None:
         return "null"
     if isinstance(value, int) and abs(value) >= 10**limit:
-        # not len(str(value)): Python refuses to print integers of more than 4,300 digits
-        return f"an integer of {math.floor(math.log10(abs(value))) + 1:,} digits"
+        return f"an integer of {_digits(abs(value)):,} digits"
     if isinstance(value, dict | list | tuple):
         try:
             text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(", ", ": "))
@@ -89,6 +88,15 @@ def show(value: Any, node: Node | None = None, limit: int = 60) -> str:
         return _count(len(value), "field" if isinstance(value, dict) else "item")
     text = repr(value)
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _digits(n: int) -> int:
+    """Decimal digits of ``n`` > 0; not len(str(n)): Python refuses to print integers of more than
+    4,300 digits. The float logarithm can be one off next to a power of ten (10**64 - 1)."""
+    digits = math.floor(math.log10(n)) + 1
+    if n < 10 ** (digits - 1):
+        return digits - 1
+    return digits + 1 if n >= 10**digits else digits
 
 
 def _bounds(node: Node) -> str:
