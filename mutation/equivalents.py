@@ -218,6 +218,7 @@ EQUIVALENTS: tuple[Equivalent, ...] = (
                "pass  # (parent link, token)",
                "the alias is only used in annotations, which `from __future__ import annotations` never evaluates"),
     # -- src/sdcontracts/auth.py -----------------------------------------------------------------
+    Equivalent("auth", "", "@dataclass(frozen=True, slots=True)", "@dataclass(frozen=True, slots=False)", _SLOTS),
     Equivalent("auth", "auth_flow",
                'body = json.dumps(self.sign(params), ensure_ascii=False, separators=(",", ":")).encode("utf-8")',
                'body = json.dumps(self.sign(params), ensure_ascii=True, separators=(",", ":")).encode("utf-8")',
