@@ -135,9 +135,6 @@ EQUIVALENTS: tuple[Equivalent, ...] = (
                "free: bool = True  # accepts any JSON value: only JSON-ness is checked", _REWRITTEN),
     Equivalent("compiler", "Node", "python: bool = False  # this node or one below it has checks only Python can run",
                "python: bool = True  # this node or one below it has checks only Python can run", _REWRITTEN),
-    Equivalent("compiler", "enum_key", "if isinstance(value, bool):", "if not isinstance(value, bool):",
-               "it swaps the labels of booleans and other values consistently: booleans still never meet numbers "
-               "(true is not 1), and equal values still get equal keys"),
     *_each("compiler", "enum_key", "return (\"null\", None)", ("pass",),
            'null then gets ("other", "null"), a key no other value has'),
     Equivalent("compiler", "enum_key", 'return ("string", value)', "pass",
@@ -190,7 +187,7 @@ EQUIVALENTS: tuple[Equivalent, ...] = (
             'middle = [prefix + digit + ("" if not rest else "[0-9]" if rest < 1 else f"[0-9]{{{rest}}}")]'),
            '"[0-9]{1}" and "[0-9]" are the same regular expression'),
     # -- src/sdcontracts/_engine.py --------------------------------------------------------------
-    Equivalent("engine", "json_kind", "return None", "pass", _FALLS_THROUGH),
+    Equivalent("engine", "json_kind", "return None  # any other Python type", "pass  # any other Python type", _FALLS_THROUGH),
     Equivalent("engine", "_nested_home", "return None", "pass", _FALLS_THROUGH),
     Equivalent("engine", "violations", "return out  # full: the walk ends here", "pass  # full: the walk ends here",
                "the function returns out on the next line anyway"),
@@ -201,6 +198,9 @@ EQUIVALENTS: tuple[Equivalent, ...] = (
                "const is kept as a 1-tuple: its first item is its last"),
     Equivalent("engine", "_check", 'add("const", f"must be {show(node.const[0])}, not {show(value, node)}", node.const[0])',
                'add("const", f"must be {show(node.const[ -1])}, not {show(value, node)}", node.const[0])',
+               "const is kept as a 1-tuple: its first item is its last"),
+    Equivalent("engine", "_check", 'add("const", f"must be {show(node.const[0])}, not {show(value, node)}", node.const[0])',
+               'add("const", f"must be {show(node.const[0])}, not {show(value, node)}", node.const[ -1])',
                "const is kept as a 1-tuple: its first item is its last"),
     Equivalent("engine", "_probe", "return", "pass",
                "after a free node's JSON check nothing else applies to it: FREE has no image, no children, no items "

@@ -62,7 +62,7 @@ def json_kind(value: Any) -> str | None:
         return "object"
     if isinstance(value, list | tuple):
         return "array"
-    return None
+    return None  # any other Python type
 
 
 def show(value: Any, node: Node | None = None, limit: int = 60) -> str:
