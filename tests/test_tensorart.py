@@ -683,3 +683,11 @@ def test_every_diffusion_is_area_checked_whatever_stage_comes_before() -> None:
     assert ["/stages/2/diffusion", "/stages/3/imageToUpscaler/diffusion"] == [
         p for p, _ in messages(payload, "tensorart.diffusion-area")
     ]
+
+
+@pytest.mark.parametrize("order", ["default-first", "default-after"])
+def test_a_default_stage_beside_one_diffusion_is_not_a_second_diffusion(order: str) -> None:
+    """A DEFAULT stage is reported as DEFAULT only: with one DIFFUSION stage, single-diffusion finds nothing."""
+    default = {"type": "DEFAULT"}
+    payload = job(default, DIFFUSION) if order == "default-first" else job(DIFFUSION, default)
+    assert [] == messages(payload, "tensorart.single-diffusion")
