@@ -21,9 +21,11 @@ any other keyword is a compile error, never silently ignored. Extensions (docume
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ._images import ImageLimits
@@ -124,16 +126,42 @@ FREE = Node(location="(any)", free=True, python=True)
 
 
 def enum_key(value: Any) -> tuple[str, Any]:
-    """A hashable key under which JSON-equal scalars coincide (``1 == 1.0``, ``True != 1``)."""
+    """A hashable key under which JSON-equal values coincide (``1 == 1.0``, ``True != 1``)."""
     if isinstance(value, bool):
         return ("boolean", value)
     if value is None:
         return ("null", None)
     if isinstance(value, str):
         return ("string", value)
-    if isinstance(value, int | float):
+    if isinstance(value, int | float | Decimal):  # Decimal("2") == 2 == 2.0, with equal hashes
         return ("number", value)
-    return ("other", repr(value))
+    return ("other", json_text(value))
+
+
+def json_text(value: Any) -> str:
+    """Text under which JSON-equal values coincide, containers included: keys sorted, integral
+    numbers as integers (``[1]`` and ``[1.0]`` are one value to jsonschema-rs, ``[true]`` and
+    ``[1]`` are not); a value that is not JSON gets its repr."""
+    try:
+        return json.dumps(_integral(value), sort_keys=True, default=repr)
+    except (TypeError, ValueError, RecursionError):  # non-string keys, nested too deep
+        pass
+    try:
+        return repr(value)
+    except RecursionError:  # too deep even to spell out: equal only to itself
+        return f"<{type(value).__name__} at {id(value):#x}>"
+
+
+def _integral(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _integral(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_integral(item) for item in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Decimal) and value.is_finite():  # a number to jsonschema-rs, as to json_kind
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
 
 
 def compile_nodes(
@@ -343,11 +371,9 @@ class _Compiler:
         additional = schema.get("additionalProperties", True)
         if additional is False:
             node.closed = True
-        elif additional is True or additional == {}:
-            node.additional = FREE
-        else:
+        else:  # true and {} compile to FREE
             node.additional = self.compile(additional, f"{location}/additionalProperties", node.doc)
-        node.free = (
+        node.free = (  # a schema made only of annotations is the free schema
             node.types is None
             and node.enum is None
             and node.const is None
@@ -356,9 +382,7 @@ class _Compiler:
             and not node.closed
             and node.additional is FREE
         )
-        if node.free:  # a schema made only of annotations is the free schema
-            node.additional = FREE
-        elif not (node.types is None or "object" in node.types):
+        if not (node.types is None or "object" in node.types):
             node.additional = None
 
 

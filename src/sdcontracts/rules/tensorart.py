@@ -40,8 +40,9 @@ def members() -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
-def _member_spellings() -> dict[str, tuple[str, str]]:
-    return {t: (m, snake_name(m)) for t, m in members().items()}
+def _member_spellings() -> dict[str, tuple[str, ...]]:
+    """Stage type -> its member's spellings: lowerCamel, then snake_case when that differs."""
+    return {t: tuple(dict.fromkeys((m, snake_name(m)))) for t, m in members().items()}
 
 
 @lru_cache(maxsize=1)
