@@ -140,7 +140,7 @@ def translate(
         if converted is _SKIP:
             continue
         if adapt:
-            converted = _adapted(provider, placement, label, converted, adaptations)
+            converted = _adapted(provider, placement, label, converted, adaptations, strict)
         _put(payload, placement.tokens, converted, index)
         placed[_concrete(placement.tokens, index)] = label
     _per_item(mapping, data, payload, problems)
@@ -184,24 +184,30 @@ def _convert(provider: str, placement: Placement, label: str, value: Any, proble
     return placement.values.get(value, value) if placement.values else value
 
 
-def _adapted(provider: str, placement: Placement, label: str, value: Any, adaptations: list[Adaptation]) -> Any:
-    """``value`` changed (and reported) where the provider's range, step, type or spelling needs it."""
+def _adapted(
+    provider: str, placement: Placement, label: str, value: Any, adaptations: list[Adaptation], strict: bool
+) -> Any:
+    """``value`` changed (and reported) where the provider's range, step, type or spelling needs it
+    (its types as the reading asked for reads them: a fraction is a disputed integer's warning only)."""
     node = placement.node
     if free(node) or isinstance(value, bool):
         return value
     adapted = value
     if isinstance(value, int | float) and node.types is not None:
-        adapted = _numeric(node, value)
+        lenient = node.lenient.types if node.lenient is not None and not strict else None
+        adapted = _numeric(node, value, "number" in (lenient or node.types))
     elif isinstance(value, str) and node.enum is not None and value not in node.enum:
         adapted = next((v for v in node.enum if isinstance(v, str) and v.lower() == value.lower()), value)
-    if adapted != value or type(adapted) is not type(value):
+    if adapted == value and type(adapted) is not type(value):
+        return value  # 7.0 for 7: the same JSON number
+    if adapted != value:
         adaptations.append(Adaptation(label, value, adapted, f"{provider} takes {_allowed(node)}"))
     return adapted
 
 
-def _numeric(node: Any, value: int | float) -> int | float:
-    """The nearest value within the node's bounds, on its step, of its type."""
-    integral = "number" not in (node.types or ()) or node.multiple_of is not None
+def _numeric(node: Any, value: int | float, fractions: bool) -> int | float:
+    """The nearest value within the node's bounds, on its step, of its type (``fractions``: it takes them)."""
+    integral = not fractions or node.multiple_of is not None
     low = node.minimum if node.minimum is not None else node.exclusive_minimum
     high = node.maximum if node.maximum is not None else node.exclusive_maximum
     adapted: int | float = value
@@ -360,8 +366,9 @@ def _get(
 
 def canonicalize(provider: str, payload: Any) -> CanonicalRequest:
     """The canonical request a provider payload expresses: the inverse of `translate` on what the
-    provider can express (``canonicalize(p, translate(r, p).payload)`` is ``r`` there). Fields with
-    no canonical place are left out; a value the canonical request cannot hold raises ValueError.
+    provider can express (``canonicalize(p, translate(r, p).payload)`` is ``r`` there, a value that
+    means what leaving the field out means, such as one image, being left out). Fields with no
+    canonical place are left out; a value the canonical request cannot hold raises ValueError.
 
     >>> from sdcontracts.canonical import canonicalize
     >>> body = {"request": {"prompt": "a cat", "image_base64": "iVBORw0KGgo=", "width": 512, "guidance_scale": 7}}
@@ -395,6 +402,8 @@ def _back(placement: Placement, value: Any) -> Any:
         return {_FORMS[placement.transport or "base64"]: value}
     if placement.random is not None and value == placement.random:
         return _SKIP  # a random seed: the canonical request leaves the seed out
+    if placement.unset is not None and value == placement.unset[0]:
+        return _SKIP  # what leaving the field out means (one image, no CLIP skip): left out
     if placement.as_integer:
         return str(value)
     if placement.values:

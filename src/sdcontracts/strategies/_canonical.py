@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from .._images import ImageLimits
 from ..canonical import CANONICAL_FIELDS, CanonicalRequest, Capability, canonical_schema, capabilities
 from ._images import image_strings
-from ._schema import TEXTS, choice
+from ._schema import PLAUSIBLE, TEXTS, choice
 
 __all__ = ["canonical_requests"]
 
@@ -135,8 +135,9 @@ def _numbers(path: str, kind: str, schema: Any, here: list[Capability]) -> st.Se
     excluded |= {c.random for c in here if c.random is not None}
     if kind == "integer":
         step = math.lcm(*(c.multiple_of or 1 for c in here))
-        lo = int(low) if low is not None else _INT[0]
-        hi = int(high) if high is not None else max(lo, _INT[1])
+        plausible = PLAUSIBLE.get(path, _INT)  # a count or size no provider bounds: one it can serve
+        lo = int(low) if low is not None else plausible[0]
+        hi = int(high) if high is not None else max(lo, plausible[1])
         if step > 1:
             lo = -(-lo // step) * step
         for value in sorted(excluded):
