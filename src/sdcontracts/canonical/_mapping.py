@@ -12,7 +12,7 @@ read them there, so a schema edit moves both.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -26,6 +26,22 @@ from .._validation import compiled
 __all__ = ["CANONICAL_FIELDS", "Fixed", "Placement", "ProviderMap", "canonical_schema", "provider_map"]
 
 Token = str | None  # a property name, or None for "each item of the list here"
+# a pointer compiled for writing: (key: a name, a list position, or None for "the item given"; what
+# to make there when missing: list or dict, None at the last step)
+Step = tuple[str | int | None, Callable[[], Any] | None]
+
+
+def steps(tokens: tuple[Token, ...]) -> tuple[Step, ...]:
+    """``tokens`` compiled for `sdcontracts.canonical._translate._put`."""
+    out: list[Step] = []
+    for position, token in enumerate(tokens):
+        key: str | int | None = None if token is None else int(token) if token.isdigit() else token
+        following = tokens[position + 1] if position + 1 < len(tokens) else ""
+        make: Callable[[], Any] | None = None
+        if position + 1 < len(tokens):
+            make = list if following is None or following.isdigit() else dict
+        out.append((key, make))
+    return tuple(out)
 
 
 def _read(*path: str) -> dict[str, Any]:
@@ -87,6 +103,7 @@ class Placement:
     canonical: CanonicalField
     pointer: str  # as written: "/request/loras/*/model_name"
     tokens: tuple[Token, ...]
+    steps: tuple[Step, ...]  # the pointer compiled for writing
     keys: tuple[tuple[str, ...], ...]  # per step, the spellings a payload may use (protobuf JSON has two)
     node: Node  # the schema node the value lands in
     required: bool  # the provider requires it (in the caller's view)
@@ -105,6 +122,7 @@ class Fixed:
 
     pointer: str
     tokens: tuple[Token, ...]
+    steps: tuple[Step, ...]
     value: Any
     why: str
 
@@ -126,6 +144,7 @@ class ProviderMap:
     fixed: tuple[Fixed, ...]
     absent: dict[str, str]  # canonical path (or list root) -> why the provider cannot express it
     limits: tuple[Limit, ...]
+    per_item: tuple[tuple[str, Fixed], ...] = ()  # (list root, a fixed value each of its items gets)
 
     def why_absent(self, path: str) -> str | None:
         """Why ``path`` (or its list) has no place, or None when it has one."""
@@ -169,18 +188,19 @@ def provider_map(provider: str) -> ProviderMap:
         if known is None:
             raise ValueError(f"{where}: {path!r} is not a canonical field")
         tokens = _tokens(entry["at"])
-        steps = list(_walk(root, tokens, where))
-        node, parent, last = steps[-1]
+        walked = list(_walk(root, tokens, where))
+        node, parent, last = walked[-1]
         required = parent is not None and isinstance(last, str) and parent.names.get(last) in parent.required
         array = None
         if known.list_root is not None:
-            array = steps[tokens.index(None)][1]
+            array = walked[tokens.index(None)][1]
         keys = tuple(
             parent.spellings.get(parent.names.get(token, token), (token,)) if parent is not None and token else ()
-            for _, parent, token in steps
+            for _, parent, token in walked
         )
         placements[path] = Placement(
-            canonical=known, pointer=entry["at"], tokens=tokens, keys=keys, node=node, required=required, array=array,
+            canonical=known, pointer=entry["at"], tokens=tokens, steps=steps(tokens), keys=keys, node=node,
+            required=required, array=array,
             transport=entry.get("transport"), values=dict(entry.get("values", {})),
             random=entry.get("random"), as_integer=entry.get("as") == "integer", note=entry.get("note", ""),
             unset=(entry["unset"]["value"], entry["unset"]["why"]) if "unset" in entry else None,
@@ -189,7 +209,7 @@ def provider_map(provider: str) -> ProviderMap:
     for entry in data.get("fixed", ()):
         tokens = _tokens(entry["at"])
         list(_walk(root, tokens, where))  # the place must exist in the schema
-        fixed.append(Fixed(entry["at"], tokens, entry["value"], entry["why"]))
+        fixed.append(Fixed(entry["at"], tokens, steps(tokens), entry["value"], entry["why"]))
     absent = dict(data.get("absent", {}))
     unknown = [p for p in absent if p not in _BY_PATH and p not in _LIST_ROOTS]
     if unknown:
@@ -198,7 +218,12 @@ def provider_map(provider: str) -> ProviderMap:
     if unplaced:
         raise ValueError(f"{where}: place these canonical fields or say why they are absent: {unplaced}")
     limits = tuple(_limit(provider, entry, where) for entry in data.get("limits", ()))
-    return ProviderMap(provider, placements, tuple(fixed), absent, limits)
+    lists = {p.canonical.list_root: p.pointer.split("/*/")[0] for p in placements.values() if p.canonical.list_root}
+    per_item = tuple(
+        (root, f) for f in fixed if None in f.tokens for root, prefix in lists.items()
+        if prefix == f.pointer.split("/*/")[0]
+    )  # fmt: skip
+    return ProviderMap(provider, placements, tuple(fixed), absent, limits, per_item)
 
 
 def _is_absent(known: CanonicalField, absent: Mapping[str, str]) -> bool:

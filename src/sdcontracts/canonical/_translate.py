@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from .._pointer import join, parts
 from .._report import Violation
 from .._validation import validate
-from ._mapping import CANONICAL_FIELDS, Placement, ProviderMap, Token, free, provider_map
+from ._mapping import CANONICAL_FIELDS, Placement, ProviderMap, Step, Token, free, provider_map
 
 if TYPE_CHECKING:
     from ..models.canonical import CanonicalRequest
@@ -121,14 +121,14 @@ def translate(
     problems: list[Problem] = []
     adaptations: list[Adaptation] = []
     payload: dict[str, Any] = {}
-    placed: dict[str, str] = {}  # concrete pointer -> the canonical field label
+    placed: list[tuple[Placement, int | None, str]] = []  # what went where, for naming a violation
     filled: list[tuple[str, Any, str]] = [(f.pointer, f.value, f.why) for f in mapping.fixed]
     for fixed in mapping.fixed:
         if None not in fixed.tokens:
-            _put(payload, fixed.tokens, copy.deepcopy(fixed.value))
+            _put(payload, fixed.steps, _fresh(fixed.value))
     for placement in mapping.placements.values():
         if placement.unset is not None and placement.canonical.path not in data:
-            _put(payload, placement.tokens, copy.deepcopy(placement.unset[0]))
+            _put(payload, placement.steps, _fresh(placement.unset[0]))
             filled.append((placement.pointer, placement.unset[0], placement.unset[1]))
     for label, value, index, path in _values(data):
         place = mapping.placements.get(path)
@@ -141,16 +141,23 @@ def translate(
             continue
         if adapt:
             converted = _adapted(provider, placement, label, converted, adaptations, strict)
-        _put(payload, placement.tokens, converted, index)
-        placed[_concrete(placement.tokens, index)] = label
-    _per_item(mapping, data, payload, problems)
+        _put(payload, placement.steps, converted, index)
+        placed.append((placement, index, label))
+    _per_item(mapping, data, payload)
     if adapt:
         _fit_limits(provider, mapping, payload, adaptations)
     report = validate(provider, payload, view="caller", strict=strict)
-    problems += [_problem(mapping, placed, violation) for violation in report.violations]
+    if report.violations:  # pointers are spelt out only to name a violation's field
+        where = {_concrete(placement.tokens, index): label for placement, index, label in placed}
+        problems += [_problem(mapping, where, violation) for violation in report.violations]
     if problems:
         raise Untranslatable(provider, tuple(problems))
     return Translation(provider, payload, tuple(adaptations), tuple(filled), report.warnings)
+
+
+def _fresh(value: Any) -> Any:
+    """A copy of a fixed value the payload may change (a list, an object); a scalar as it is."""
+    return copy.deepcopy(value) if isinstance(value, dict | list) else value
 
 
 def _values(data: Mapping[str, Any]) -> Iterator[tuple[str, Any, int | None, str]]:
@@ -245,19 +252,11 @@ def _allowed(node: Any) -> str:
     return " ".join(parts)
 
 
-def _per_item(mapping: ProviderMap, data: Mapping[str, Any], payload: dict[str, Any], problems: list[Problem]) -> None:
+def _per_item(mapping: ProviderMap, data: Mapping[str, Any], payload: dict[str, Any]) -> None:
     """Fixed values that go in each item of a list (Zhiqite's units are ``enabled``)."""
-    roots = {
-        p.canonical.list_root: p.pointer.split("/*/")[0] for p in mapping.placements.values() if p.canonical.list_root
-    }
-    for fixed in mapping.fixed:
-        if None not in fixed.tokens:
-            continue
-        prefix = fixed.pointer.split("/*/")[0]
-        for root, pointer in roots.items():
-            if pointer == prefix:
-                for index in range(len(data.get(root) or ())):
-                    _put(payload, fixed.tokens, copy.deepcopy(fixed.value), index)
+    for root, fixed in mapping.per_item:
+        for index in range(len(data.get(root) or ())):
+            _put(payload, fixed.steps, _fresh(fixed.value), index)
 
 
 def _fit_limits(provider: str, mapping: ProviderMap, payload: dict[str, Any], adaptations: list[Adaptation]) -> None:
@@ -279,7 +278,7 @@ def _fit_limits(provider: str, mapping: ProviderMap, payload: dict[str, Any], ad
         sides = zip(limit.fields, (width_at, height_at), (width, height), fitted, strict=True)
         for name, place, old, new in sides:
             if old != new:
-                _put(payload, place.tokens, new)
+                _put(payload, place.steps, new)
                 adaptations.append(Adaptation(name, old, new, why))
 
 
@@ -322,24 +321,23 @@ def _concrete(tokens: tuple[Token, ...], index: int | None) -> str:
     return join("", *(str(index) if token is None else token for token in tokens))
 
 
-def _put(target: dict[str, Any], tokens: tuple[Token, ...], value: Any, index: int | None = None) -> None:
-    """Set ``value`` at ``tokens`` (a None token is list item ``index``), making what is missing."""
+def _put(target: dict[str, Any], steps: tuple[Step, ...], value: Any, index: int | None = None) -> None:
+    """Set ``value`` where ``steps`` lead (a None key is list item ``index``), making what is missing."""
     node: Any = target
-    for position, token in enumerate(tokens):
-        key: Any = index if token is None else int(token) if token.isdigit() else token
-        last = position == len(tokens) - 1
-        if isinstance(node, list):
-            while len(node) <= key:
+    for key, make in steps:
+        at: Any = index if key is None else key
+        if type(node) is list:
+            while len(node) <= at:
                 node.append(None)
-        if last:
-            node[key] = value
+            current = node[at]
+        else:
+            current = node.get(at)
+        if make is None:
+            node[at] = value
             return
-        following = tokens[position + 1]
-        fresh: Any = [] if following is None or following.isdigit() else {}
-        current = node[key] if isinstance(node, list) else node.get(key)
         if current is None:
-            node[key] = fresh
-        node = node[key]
+            current = node[at] = make()
+        node = current
 
 
 def _get(
