@@ -301,3 +301,11 @@ def test_the_matrix_command_prints_each_format(form: str, marker: str, capsys: p
     """`sdcontracts matrix --format F` prints the matrix; exit 0."""
     assert 0 == main(["matrix", "--format", form])
     assert marker in capsys.readouterr().out
+
+
+def test_the_readme_shows_the_matrix_as_the_command_prints_it() -> None:
+    """The README's capability matrix is `sdcontracts matrix`'s output: a schema edit shows there too."""
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    assert render("markdown") in readme
