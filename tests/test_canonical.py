@@ -18,11 +18,14 @@ from sdcontracts._cli import main
 from sdcontracts.canonical import (
     CANONICAL_FIELDS,
     CanonicalRequest,
+    Outcome,
     Untranslatable,
     _capabilities,
     _mapping,
+    agenerate_all,
     canonicalize,
     capabilities,
+    generate_all,
     image,
     matrix,
     render,
@@ -309,3 +312,178 @@ def test_the_readme_shows_the_matrix_as_the_command_prints_it() -> None:
 
     readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
     assert render("markdown") in readme
+
+
+# -- clients take a canonical request ---------------------------------------------------------------
+
+MODELS = {"novita": "sd_xl_base_1.0.safetensors", "picpik": "3", "aliyun": "sd_xl_base_1.0",
+          "tensorart": "600423083519508503", "zhiqite": "sd_xl_base_1.0.safetensors"}  # fmt: skip
+SENDABLE = {"base64": IMAGE["base64"], "url": IMAGE["url"]}  # no resource id: Tensor.Art's client uploads the bytes
+
+
+def sendable(**fields: Any) -> dict[str, Any]:
+    """A request all five providers take, its image in the forms a client can send without an upload."""
+    return request(init_image=SENDABLE, **fields)
+
+
+def received(mock: Mock, provider: str, operation: str = "img2img") -> list[Any]:
+    """The JSON bodies the mock received for ``operation``, as sent (not redacted or shortened)."""
+    return [json.loads(entry.json_body) for entry in mock.journal.entries(provider, operation)]
+
+
+def contained(part: Any, whole: Any) -> bool:
+    """Every value of ``part`` is in ``whole`` at the same place (objects may have more keys)."""
+    if isinstance(part, dict):
+        return isinstance(whole, dict) and all(k in whole and contained(v, whole[k]) for k, v in part.items())
+    if isinstance(part, list):
+        return isinstance(whole, list) and len(part) == len(whole) and all(map(contained, part, whole))
+    return bool(part == whole)
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_a_client_generates_from_a_canonical_request(provider: str) -> None:
+    """client.generate(request) sends what translate gives (plus what the client fills in) and the
+    mock completes it with as many images as asked."""
+    mock = Mock(MockConfig(lifecycle="steps"), clock=ManualClock())
+    r = CanonicalRequest.model_validate(sendable(model=MODELS[provider], count=2, seed=5))
+    with mock.client(provider) as client:
+        task = client.generate(r, poll_interval=0)
+    assert TaskState.SUCCEEDED == task.state
+    assert 2 == len(task.images)
+    [sent] = received(mock, provider)
+    uploaded = canonicalize(provider, sent).init_image.resource_id  # Tensor.Art's, None for the others
+    with_id = r.model_copy(update={"init_image": r.init_image.model_copy(update={"resource_id": uploaded})})
+    expected = translate(with_id, provider).payload
+    assert contained(expected, sent)  # and what the client adds: ids, credentials, signatures
+    assert (uploaded is not None) == (1 == mock.journal.count(provider, "upload"))
+
+
+def test_tensorart_uploads_an_image_given_as_bytes_and_sends_its_resource_id() -> None:
+    """Tensor.Art takes images only as uploaded resources: the client uploads the bytes (the two
+    steps), the job names the new resource, and the mock holds the image uploaded."""
+    mock = Mock(MockConfig(lifecycle="steps"), clock=ManualClock())
+    r = CanonicalRequest.model_validate(request(init_image={"base64": b64(png(64, 48))}, model=MODELS["tensorart"]))
+    with mock.client("tensorart") as client:
+        translation = client.translate(r)
+        task = client.generate(r, poll_interval=0)
+    assert TaskState.SUCCEEDED == task.state
+    assert 2 == mock.journal.count("tensorart", "resource", 200)  # one upload for translate, one for generate
+    assert 2 == mock.journal.count("tensorart", "upload")
+    [job] = received(mock, "tensorart")
+    resource_id = job["stages"][0]["inputInitialize"]["imageResourceId"]
+    stored = mock.store.resource(resource_id)
+    assert stored is not None and (64, 48) == (stored.width, stored.height)
+    assert translation.payload["stages"][0]["inputInitialize"]["imageResourceId"] != resource_id  # a fresh upload
+
+
+def test_a_client_uploads_nothing_when_the_image_has_a_resource_id_or_the_provider_takes_bytes() -> None:
+    """An image with a resource id goes as it is; providers taking base64 or a URL upload nothing."""
+    mock = Mock(MockConfig(lifecycle="steps"), clock=ManualClock())
+    with mock.client("tensorart") as client:
+        uploaded = client.upload_image(png(64, 64))
+        r = CanonicalRequest.model_validate(request(init_image={"base64": b64(png(8, 8)), "resource_id": uploaded}))
+        assert uploaded == client.translate(r).payload["stages"][0]["inputInitialize"]["imageResourceId"]
+    with mock.client("novita") as novita:
+        novita.translate(CanonicalRequest.model_validate(request(model=MODELS["novita"])))
+    assert 1 == mock.journal.count("tensorart", "resource")  # the explicit upload only
+    assert 0 == mock.journal.count("novita")
+
+
+def test_an_untranslatable_request_sends_nothing() -> None:
+    """Untranslatable is raised before any request: the mock receives nothing (Tensor.Art uploads
+    nothing either when the image's base64 does not decode)."""
+    mock = Mock(MockConfig(lifecycle="steps"), clock=ManualClock())
+    with mock.client("zhiqite") as client, pytest.raises(Untranslatable) as caught:
+        client.generate(CanonicalRequest.model_validate(request(width=1100)))
+    assert ("width",) == caught.value.fields
+    with mock.client("tensorart") as tensorart, pytest.raises(Untranslatable) as bad_image:
+        tensorart.submit(CanonicalRequest.model_validate(request(init_image={"base64": "not base64!"})))
+    assert ("init_image",) == bad_image.value.fields
+    with pytest.raises(Untranslatable) as two:  # the image's problem hides no other field's
+        translate(request(init_image={"base64": IMAGE["base64"]}, width=500), "tensorart")
+    assert ("init_image", "width") == two.value.fields
+    assert 0 == mock.journal.count()
+
+
+def test_a_client_submits_a_translation_made_with_adapt_and_refuses_another_providers() -> None:
+    """client.translate(adapt=True) reports its adaptations and its payload is what is sent; a
+    translation for another provider is a ValueError, nothing sent."""
+    mock = Mock(MockConfig(lifecycle="steps"), clock=ManualClock())
+    with mock.client("zhiqite") as client:
+        translation = client.translate(request(width=1100), adapt=True)
+        submitted = client.submit(translation)
+        with pytest.raises(ValueError, match="a translation for novita given to the zhiqite client"):
+            client.submit(translate(request(model=MODELS["novita"]), "novita"))
+    assert [("width", 1100, 1024)] == [(a.field, a.original, a.adapted) for a in translation.adaptations]
+    [sent] = received(mock, "zhiqite")
+    assert 1024 == sent["width"]
+    assert submitted.id
+    assert 1 == mock.journal.count("zhiqite")
+
+
+def test_a_canonical_requests_warnings_reach_the_submitted_task() -> None:
+    """Values the sources dispute are warnings of the translation, carried to Submitted.warnings."""
+    mock = Mock(MockConfig(lifecycle="steps"), clock=ManualClock())
+    with mock.client("zhiqite") as client:
+        r = CanonicalRequest.model_validate(sendable(model=MODELS["zhiqite"], guidance=7.5))
+        submitted = client.submit(r)
+        translation = client.translate(r)
+    assert translation.warnings == submitted.warnings
+    assert {"zhiqite.cfg-scale-fraction"} == {w.dispute.id for w in submitted.warnings if w.dispute}
+
+
+def test_generate_all_runs_one_request_through_the_five_providers() -> None:
+    """One call: each provider's outcome, in the clients' order; a provider that cannot take the
+    request is reported beside the others' tasks, not raised."""
+    mock = Mock(MockConfig(lifecycle="steps"), clock=ManualClock())
+    clients = [mock.client(provider) for provider in PROVIDERS]
+    outcomes = generate_all(sendable(width=1100, count=2), clients, models=MODELS, poll_interval=0)
+    assert list(PROVIDERS) == list(outcomes)
+    refused = {p: o for p, o in outcomes.items() if not o.ok}
+    assert {"tensorart", "zhiqite"} == set(refused)  # 1100 is no multiple of 64, and above Zhiqite's 1024
+    for outcome in refused.values():
+        assert isinstance(outcome.error, Untranslatable) and ("width",) == outcome.error.fields
+        assert outcome.translation is None and outcome.task is None
+    for provider, outcome in outcomes.items():
+        if outcome.ok:
+            assert outcome.task is not None and 2 == len(outcome.task.images), provider
+    adapted = generate_all(sendable(width=1100, count=2), clients, models=MODELS, adapt=True, poll_interval=0)
+    assert all(outcome.ok for outcome in adapted.values()), [str(o) for o in adapted.values()]
+    for provider in refused:
+        assert ["width"] == [a.field for a in adapted[provider].translation.adaptations]  # type: ignore[union-attr]
+    with pytest.raises(ValueError, match="two clients for novita"):
+        generate_all(request(), [mock.client("novita"), mock.client("novita")])
+
+
+def test_agenerate_all_runs_the_providers_concurrently_with_async_clients() -> None:
+    """The asyncio twin gives the same outcomes, and a failing provider (its task fails) is an outcome."""
+    import asyncio
+
+    mock = Mock(MockConfig(lifecycle="steps"), clock=ManualClock())
+
+    async def run() -> dict[str, Outcome]:
+        clients = [mock.client(provider, asynchronous=True) for provider in PROVIDERS]
+        return await agenerate_all(sendable(), clients, models=MODELS, poll_interval=0)
+
+    outcomes = asyncio.run(run())
+    assert list(PROVIDERS) == list(outcomes)
+    assert all(outcome.ok for outcome in outcomes.values()), [str(o) for o in outcomes.values()]
+    assert all(outcome.translation is not None for outcome in outcomes.values())
+
+
+def test_the_readme_runs_one_request_through_the_five_providers_in_one_call(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The README's generate_all block, run as written, prints the outcomes its comments show."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("Every client takes a canonical request") :]
+    block = re.search(r"```python\n(.*?)```", section, re.S)
+    assert block is not None
+    code = block.group(1)
+    shown = [line[2:] for line in code.splitlines() if line.startswith("# ")]
+    exec(compile(code, "README.md", "exec"), {})
+    assert shown == capsys.readouterr().out.splitlines()
+    assert 5 == len(shown)

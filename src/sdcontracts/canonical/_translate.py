@@ -106,7 +106,7 @@ def translate(
     >>> translate(request, "zhiqite").payload["width"]
     Traceback (most recent call last):
       ...
-    sdcontracts.canonical._translate.Untranslatable: zhiqite cannot take this request: width: ...
+    sdcontracts.canonical.Untranslatable: zhiqite cannot take this request: width: ...
     >>> translation = translate(request, "zhiqite", adapt=True)
     >>> translation.payload["width"], translation.adaptations[0].why
     (496, 'zhiqite takes multiples of 8 from 128 to 1024')
@@ -149,7 +149,10 @@ def translate(
     report = validate(provider, payload, view="caller", strict=strict)
     if report.violations:  # pointers are spelt out only to name a violation's field
         where = {_concrete(placement.tokens, index): label for placement, index, label in placed}
-        problems += [_problem(mapping, where, violation) for violation in report.violations]
+        named = [p for p in problems]
+        problems += [
+            _problem(mapping, where, v) for v in report.violations if not _consequence(mapping, named, payload, v)
+        ]
     if problems:
         raise Untranslatable(provider, tuple(problems))
     return Translation(provider, payload, tuple(adaptations), tuple(filled), report.warnings)
@@ -299,6 +302,24 @@ def _problem(mapping: ProviderMap, placed: Mapping[str, str], violation: Violati
         limit = next((limit for limit in mapping.limits if limit.rule == violation.rule), None)
         label = " x ".join(limit.fields) if limit is not None else pointer or "/"
     return Problem(label, violation.message, violation.rule, violation.doc)
+
+
+def _consequence(mapping: ProviderMap, named: list[Problem], payload: Any, violation: Violation) -> bool:
+    """A violation about a part of the payload only a field already named would have made (Tensor.Art's
+    ``inputInitialize`` when its image cannot go): one defect, one problem. It is one when it is
+    at (or names as missing) an ancestor of that field's place and the payload has nothing there."""
+    expected = violation.expected if violation.rule == "required" and isinstance(violation.expected, str) else None
+    at = parts(join(violation.path, expected) if expected is not None else violation.path)
+    for problem in named:
+        path, _, rest = problem.field.partition("[")
+        placement = mapping.placements.get(f"{path}[].{rest.partition('.')[2]}" if rest else path)
+        if placement is None or len(placement.tokens) <= len(at):
+            continue
+        index = rest.partition("]")[0] if rest else None
+        concrete = tuple(index if token is None else token for token in placement.tokens)
+        if list(concrete[: len(at)]) == at and _get(payload, concrete[: len(at) + 1]) is None:
+            return True
+    return False
 
 
 def _matches(tokens: tuple[Token, ...], concrete: list[str]) -> int | bool | None:

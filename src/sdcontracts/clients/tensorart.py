@@ -33,6 +33,7 @@ __all__ = ["AsyncTensorArtClient", "TensorArtClient"]
 class _TensorArt(ProviderBase):
     provider = "tensorart"
     idempotent_submit = True
+    uploads_images = True
 
     def __init__(
         self,
