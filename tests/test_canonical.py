@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from sdcontracts.mock import ManualClock, Mock, MockConfig
 
 import sdcontracts
-from sdcontracts import _catalogue, _validation
+from sdcontracts import Violation, _catalogue, _validation
 from sdcontracts._cli import main
 from sdcontracts.canonical import (
     CANONICAL_FIELDS,
@@ -487,3 +487,192 @@ def test_the_readme_runs_one_request_through_the_five_providers_in_one_call(
     exec(compile(code, "README.md", "exec"), {})
     assert shown == capsys.readouterr().out.splitlines()
     assert 5 == len(shown)
+
+
+# -- translation details the properties above do not pin ---------------------------------------------
+
+
+def test_the_translation_reports_what_leaving_a_field_out_means_with_its_value() -> None:
+    """.fixed holds (pointer, value, why) for a field left out that the provider needs: Tensor.Art's VAE."""
+    fixed = {pointer: (value, why) for pointer, value, why in translate(request(model="1"), "tensorart").fixed}
+    value, why = fixed["/stages/1/diffusion/sdVae"]
+    assert "Automatic" == value
+    assert "Automatic" in why
+
+
+def test_a_model_name_where_an_integer_id_is_wanted_is_untranslatable() -> None:
+    """PICPIK names its models by integer ids: a model name is a problem of that field alone."""
+    with pytest.raises(Untranslatable) as caught:
+        translate(request(model="sd_xl_base_1.0"), "picpik")
+    assert ("model",) == caught.value.fields
+    assert "integer id" in caught.value.problems[0].message
+
+
+def test_adapt_matches_a_samplers_spelling_to_the_one_it_names() -> None:
+    """A sampler spelt in another case becomes the enum's own spelling, not some other sampler."""
+    translation = translate(request(model="m.safetensors", sampler="dpm++ 2m"), "novita", adapt=True)
+    assert "DPM++ 2M" == translation.payload["request"]["sampler_name"]
+    assert [("sampler", "dpm++ 2m", "DPM++ 2M")] == [(a.field, a.original, a.adapted) for a in translation.adaptations]
+
+
+def test_adapt_moves_a_value_above_an_exclusive_minimum() -> None:
+    """Novita's strength is in (0, 1]: 0 becomes the least number above 0, which Novita takes."""
+    translation = translate(request(model="m.safetensors", denoising_strength=0.0), "novita", adapt=True)
+    assert 0 < translation.payload["request"]["strength"] < 1e-300
+    from sdcontracts.canonical._translate import _numeric
+
+    assert 4 == _numeric(_node(exclusive_maximum=5), 5, False)  # and below an exclusive maximum
+    assert 1 == _numeric(_node(exclusive_minimum=0), 0, False)
+
+
+def _node(**bounds: Any) -> Any:
+    from types import SimpleNamespace
+
+    fields = {"minimum": None, "maximum": None, "exclusive_minimum": None, "exclusive_maximum": None,
+              "multiple_of": None, "enum": None, "types": ("integer",)}  # fmt: skip
+    return SimpleNamespace(**{**fields, **bounds})
+
+
+def test_adapt_snaps_onto_the_step_within_a_bound_that_is_off_the_step() -> None:
+    """A minimum of 100 on a step of 64: a small value becomes 128, the least multiple in range."""
+    from sdcontracts.canonical._translate import _numeric
+
+    assert 128 == _numeric(_node(minimum=100, multiple_of=64), 10, False)
+    assert 192 == _numeric(_node(maximum=200, multiple_of=64), 900, False)
+
+
+@pytest.mark.parametrize(
+    ("bounds", "expected"),
+    [({"minimum": 1}, "integers from 1"), ({"maximum": 8}, "integers up to 8"),
+     ({"minimum": 1, "maximum": 8, "multiple_of": 2}, "multiples of 2 from 1 to 8"),
+     ({"enum": list("abcdef")}, "one of a, b, c, d, e, f"), ({"enum": list("abcdefg")}, "one of a, b, c, d, e, f, …"),
+     ({"types": ("number",), "exclusive_minimum": 0}, "numbers from 0")],
+)  # fmt: skip
+def test_an_adaptations_reason_states_what_the_provider_allows(bounds: dict[str, Any], expected: str) -> None:
+    """The why of an adaptation names the range, step or values (six values, then an ellipsis)."""
+    from sdcontracts.canonical._translate import _allowed
+
+    assert expected == _allowed(_node(**bounds))
+
+
+def test_an_area_limit_after_another_kind_of_limit_still_applies() -> None:
+    """Each area limit of a mapping is applied, whatever limits come before it."""
+    import dataclasses
+
+    from sdcontracts.canonical._mapping import Limit
+    from sdcontracts.canonical._translate import _fit_limits
+
+    mapping = provider_map("tensorart")
+    other = Limit("ratio", ("width", "height"), 4, "tensorart.other")
+    shaped = dataclasses.replace(mapping, limits=(other, *mapping.limits))
+    payload = translate(request(model="1", width=512, height=512), "tensorart").payload
+    diffusion = payload["stages"][1]["diffusion"]
+    diffusion["width"] = diffusion["height"] = 4096
+    adaptations: list[Any] = []
+    _fit_limits("tensorart", shaped, payload, adaptations)
+    assert ["width", "height"] == [a.field for a in adaptations]
+    assert diffusion["width"] * diffusion["height"] <= mapping.limits[0].maximum
+
+
+def test_a_violation_no_field_explains_is_named_by_its_pointer() -> None:
+    """A problem about a place no canonical field goes is named by its JSON Pointer ("/" at the root)."""
+    from sdcontracts.canonical._translate import _problem
+
+    mapping = provider_map("novita")
+    assert "/request/extra" == _problem(mapping, {}, Violation("/request/extra", "type", "m")).field
+    assert "/" == _problem(mapping, {}, Violation("", "type", "m")).field
+
+
+def test_a_field_tensorart_requires_is_named_as_the_request_names_it() -> None:
+    """A required field under Tensor.Art's numbered stages is named "width", not by list position."""
+    with pytest.raises(Untranslatable) as caught:
+        translate({k: v for k, v in request(model="1").items() if k != "width"}, "tensorart")
+    assert ("width",) == caught.value.fields
+    assert "give width" in caught.value.problems[0].message
+
+
+def test_a_controlnet_image_that_cannot_go_is_one_problem() -> None:
+    """A unit's image in a form the provider does not take is that item's problem alone."""
+    unit = {"model": "control_v11p_sd15_canny", "preprocessor": "canny", "image": {"base64": IMAGE["base64"]}}
+    with pytest.raises(Untranslatable) as caught:
+        translate(request(model="1", controlnet=[unit]), "tensorart")
+    assert ("controlnet[0].image",) == caught.value.fields
+
+
+def test_a_list_items_missing_member_that_only_its_image_would_fill_is_no_second_problem() -> None:
+    """Were a unit's image member required, its absence (the image being the problem) is not reported twice."""
+    from sdcontracts.canonical._translate import Problem, _consequence
+
+    mapping = provider_map("tensorart")
+    named = [Problem("controlnet[0].image", "takes the image as resource-id")]
+    payload = {"stages": [{}, {"diffusion": {"controlnet": {"args": [{"model": "m"}]}}}]}
+    missing = Violation("/stages/1/diffusion/controlnet/args/0", "required", "m", expected="inputImageResourceId")
+    assert _consequence(mapping, named, payload, missing)
+    other = Violation("/stages/1/diffusion/controlnet/args/0", "required", "m", expected="preprocessor")
+    assert not _consequence(mapping, named, payload, other)
+    assert not _consequence(mapping, [], payload, missing)
+
+
+def test_a_vae_sorting_before_automatic_reads_back() -> None:
+    """canonicalize (which reads any payload, valid or not) leaves out only the VAE that means
+    "none named" (Automatic), not one sorting near it."""
+    payload = translate(request(model="1"), "tensorart").payload
+    payload["stages"][1]["diffusion"]["sdVae"] = "Anything-v4.vae.pt"
+    assert "Anything-v4.vae.pt" == canonicalize("tensorart", payload).vae
+    payload["stages"][1]["diffusion"]["sdVae"] = "Automatic"
+    assert canonicalize("tensorart", payload).vae is None
+
+
+def test_adapt_moves_a_fraction_below_an_exclusive_maximum_of_zero() -> None:
+    """Below an exclusive maximum of 0 is the greatest negative number, not 0."""
+    from sdcontracts.canonical._translate import _numeric
+
+    assert 0 > _numeric(_node(types=("number",), exclusive_maximum=0), 0.5, True) > -1e-300
+
+
+def test_an_area_limit_waits_for_both_sides() -> None:
+    """adapt with a width and no height leaves the area alone and names the missing height."""
+    fields = {k: v for k, v in request(model="1", width=4096).items() if k != "height"}
+    with pytest.raises(Untranslatable) as caught:
+        translate(fields, "tensorart", adapt=True)
+    assert ("height",) == caught.value.fields
+
+
+def test_an_area_limit_never_scales_a_side_below_its_minimum() -> None:
+    """Scaled into a small area, a side stops at its minimum (512 for Tensor.Art), on the step."""
+    import dataclasses
+
+    from sdcontracts.canonical._translate import _fit_limits
+
+    mapping = provider_map("tensorart")
+    small = dataclasses.replace(mapping, limits=(dataclasses.replace(mapping.limits[0], maximum=300_000),))
+    payload = translate(request(model="1", width=1536, height=512), "tensorart").payload
+    _fit_limits("tensorart", small, payload, [])
+    diffusion = payload["stages"][1]["diffusion"]
+    assert (896, 512) == (diffusion["width"], diffusion["height"])
+
+
+def test_a_violation_with_an_expected_string_is_named_by_its_own_place() -> None:
+    """Only a required violation's expected value is a field name; a pattern's is not."""
+    from sdcontracts.canonical._translate import _problem
+
+    mapping = provider_map("novita")
+    violation = Violation("/request/prompt", "pattern", "m", expected="^x$")
+    assert "prompt" == _problem(mapping, {"/request/prompt": "prompt"}, violation).field
+
+
+def test_reading_a_missing_list_item_is_nothing() -> None:
+    """A pointer through a list too short, or not a list, reads as absent."""
+    from sdcontracts.canonical._translate import _get
+
+    assert _get({"a": []}, ("a", "0")) is None
+    assert _get({"a": {"0": 1}}, ("a", "0")) is None
+    assert 1 == _get({"a": [1]}, ("a", "0"))
+
+
+def test_tensorarts_random_seed_reads_back_as_no_seed() -> None:
+    """canonicalize reads the provider's random-seed value (0 for Tensor.Art) as the seed left out."""
+    payload = translate(request(model="1", seed=7), "tensorart").payload
+    assert 7 == canonicalize("tensorart", payload).seed
+    payload["stages"][0]["inputInitialize"]["seed"] = 0
+    assert canonicalize("tensorart", payload).seed is None

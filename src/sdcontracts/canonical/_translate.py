@@ -185,7 +185,7 @@ def _convert(provider: str, placement: Placement, label: str, value: Any, proble
         return value[form]
     if placement.random is not None and value == placement.random:
         problems.append(Problem(label, f"{value!r} means a random seed to {provider}; leave the seed out for that"))
-        return _SKIP
+        return _SKIP  # a random seed's value: nothing placed
     if placement.as_integer:
         if not (isinstance(value, str) and value.isdecimal()):
             problems.append(Problem(label, f"{provider} names it by an integer id, not {value!r}"))
@@ -228,11 +228,11 @@ def _numeric(node: Any, value: int | float, fractions: bool) -> int | float:
             adapted = math.ceil(low / step) * step
         if high is not None and adapted > high:
             adapted = math.floor(high / step) * step
-    if low is not None and adapted < low:
+    if low is not None and (adapted < low if node.minimum is not None else adapted <= low):
         adapted = (
             low if node.minimum is not None else (math.floor(low) + 1 if integral else math.nextafter(low, math.inf))
         )
-    if high is not None and adapted > high:
+    if high is not None and (adapted > high if node.maximum is not None else adapted >= high):
         adapted = (
             high if node.maximum is not None else (math.ceil(high) - 1 if integral else math.nextafter(high, -math.inf))
         )
@@ -310,16 +310,22 @@ def _consequence(mapping: ProviderMap, named: list[Problem], payload: Any, viola
     at (or names as missing) an ancestor of that field's place and the payload has nothing there."""
     expected = violation.expected if violation.rule == "required" and isinstance(violation.expected, str) else None
     at = parts(join(violation.path, expected) if expected is not None else violation.path)
+    return any(
+        list(place[: len(at)]) == at and _get(payload, place[: len(at) + 1]) is None
+        for place in _places(mapping, named)
+        if len(place) >= len(at)
+    )
+
+
+def _places(mapping: ProviderMap, named: list[Problem]) -> Iterator[tuple[str, ...]]:
+    """The concrete pointer tokens where each named field would have gone (``controlnet[0].image``
+    at item 0 of its list)."""
     for problem in named:
         path, _, rest = problem.field.partition("[")
         placement = mapping.placements.get(f"{path}[].{rest.partition('.')[2]}" if rest else path)
-        if placement is None or len(placement.tokens) <= len(at):
-            continue
-        index = rest.partition("]")[0] if rest else None
-        concrete = tuple(index if token is None else token for token in placement.tokens)
-        if list(concrete[: len(at)]) == at and _get(payload, concrete[: len(at) + 1]) is None:
-            return True
-    return False
+        if placement is not None:
+            index = rest.partition("]")[0] if rest else None
+            yield tuple(index if token is None else token for token in placement.tokens)  # type: ignore[misc]
 
 
 def _matches(tokens: tuple[Token, ...], concrete: list[str]) -> int | bool | None:
