@@ -18,16 +18,19 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
 
 from ._provider import Provider, ProviderInvalid, unknown
 
-__all__ = ["GROUP", "DuplicateProvider", "get", "ids", "load_all", "reload"]
+__all__ = ["GROUP", "ByProvider", "DuplicateProvider", "get", "ids", "load_all", "reload"]
+
+V = TypeVar("V")
 
 GROUP = "sdcontracts.providers"
 
@@ -104,6 +107,28 @@ def reload() -> None:
         for provider in [p for p in _LOADED if p not in builtin_ids()]:
             del _LOADED[provider]
         _ALL = None
+
+
+class ByProvider(Mapping[str, V]):
+    """Provider id -> what ``read`` makes of its registry entry, for every provider the registry
+    holds when asked (plugins included): a table stated once, in each provider's folder."""
+
+    def __init__(self, read: Callable[[Provider], V]) -> None:
+        self._read = read
+
+    def __getitem__(self, provider: str) -> V:
+        if provider not in ids():
+            raise KeyError(provider)
+        return self._read(get(provider))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(ids())
+
+    def __len__(self) -> int:
+        return len(ids())
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
 
 
 def _folder(target: Any, origin: str) -> Traversable:
