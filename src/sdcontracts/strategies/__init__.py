@@ -33,6 +33,7 @@ except ImportError:
     raise MissingExtra("hypothesis", "sdcontracts.strategies") from None
 
 from .._compiler import Node
+from .._registry import get as registered
 from .._validation import compiled, validate
 from ._schema import Mutation, choice, integers_between, mutations, value_strategy
 
@@ -54,17 +55,11 @@ class InvalidCase:
 
 
 def _shapes(provider: str) -> tuple[Callable[..., st.SearchStrategy[Any]] | None, dict[str, Any]]:
-    if provider == "tensorart":
-        from ._tensorart import BREAKERS as TENSORART_BREAKERS
-        from ._tensorart import jobs
-
-        return jobs, TENSORART_BREAKERS
-    if provider == "picpik":
-        from ._picpik import BREAKERS as PICPIK_BREAKERS
-        from ._picpik import requests
-
-        return requests, PICPIK_BREAKERS
-    return None, {}
+    """The provider's strategy hooks, where its profile names a module (``strategies``): ``requests``
+    (root, lenient) draws the valid requests its prose rules allow, ``BREAKERS`` (rule id -> a strategy
+    of root) one request breaking each prose rule. Without them, requests come from the schema alone."""
+    hooks = registered(provider).hook("strategies")
+    return getattr(hooks, "requests", None), dict(getattr(hooks, "BREAKERS", {}))
 
 
 @cache
