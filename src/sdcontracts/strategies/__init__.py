@@ -33,6 +33,7 @@ except ImportError:
     raise MissingExtra("hypothesis", "sdcontracts.strategies") from None
 
 from .._compiler import Node
+from .._keywords import KEYWORDS, Keyword
 from .._registry import get as registered
 from .._validation import compiled, validate
 from ._schema import Mutation, choice, integers_between, mutations, value_strategy
@@ -145,28 +146,23 @@ def rule_ids(provider: str, schema: str = DEFAULT) -> list[str]:
         if id(node) in seen or node.free:
             return
         seen.add(id(node))
-        if node.types is not None and node.enum is None and node.const is None:
-            found.add("type")
-        for rule, present in (
-            ("enum", node.enum is not None), ("const", node.const is not None), ("minimum", node.minimum is not None),
-            ("maximum", node.maximum is not None), ("exclusive-minimum", node.exclusive_minimum is not None),
-            ("exclusive-maximum", node.exclusive_maximum is not None), ("multiple-of", node.multiple_of is not None),
-            ("min-length", bool(node.min_length)), ("max-length", node.max_length is not None),
-            ("pattern", node.pattern is not None), ("max-items", node.max_items is not None),
-            ("min-items", bool(node.min_items)), ("required", bool(node.required)), ("unknown-field", node.closed),
-            ("format", node.int64), ("duplicate-field", any(len(s) > 1 for s in node.spellings.values())),
-        ):  # fmt: skip
-            if present:
-                found.add(rule)
-        if node.image is not None:
-            found.update({"image-encoding", "image-format"})
-            if node.image.max_width is not None:
-                found.add("image-dimensions")
-            if node.image.max_bytes is not None:
-                found.add("image-size")
+        for keyword in KEYWORDS:
+            if keyword.present(node) and (node.enum is None or keyword.name in ("type", "const", "enum")):
+                found.update(_reachable(keyword, node))
+        if any(len(s) > 1 for s in node.spellings.values()):
+            found.add("duplicate-field")
         for child in [*node.properties.values(), node.items, node.additional]:
             if child is not None:
                 walk(child)
 
     walk(compiled(provider, schema).root)
     return sorted(found)
+
+
+def _reachable(keyword: Keyword, node: Node) -> tuple[str, ...]:
+    """The rules of ``keyword`` a mutation of ``node`` can break: an image's dimensions and size
+    only where the schema bounds them."""
+    if keyword.name != "x-image" or node.image is None:
+        return keyword.rules
+    bounded = {"image-dimensions": node.image.max_width is not None, "image-size": node.image.max_bytes is not None}
+    return tuple(rule for rule in keyword.rules if bounded.get(rule, True))
