@@ -242,7 +242,9 @@ def _parameters(
                     "name": name,
                     "in": parameter["in"],
                     "required": parameter["required"],
-                    "description": parameter["description"],
+                    "description": parameter.get(
+                        "description", f"The {name} the {parameter['from'].partition('#')[0]} answer holds."
+                    ),
                     "schema": schema,
                     **examples.parameter(parameter["from"]),
                 }

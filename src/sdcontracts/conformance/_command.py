@@ -62,7 +62,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--provider", dest="providers", metavar="PROVIDER", action="extend", nargs="+", choices=all_providers(),
-        help="providers to run (repeatable; default: all five)",
+        help="providers to run (repeatable; default: all, plugins included)",
     )  # fmt: skip
     parser.add_argument("--target", default="mock", help="mock (default), http://HOST:PORT, live or replay:FILE")
     parser.add_argument("--examples", type=_positive, metavar="N", help="cases per provider (default: 100)")
