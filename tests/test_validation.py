@@ -26,9 +26,14 @@ def test_public_names_are_exactly_the_curated_ones() -> None:
     errors += ["TaskFailed", "TaskNotFound", "TaskTimeout", "TransportError"]
     verdicts = ["Dispute", "Reading", "Report", "Violation", "disputes"]
     registry = ["DuplicateProvider", "Provider", "ProviderInvalid", "provider"]
-    assert sorted([*errors, *verdicts, *registry, "__version__", "providers", "schemas", "validate"]) == sorted(
-        sdcontracts.__all__
+    canonical = ["Untranslatable", "canonicalize", "capabilities", "translate"]
+    assert sorted(
+        [*errors, *verdicts, *registry, *canonical, "__version__", "providers", "schemas", "validate"]
+    ) == sorted(sdcontracts.__all__)
+    assert "sdcontracts.canonical.Untranslatable" == (
+        f"{sdcontracts.Untranslatable.__module__}.{sdcontracts.Untranslatable.__qualname__}"
     )
+    assert sdcontracts.translate is sdcontracts.canonical.translate
     assert f"{Report.__module__}.{Report.__qualname__}" == "sdcontracts.Report"
     assert f"{Violation.__module__}.{Violation.__qualname__}" == "sdcontracts.Violation"
     assert "sdcontracts.Dispute" == f"{sdcontracts.Dispute.__module__}.{sdcontracts.Dispute.__qualname__}"

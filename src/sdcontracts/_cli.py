@@ -155,6 +155,19 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     )
     export.set_defaults(run=_openapi)
 
+    grid = commands.add_parser(
+        "matrix",
+        help="print what each provider can express of the canonical request, side by side",
+        description="The capability matrix: every field of the canonical img2img request "
+        "(sdcontracts.canonical) against every provider: its range and step, its values, list limits and "
+        "image transport, read off the provider's schemas; a dash where the provider cannot express it.",
+        epilog="exit status: 0 printed, 2 usage error",
+    )
+    grid.add_argument("providers", metavar="PROVIDER", nargs="*", help="providers to show (default: all)")
+    grid.add_argument("--format", choices=("markdown", "json", "html"), default="markdown",
+                      help="markdown (default), json or html")  # fmt: skip
+    grid.set_defaults(run=_matrix)
+
     mock = commands.add_parser(
         "mock",
         help="run the provider mock: `sdcontracts mock serve --help`",
@@ -176,6 +189,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
         "examples": corpus,
         "rules": listing,
         "openapi": export,
+        "matrix": grid,
         "conformance": conformance,
     }
 
@@ -419,6 +433,13 @@ def _openapi(args: argparse.Namespace, out: TextIO) -> int:
 
 
 # -- rules -------------------------------------------------------------------------------------
+
+
+def _matrix(args: argparse.Namespace, out: TextIO) -> int:
+    from .canonical import render
+
+    out.write(render(args.format, [_known(p) for p in args.providers] or None))
+    return EXIT_OK
 
 
 def _rules(args: argparse.Namespace, out: TextIO) -> int:

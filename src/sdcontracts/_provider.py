@@ -33,6 +33,7 @@ __all__ = ["PHASES", "Lifecycle", "Operation", "Parameter", "Profile", "Provider
 
 PHASES = ("queued", "running", "succeeded", "failed", "canceled")
 _SUFFIX = ".schema.json"
+_CANONICAL = "canonical.json"  # kept beside the parsed schemas, under a name no schema has
 
 
 class ProviderInvalid(ValueError):
@@ -247,6 +248,18 @@ class Provider:
         if found is None:
             self.check_schema(schema)
             found = self._schemas[schema] = json.loads(self.folder.joinpath(schema + _SUFFIX).read_text("utf-8"))
+        return found
+
+    @property
+    def canonical(self) -> Mapping[str, Any]:
+        """``canonical.json``: where each field of the canonical request goes in this provider's
+        request (`sdcontracts.canonical`); empty for a provider whose folder has none (then no
+        canonical field translates to it). Parsed once; shared: do not mutate."""
+        found = self._schemas.get(_CANONICAL)
+        if found is None:
+            entry = self.folder.joinpath(_CANONICAL)
+            found = _json(self.folder, _CANONICAL, f"provider {self.id!r} ({self.origin})") if entry.is_file() else {}
+            self._schemas[_CANONICAL] = found
         return found
 
     def doc_reference(self, quote: str | None, source: str | None) -> str:

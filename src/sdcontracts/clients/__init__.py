@@ -9,6 +9,8 @@
 Every client has ``submit`` (validates first, raising `sdcontracts.RequestInvalid`),
 ``get_task``, ``wait`` (poll interval, deadline, progress callback), ``generate`` (submit and
 wait), ``download``, and ``cancel`` where the provider has one; Tensor.Art adds ``upload_image``.
+``submit`` and ``generate`` also take a `sdcontracts.canonical.CanonicalRequest`, and ``translate``
+turns one into the provider's payload with its image transport done (Tensor.Art uploads bytes).
 They share the result types below and the error hierarchy in ``sdcontracts``; every client takes
 its credentials, then the keyword options of `ClientOptions` (``base_url``, ``timeout``, ``retry``,
 ``validate``, ``headers``, ``transport``, ``clock``, ``sleep``). ``task.response`` is the

@@ -29,6 +29,7 @@ import functools
 import inspect
 import logging
 import random
+import sys
 import time
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ from .._validation import validate as _validate
 
 if TYPE_CHECKING:
     from .._provider import Operation
+    from ..canonical import CanonicalRequest, Translation
 
 __all__ = [
     "AsyncClient", "ClientOptions", "Clock", "Image", "ProviderBase", "Retry", "Send", "Spec", "Steps", "Submitted",
@@ -69,6 +71,17 @@ logger = logging.getLogger("sdcontracts.clients")
 R = TypeVar("R")
 T = TypeVar("T")
 Progress = Callable[["Task[Any]"], object]
+
+_ROOT = __name__.split(".")[0]
+# a canonical request or a translation exists only once its module is loaded: looked up there,
+# plain payloads never import the canonical package (nor pydantic)
+_CANONICAL_MODELS = f"{_ROOT}.models.canonical"
+_TRANSLATIONS = f"{_ROOT}.canonical._translate"
+
+
+def _instance(value: Any, module: str, name: str) -> bool:
+    loaded = sys.modules.get(module)
+    return loaded is not None and isinstance(value, getattr(loaded, name))
 
 
 class TaskState(StrEnum):
@@ -264,6 +277,7 @@ class ProviderBase:
 
     provider: ClassVar[str]
     idempotent_submit: ClassVar[bool] = _Keyed()  # type: ignore[assignment]
+    uploads_images: ClassVar[bool] = False  # `_upload_steps` uploads image bytes, returning a resource id
 
     def __init__(
         self,
@@ -433,6 +447,10 @@ class ProviderBase:
             kind="not-found" if missing else None,
         )  # fmt: skip
 
+    def _upload_steps(self, data: bytes, expire_sec: int | None, term: int | None) -> Steps[str]:
+        """Upload image bytes; return the resource id (providers with ``uploads_images``)."""
+        raise NotImplementedError(f"{self.provider} takes no image uploads")
+
     # -- shared helpers ------------------------------------------------------------------------
 
     def state_of(self, status: Any) -> TaskState:
@@ -469,12 +487,31 @@ class ProviderBase:
             if not report.ok:
                 raise RequestInvalid(report)
             warnings = report.warnings
-            for warning in warnings:
-                logger.warning(
-                    "%s request: %s [%s] %s", self.provider, warning.path or "/", warning.rule, warning.message
-                )
+            self._log_warnings(warnings)
         body, key = self._prepare(body)
         return body, key, warnings
+
+    def _log_warnings(self, warnings: tuple[Violation, ...]) -> None:
+        for warning in warnings:
+            logger.warning("%s request: %s [%s] %s", self.provider, warning.path or "/", warning.rule, warning.message)
+
+    def _translate_steps(
+        self, request: CanonicalRequest | Mapping[str, Any], models: Mapping[str, str] | None, adapt: bool
+    ) -> Steps[Translation]:
+        """`sdcontracts.canonical.translate` for this provider, after its image transport: an
+        image it takes only as an uploaded resource, given as bytes, is uploaded first."""
+        from ..canonical import CanonicalRequest, translate
+        from ..canonical._transport import uploads, with_uploads
+
+        canonical = request if isinstance(request, CanonicalRequest) else CanonicalRequest.model_validate(request)
+        if self.uploads_images:
+            ids: dict[str, str] = {}
+            for upload in uploads(canonical, self.provider):
+                ids[upload.field] = yield from self._upload_steps(upload.data, None, None)
+                logger.info("%s: uploaded %s as resource %s", self.provider, upload.field, ids[upload.field])
+            if ids:
+                canonical = with_uploads(canonical, ids)
+        return translate(canonical, self.provider, models=models, adapt=adapt, strict=self.strict)
 
     def _request(self, spec: Spec) -> httpx.Request:
         headers = {**self.headers, **spec.headers}
@@ -546,7 +583,17 @@ class ProviderBase:
             attempt += 1
 
     def _submit_steps(self, payload: Any, validate: bool | None, raw: bool) -> Steps[Submitted]:
+        translated: tuple[Violation, ...] = ()
+        if not raw and _instance(payload, _TRANSLATIONS, "Translation"):
+            if payload.provider != self.provider:
+                raise ValueError(f"a translation for {payload.provider} given to the {self.provider} client")
+            payload = payload.payload
+        elif not raw and _instance(payload, _CANONICAL_MODELS, "CanonicalRequest"):
+            translation = yield from self._translate_steps(payload, None, False)
+            payload, validate, translated = translation.payload, False, translation.warnings  # validated there
+            self._log_warnings(translated)
         body, key, warnings = self._checked(payload, validate, raw)
+        warnings = warnings or translated
         submitted = self._submitted((yield from self._call(self._submit_spec(body))), key)
         return dataclasses.replace(submitted, warnings=warnings) if warnings else submitted
 
@@ -734,10 +781,25 @@ class SyncClient(ProviderBase, Generic[R]):
     def submit(self, payload: Any, *, validate: bool | None = None, raw: bool = False) -> Submitted:
         """Validate (unless ``validate=False``) and submit an img2img task.
 
+        ``payload`` is the provider's own (a mapping or its generated model), a
+        `sdcontracts.canonical.CanonicalRequest` (translated as by `translate`, raising
+        `~sdcontracts.canonical.Untranslatable` before anything is sent), or a `Translation`.
         ``raw=True`` sends ``payload`` exactly as given: no ids or signatures added (see `seal`),
         no validation. It is how the conformance suite sends requests that break the contract.
         """
         return self._run(self._submit_steps(payload, validate, raw))
+
+    def translate(
+        self,
+        request: CanonicalRequest | Mapping[str, Any],
+        *,
+        models: Mapping[str, str] | None = None,
+        adapt: bool = False,
+    ) -> Translation:
+        """`sdcontracts.canonical.translate` for this provider, with its image transport done:
+        an image it takes only as an uploaded resource (Tensor.Art), given as bytes, is uploaded
+        and its resource id used. Submit the result with `submit` or `generate`."""
+        return self._run(self._translate_steps(request, models, adapt))
 
     def get_task(self, task: str | Submitted) -> Task[R]:
         """The task's current state."""
@@ -816,8 +878,19 @@ class AsyncClient(ProviderBase, Generic[R]):
                     await slept
 
     async def submit(self, payload: Any, *, validate: bool | None = None, raw: bool = False) -> Submitted:
-        """Validate (unless ``validate=False``) and submit an img2img task; ``raw`` as in `SyncClient.submit`."""
+        """Validate (unless ``validate=False``) and submit an img2img task; ``payload`` and
+        ``raw`` as in `SyncClient.submit`."""
         return await self._run(self._submit_steps(payload, validate, raw))
+
+    async def translate(
+        self,
+        request: CanonicalRequest | Mapping[str, Any],
+        *,
+        models: Mapping[str, str] | None = None,
+        adapt: bool = False,
+    ) -> Translation:
+        """`SyncClient.translate`'s twin: the provider's payload, its image uploads done."""
+        return await self._run(self._translate_steps(request, models, adapt))
 
     async def get_task(self, task: str | Submitted) -> Task[R]:
         """The task's current state."""

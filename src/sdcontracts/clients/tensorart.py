@@ -30,6 +30,7 @@ __all__ = ["AsyncTensorArtClient", "TensorArtClient"]
 
 class _TensorArt(ProviderBase):
     provider = "tensorart"
+    uploads_images = True
 
     def __init__(
         self,

@@ -38,7 +38,7 @@ from .._registry import get as registered
 from .._validation import compiled, validate
 from ._schema import Mutation, choice, integers_between, mutations, value_strategy
 
-__all__ = ["InvalidCase", "invalid_requests", "rule_ids", "valid_requests"]
+__all__ = ["InvalidCase", "canonical_requests", "invalid_requests", "rule_ids", "valid_requests"]
 
 DEFAULT = "img2img.request"
 
@@ -134,6 +134,14 @@ def _invalid_requests(
         raise AssertionError(f"no single-rule mutation of a valid {provider} {schema}")  # pragma: no cover
 
     return cases()
+
+
+def canonical_requests(*providers: str) -> st.SearchStrategy[Any]:
+    """`sdcontracts.canonical.CanonicalRequest` values every one of ``providers`` can express (all
+    five when none is given): each translates to each of them (`sdcontracts.canonical.translate`)."""
+    from ._canonical import canonical_requests as within
+
+    return within(*providers)
 
 
 def rule_ids(provider: str, schema: str = DEFAULT) -> list[str]:

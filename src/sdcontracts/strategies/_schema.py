@@ -36,7 +36,7 @@ from .._compiler import FREE, Node, json_text
 from .._pointer import join
 from ._images import image_strings
 
-__all__ = ["Mutation", "Overrides", "choice", "integers_between", "mutations", "value_strategy"]
+__all__ = ["PLAUSIBLE", "Mutation", "Overrides", "choice", "integers_between", "mutations", "value_strategy"]
 
 Overrides = dict[str, Callable[[Node], st.SearchStrategy[Any]]]  # schema location -> strategy builder
 TEXT = st.characters(exclude_categories=("Cs", "Cc"))  # no surrogates: every string encodes as UTF-8
@@ -45,7 +45,7 @@ _INT64 = (-(2**31), 2**31)
 # An image count or size the docs leave unbounded is drawn from a range a provider can serve
 # (sdcontracts' choice, not a documented limit): a million images is valid to the schema but
 # tells a test nothing, and no provider makes a -5-pixel image.
-_PLAUSIBLE = {"count": (1, 4), "width": (64, 1024), "height": (64, 1024)}
+PLAUSIBLE = {"count": (1, 4), "width": (64, 1024), "height": (64, 1024)}
 _EXAMPLE_OF: dict[str, Any] = {"string": "text", "integer": 12345, "object": {"a": 1}, "array": ["a"]}
 
 
@@ -263,7 +263,7 @@ def _value_strategy(node: Node, overrides: Overrides, lenient: bool) -> st.Searc
         elif kind == "boolean":
             choices.append(st.booleans())
         elif kind == "integer":
-            choices.append(integers(node, _PLAUSIBLE.get(node.role or "", _INT64 if node.int64 else _INT)))
+            choices.append(integers(node, PLAUSIBLE.get(node.role or "", _INT64 if node.int64 else _INT)))
         elif kind == "number" and "integer" not in (node.types or ()):
             choices.append(numbers(node))
         elif kind == "string" and node.int64:
