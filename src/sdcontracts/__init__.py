@@ -25,6 +25,9 @@ from ._exceptions import (
     TaskTimeout,
     TransportError,
 )
+from ._provider import Provider, ProviderInvalid
+from ._registry import DuplicateProvider
+from ._registry import get as provider
 from ._report import Report, Violation
 from ._validation import validate
 
@@ -33,7 +36,10 @@ __version__ = "0.1.0"
 __all__ = [
     "AuthError",
     "Dispute",
+    "DuplicateProvider",
+    "Provider",
     "ProviderError",
+    "ProviderInvalid",
     "RateLimited",
     "Reading",
     "Report",
@@ -50,6 +56,7 @@ __all__ = [
     "canonicalize",
     "capabilities",
     "disputes",
+    "provider",
     "providers",
     "schemas",
     "translate",
