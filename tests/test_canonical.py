@@ -676,3 +676,23 @@ def test_tensorarts_random_seed_reads_back_as_no_seed() -> None:
     assert 7 == canonicalize("tensorart", payload).seed
     payload["stages"][0]["inputInitialize"]["seed"] = 0
     assert canonicalize("tensorart", payload).seed is None
+
+
+def test_generate_all_first_is_a_fallback_chain() -> None:
+    """first=True stops at the first provider whose task succeeds; those before it say why not."""
+    import asyncio
+
+    mock = Mock(MockConfig(lifecycle="steps"), clock=ManualClock())
+    order = ["zhiqite", "tensorart", "novita", "picpik"]
+    outcomes = generate_all(sendable(width=1100), [mock.client(p) for p in order], models=MODELS, first=True,
+                            poll_interval=0)  # fmt: skip
+    assert ["zhiqite", "tensorart", "novita"] == list(outcomes)  # 1100 suits neither of the first two
+    assert [False, False, True] == [o.ok for o in outcomes.values()]
+    assert 0 == mock.journal.count("picpik")
+
+    async def run() -> dict[str, Outcome]:
+        clients = [mock.client(p, asynchronous=True) for p in order]
+        return await agenerate_all(sendable(width=1100), clients, models=MODELS, first=True, poll_interval=0)
+
+    assert ["zhiqite", "tensorart", "novita"] == list(asyncio.run(run()))
+    assert 0 == mock.journal.count("picpik")

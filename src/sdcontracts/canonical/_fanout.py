@@ -69,11 +69,15 @@ def generate_all(
     *,
     models: Mapping[str, str] | None = None,
     adapt: bool = False,
+    first: bool = False,
     **wait: Unpack[WaitOptions],
 ) -> dict[str, Outcome]:
     """Translate ``request`` for each client's provider (its image transport done, ``models`` and
     ``adapt`` as in `translate`), generate, and wait; one `Outcome` per provider, in the clients'
     order. The providers run one after another; `agenerate_all` runs them at once.
+
+    ``first=True`` is a fallback chain: it stops at the first provider whose task succeeds (the
+    last outcome is then the one that did; the ones before say why each did not).
     """
     outcomes: dict[str, Outcome] = {}
     for client in _providers(clients):
@@ -83,8 +87,10 @@ def generate_all(
             task = client.generate(translation, **wait)
         except (Untranslatable, ProviderError) as error:
             outcomes[client.provider] = Outcome(client.provider, translation, error=error)
-        else:
-            outcomes[client.provider] = Outcome(client.provider, translation, task)
+            continue
+        outcomes[client.provider] = Outcome(client.provider, translation, task)
+        if first:
+            break
     return outcomes
 
 
@@ -94,9 +100,11 @@ async def agenerate_all(
     *,
     models: Mapping[str, str] | None = None,
     adapt: bool = False,
+    first: bool = False,
     **wait: Unpack[WaitOptions],
 ) -> dict[str, Outcome]:
-    """`generate_all` with asynchronous clients, the providers concurrently."""
+    """`generate_all` with asynchronous clients: the providers concurrently, or with ``first=True``
+    one after another until one succeeds."""
 
     async def one(client: AsyncClient[Any]) -> Outcome:
         translation: Translation | None = None
@@ -108,5 +116,12 @@ async def agenerate_all(
         return Outcome(client.provider, translation, task)
 
     listed = _providers(clients)
-    done = await asyncio.gather(*(one(client) for client in listed))
-    return {outcome.provider: outcome for outcome in done}
+    if not first:
+        done = await asyncio.gather(*(one(client) for client in listed))
+        return {outcome.provider: outcome for outcome in done}
+    outcomes: dict[str, Outcome] = {}
+    for client in listed:
+        outcome = outcomes[client.provider] = await one(client)
+        if outcome.ok:
+            break
+    return outcomes
