@@ -696,3 +696,52 @@ def test_generate_all_first_is_a_fallback_chain() -> None:
 
     assert ["zhiqite", "tensorart", "novita"] == list(asyncio.run(run()))
     assert 0 == mock.journal.count("picpik")
+
+
+# -- sdcontracts translate ---------------------------------------------------------------------------
+
+
+def test_the_translate_command_prints_the_payload_and_reports_adaptations(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """stdout is the provider's payload as JSON (what translate gives); stderr what was adapted or set."""
+    path = tmp_path / "request.json"
+    path.write_text(json.dumps(request(width=1100)), encoding="utf-8")
+    assert 0 == main(["translate", "zhiqite", str(path), "--adapt", "--model", "sd.safetensors"])
+    out, err = capsys.readouterr()
+    expected = translate(request(width=1100), "zhiqite", adapt=True, models={"zhiqite": "sd.safetensors"})
+    assert expected.payload == json.loads(out)
+    assert "adapted width: 1100 -> 1024 (zhiqite takes multiples of 8 from 128 to 1024)" in err.splitlines()
+    assert any(line.startswith("set /resize_mode = 0") for line in err.splitlines())
+
+
+def test_the_translate_command_lists_every_field_the_provider_cannot_take(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Exit 1, nothing on stdout, each problem on stderr with its rule."""
+    path = tmp_path / "request.json"
+    path.write_text(json.dumps(request(width=1100, guidance=50.0)), encoding="utf-8")
+    assert 1 == main(["translate", "zhiqite", str(path)])
+    out, err = capsys.readouterr()
+    assert "" == out
+    lines = err.splitlines()
+    assert "zhiqite cannot take this request:" == lines[0]
+    assert ["  width [maximum]", "  width [multiple-of]"] == [line.split(":")[0] for line in lines[1:3]]
+    assert any(line.startswith("  guidance [maximum]") for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [("", "is empty"), ("{", "is not JSON"), ('{"prompt": "a"}', "not a canonical request: init_image: Field required"),
+     ('{"prompt": "a", "init_image": {}, "colour": 1}', "colour: Extra inputs are not permitted")],
+)  # fmt: skip
+def test_the_translate_command_refuses_what_is_no_canonical_request(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str], content: str, message: str
+) -> None:
+    """Exit 2 with one line naming the file's problem."""
+    path = tmp_path / "request.json"
+    path.write_text(content, encoding="utf-8")
+    assert 2 == main(["translate", "novita", str(path)])
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.startswith("sdcontracts: error: ")

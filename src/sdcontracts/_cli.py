@@ -168,6 +168,26 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
                       help="markdown (default), json or html")  # fmt: skip
     grid.set_defaults(run=_matrix)
 
+    translation = commands.add_parser(
+        "translate",
+        help="turn a canonical request (JSON) into one provider's payload",
+        description="Translate a canonical img2img request (the JSON form of sdcontracts.canonical.CanonicalRequest: "
+        "prompt, init_image {base64|url|resource_id}, width, height, steps, guidance, sampler, seed, count, model, …) "
+        "into PROVIDER's payload, printed as JSON on standard output. What the translation adapted, set itself or "
+        "was warned about goes to standard error; a request the provider cannot take prints every field it "
+        "cannot, and why, and sends nothing anywhere.",
+        epilog="exit status: 0 translated, 1 the provider cannot take the request, 2 usage error "
+        "(unreadable file, not JSON, not a canonical request)",
+    )
+    translation.add_argument("provider", metavar="PROVIDER", help="provider id")
+    translation.add_argument("file", metavar="FILE", nargs="?", default="-",
+                             help="the canonical request as JSON (default: standard input)")  # fmt: skip
+    translation.add_argument("--adapt", action="store_true",
+                             help="clamp or snap what the provider cannot take as given (each change reported)")  # fmt: skip
+    translation.add_argument("--model", metavar="NAME", help="the provider's model (overrides the request's)")
+    translation.add_argument("--strict", action="store_true", help="a payload valid by every reading of the docs")
+    translation.set_defaults(run=_translate)
+
     mock = commands.add_parser(
         "mock",
         help="run the provider mock: `sdcontracts mock serve --help`",
@@ -190,6 +210,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
         "rules": listing,
         "openapi": export,
         "matrix": grid,
+        "translate": translation,
         "conformance": conformance,
     }
 
@@ -439,6 +460,40 @@ def _matrix(args: argparse.Namespace, out: TextIO) -> int:
     from .canonical import render
 
     out.write(render(args.format, [_known(p) for p in args.providers] or None))
+    return EXIT_OK
+
+
+def _translate(args: argparse.Namespace, out: TextIO) -> int:
+    from pydantic import ValidationError
+
+    from .canonical import CanonicalRequest, Untranslatable, translate
+
+    provider = _known(args.provider)
+    if args.file == "-" and sys.stdin.isatty():
+        raise _UsageError("no input: give FILE, or pipe the canonical request's JSON to standard input")
+    data, _ = _load(args.file)
+    try:
+        request = CanonicalRequest.model_validate(data)
+    except ValidationError as error:
+        lines = "; ".join(f"{'.'.join(map(str, e['loc'])) or '/'}: {e['msg']}" for e in error.errors())
+        raise _UsageError(f"not a canonical request: {lines}") from None
+    models = {provider: args.model} if args.model else None
+    try:
+        result = translate(request, provider, models=models, adapt=args.adapt, strict=args.strict)
+    except Untranslatable as error:
+        print(f"{provider} cannot take this request:", file=sys.stderr)
+        for problem in error.problems:
+            rule = f" [{problem.rule}]" if problem.rule else ""
+            print(f"  {problem.field}{rule}: {problem.message}", file=sys.stderr)
+        return EXIT_INVALID
+    for a in result.adaptations:
+        print(f"adapted {a.field}: {a.original!r} -> {a.adapted!r} ({a.why})", file=sys.stderr)
+    for pointer, value, why in result.fixed:
+        print(f"set {pointer} = {json.dumps(value, ensure_ascii=False)} ({why})", file=sys.stderr)
+    for w in result.warnings:
+        print(f"warning {w.path or '/'} [{w.rule}]: {w.message}", file=sys.stderr)
+    json.dump(result.payload, out, indent=2, ensure_ascii=False)
+    out.write("\n")
     return EXIT_OK
 
 
