@@ -182,8 +182,9 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     translation.add_argument("provider", metavar="PROVIDER", help="provider id")
     translation.add_argument("file", metavar="FILE", nargs="?", default="-",
                              help="the canonical request as JSON (default: standard input)")  # fmt: skip
-    translation.add_argument("--adapt", action="store_true",
-                             help="clamp or snap what the provider cannot take as given (each change reported)")  # fmt: skip
+    translation.add_argument(
+        "--adapt", action="store_true", help="clamp or snap what the provider cannot take as given (each reported)"
+    )
     translation.add_argument("--model", metavar="NAME", help="the provider's model (overrides the request's)")
     translation.add_argument("--strict", action="store_true", help="a payload valid by every reading of the docs")
     translation.set_defaults(run=_translate)
