@@ -26,7 +26,7 @@ from ._wire import MockRequest, MockResponse, new_uuid
 if TYPE_CHECKING:
     from ._app import Mock
 
-__all__ = ["Handler", "Route"]
+__all__ = ["Handler", "Route", "describe", "read_json"]
 
 _MAX_IMAGES = 64  # per task; only a request breaking an unenforced count rule asks for more
 
@@ -117,27 +117,9 @@ class Handler:
 
     def parse(self, request: MockRequest, operation: str) -> tuple[Any, MockResponse | None]:
         """The JSON body of a POST/PUT, or the provider's error for a malformed one."""
-        if request.method in ("GET", "DELETE", "HEAD"):
-            return None, None
-        if request.oversized:
-            limit = self.mock.config.max_body_bytes
-            return None, self.error("invalid", f"the body is larger than {limit:,} bytes", request)
-        if request.incomplete:
-            timeout = self.mock.config.body_timeout
-            return None, self.error("invalid", f"the body did not arrive within {timeout:g} s", request)
-        kind = request.header("content-type").split(";")[0].strip().lower()
-        if kind != "application/json":
-            return None, self.error(
-                "invalid", f"Content-Type must be application/json, not {kind or 'missing'}", request
-            )
-        try:
-            return json.loads(request.body.decode("utf-8")), None
-        except UnicodeDecodeError:
-            return None, self.error("invalid", "the body is not UTF-8", request)
-        except ValueError as error:  # not JSON, or (a plain ValueError) a number too long to read
-            return None, self.error("invalid", f"the body is not JSON: {error}", request)
-        except RecursionError:
-            return None, self.error("invalid", "the body nests too deeply", request)
+        config = self.mock.config
+        body, problem = read_json(request, config.max_body_bytes, config.body_timeout)
+        return (None, self.error("invalid", problem, request)) if problem is not None else (body, None)
 
     def check(self, payload: Any, schema: str, request: MockRequest) -> MockResponse | None:
         """Validate with sdcontracts.validate; violations become the provider's error, unless
@@ -220,6 +202,28 @@ def _client_bytes(value: Any) -> int:
     if isinstance(value, dict):
         return sum(_client_bytes(item) for item in value.values())
     return 0
+
+
+def read_json(request: MockRequest, max_body_bytes: int, body_timeout: float) -> tuple[Any, str | None]:
+    """The JSON body of a POST/PUT (None for GET, DELETE and HEAD), or why it cannot be read: the
+    message of the provider's invalid-request error (the mock's, and the proxy's in front of a provider)."""
+    if request.method in ("GET", "DELETE", "HEAD"):
+        return None, None
+    if request.oversized:
+        return None, f"the body is larger than {max_body_bytes:,} bytes"
+    if request.incomplete:
+        return None, f"the body did not arrive within {body_timeout:g} s"
+    kind = request.header("content-type").split(";")[0].strip().lower()
+    if kind != "application/json":
+        return None, f"Content-Type must be application/json, not {kind or 'missing'}"
+    try:
+        return json.loads(request.body.decode("utf-8")), None
+    except UnicodeDecodeError:
+        return None, "the body is not UTF-8"
+    except ValueError as error:  # not JSON, or (a plain ValueError) a number too long to read
+        return None, f"the body is not JSON: {error}"
+    except RecursionError:
+        return None, "the body nests too deeply"
 
 
 def describe(report: Report, limit: int = 5) -> str:
