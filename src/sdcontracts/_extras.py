@@ -6,6 +6,7 @@ declares them; a test holds this table to it)::
 
     mock          the mock (sdcontracts.mock, ``mock serve``, the pytest fixtures): uvicorn, respx, Pillow
     conformance   sdcontracts.strategies and ``sdcontracts conformance``: Hypothesis
+    proxy         ``sdcontracts proxy`` and sdcontracts.proxy: uvicorn, prometheus-client
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ __all__ = ["EXTRAS", "MissingExtra", "require"]
 EXTRAS: dict[str, tuple[str, str]] = {
     "hypothesis": ("hypothesis", "conformance"),
     "PIL": ("pillow", "mock"),
+    "prometheus_client": ("prometheus-client", "proxy"),
     "respx": ("respx", "mock"),
     "uvicorn": ("uvicorn", "mock"),
 }
