@@ -4,7 +4,9 @@ upstream failures, the budget, hostile input, metrics, health and the log. Times
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import gzip
 import json
 import logging
 import re
@@ -174,8 +176,9 @@ def test_method_path_query_headers_and_body_reach_the_upstream_byte_for_byte_les
 class RawUpstream:
     """A TCP server that reads one request head and answers with ``reply`` (bytes, or None: reset the connection)."""
 
-    def __init__(self, reply: bytes | None) -> None:
+    def __init__(self, reply: bytes | None, *, pause: float = 0.0) -> None:
         self.reply = reply
+        self.pause = pause  # > 0: the reply trickles out a byte at a time, this long between bytes
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
         self.thread = threading.Thread(target=self._serve, daemon=True)
@@ -196,6 +199,13 @@ class RawUpstream:
                         data += chunk
                 if self.reply is None:  # SO_LINGER 0: close with a RST, as a crashing peer does
                     connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                elif self.pause:
+                    with contextlib.suppress(OSError):
+                        for byte in self.reply:
+                            if self.stopping:
+                                break
+                            connection.sendall(bytes([byte]))
+                            time.sleep(self.pause)
                 else:
                     connection.sendall(self.reply)
 
@@ -446,6 +456,85 @@ def test_an_upstream_that_resets_garbles_or_cuts_its_answer_short_is_a_502(
     assert ("upstream-error", words) == (line["outcome"], line["error"][len("sdcontracts proxy: ") :][: len(words)])
 
 
+def test_an_upstream_trickling_its_answer_is_a_504_at_the_deadline_not_a_hang() -> None:
+    """A byte every 0.1 s keeps each read alive: the deadline covers the whole exchange, not each read."""
+    reply = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n" + b" " * 200
+    with (
+        RawUpstream(reply, pause=0.1) as upstream,
+        BackgroundProxy(create_app("novita", upstream=upstream, timeout=0.5)) as url,
+    ):
+        started = time.monotonic()
+        answer = httpx.post(f"{url}/v3/async/img2img", json=valid_request("novita"), timeout=30)
+        took = time.monotonic() - started
+    assert (504, "CREATE_TASK_FAILED") == (answer.status_code, answer.json()["reason"])
+    assert answer.json()["message"].startswith("sdcontracts proxy: the upstream did not answer within 0.5 s")
+    assert took < 10  # a hang guard: the reply alone would take 10 s to trickle out
+
+
+def test_an_answer_larger_than_the_limit_is_the_providers_502_and_is_not_held_whole() -> None:
+    reply = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 50000\r\n\r\n" + b"x" * 50_000
+    with (
+        RawUpstream(reply) as upstream,
+        BackgroundProxy(create_app("novita", upstream=upstream, max_answer_bytes=10_000)) as url,
+    ):
+        answer = httpx.post(f"{url}/v3/async/img2img", json=valid_request("novita"), timeout=10)
+    assert (502, "CREATE_TASK_FAILED", "sdcontracts proxy: the upstream's answer is larger than 10,000 bytes") == (
+        answer.status_code,
+        answer.json()["reason"],
+        answer.json()["message"],
+    )
+
+
+def test_a_gzipped_answer_reaches_the_caller_in_its_own_bytes_and_is_checked_for_drift_decoded() -> None:
+    plain = json.dumps({"task_id": "t", "brand_new": 1}).encode()
+    packed = gzip.compress(plain)
+    reply = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
+             b"Content-Length: " + str(len(packed)).encode() + b"\r\n\r\n" + packed)  # fmt: skip
+    with RawUpstream(reply) as upstream, BackgroundProxy(create_app("novita", upstream=upstream)) as url:
+        with httpx.Client(timeout=10) as client, client.stream("POST", f"{url}/v3/async/img2img",
+                                                               json=valid_request("novita")) as answer:  # fmt: skip
+            sent = b"".join(answer.iter_raw())
+        proxy_metrics = httpx.get(f"{url}/_proxy/metrics").text
+    assert (packed, "gzip") == (sent, answer.headers["content-encoding"])
+    assert (
+        'sdcontracts_proxy_drift_total{operation="img2img",path="/brand_new",provider="novita",rule="unknown-field"} 1.0'
+        in proxy_metrics
+    )
+
+
+class Stalled(httpx.AsyncBaseTransport):
+    """An upstream transport whose calls never end (until cancelled), counting them."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.calls += 1
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+
+def test_when_every_upstream_connection_is_busy_a_call_waits_for_one_at_most_the_timeout() -> None:
+    """connections=1: the second of two calls at once never reaches the upstream and says why."""
+    upstream = Stalled()
+    app = create_app("novita", upstream="http://upstream.test", timeout=0.3, connections=1, transport=upstream)
+
+    async def calls() -> list[httpx.Response]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://proxy.test") as client:
+            sent = [client.post("/v3/async/img2img", json=valid_request("novita"), headers=novita_auth())
+                    for _ in range(2)]  # fmt: skip
+            answers = await asyncio.gather(*sent)
+            await app.aclose()
+            return answers
+
+    first, second = asyncio.run(calls())
+    assert (504, 504, 1) == (first.status_code, second.status_code, upstream.calls)
+    assert (
+        "sdcontracts proxy: the upstream did not answer within 0.3 s (http://upstream.test)",
+        "sdcontracts proxy: no upstream connection was free within 0.3 s",
+    ) == (first.json()["message"], second.json()["message"])
+
+
 def test_the_mocks_dropped_connection_fault_is_a_502_and_the_client_sees_a_server_error() -> None:
     with (
         proxied("novita") as (_, proxy),
@@ -586,8 +675,6 @@ def test_each_call_is_one_json_log_line_that_never_holds_a_credential(caplog: py
 
 def test_the_app_runs_in_process_with_the_mock_behind_an_asgi_transport() -> None:
     """No sockets at all: the proxy app under httpx's ASGI transport, the mock app as its upstream transport."""
-    import asyncio
-
     from sdcontracts.mock.asgi import create_app as mock_app
 
     mock = Mock(MockConfig(providers=("novita",), lifecycle="steps"))
@@ -611,10 +698,11 @@ def test_the_sd_proxy_fixture_stands_in_front_of_sd_http_mock(
     sd_proxy: Callable[..., BackgroundProxy], sd_http_mock: Any
 ) -> None:
     proxy = sd_proxy("novita")
-    with pytest.raises(Exception, match="unknown-field") as raised:
-        proxy.client("novita").submit(broken("novita"), validate=False)
-    assert ("RequestRejected", 0) == (type(raised.value).__name__, sd_http_mock.journal.count("novita"))
-    assert TaskState.SUCCEEDED == proxy.client("novita").generate(valid_request("novita")).state
+    with proxy.client("novita") as client:
+        with pytest.raises(Exception, match="unknown-field") as raised:
+            client.submit(broken("novita"), validate=False)
+        assert ("RequestRejected", 0) == (type(raised.value).__name__, sd_http_mock.journal.count("novita"))
+        assert TaskState.SUCCEEDED == client.generate(valid_request("novita")).state
 
 
 def test_a_proxy_for_one_provider_refuses_to_make_another_providers_client() -> None:

@@ -72,21 +72,25 @@ class AnswerChecker:
         # only its reading of answers is used: `_error` (success, or the error and its code)
         self._reader: ProviderBase = client_class(provider)(**placeholder_credentials(provider))
 
-    def check(self, operation: Operation, method: str, status: int, headers: httpx.Headers, body: bytes) -> Answer:
-        """Read the answer to ``operation`` (``body`` decoded, see `decoded`) and find its drift."""
+    def check(self, operation: Operation, method: str, response: httpx.Response, body: bytes) -> Answer:
+        """Read ``response``, the answer to ``operation`` (its ``body`` decoded, see `decoded`), and find
+        its drift."""
+        status = response.status_code
         drift: list[Drift] = []
         if status not in self.statuses:
             documented = ", ".join(map(str, sorted(self.statuses)))
             drift.append(Drift("", "undocumented-status", f"HTTP {status} is not a documented status ({documented})"))
+        spec = Spec(operation.name, method, operation.path)
         if method == "HEAD" and not body:
-            return Answer(None if status < 400 else self._error(operation, method, status, headers, None), tuple(drift))
+            error = self._reader._error(response, None, spec) if status >= 400 else None
+            return Answer(error, tuple(drift))
         try:
             document: Any = json.loads(body)
         except (ValueError, RecursionError):
-            kind = headers.get("content-type", "no content type")
+            kind = response.headers.get("content-type", "no content type")
             drift.append(Drift("", "not-json", f"the answer is not JSON ({kind}, {len(body):,} bytes)"))
-            return Answer(self._error(operation, method, status, headers, None), tuple(drift))
-        error = self._error(operation, method, status, headers, document)
+            return Answer(self._reader._error(response, None, spec), tuple(drift))
+        error = self._reader._error(response, document, spec)
         schema = operation.response if error is None else self.error_schema
         if schema is not None:
             found = {
@@ -96,15 +100,11 @@ class AnswerChecker:
                 found.setdefault((extra.path, extra.rule), extra)
             drift.extend(found.values())
         if error is not None and error.code is not None and error.code not in self.codes:
-            where = next((join("", k) for k, v in document.items() if str(v) == error.code), "") if isinstance(
-                document, dict) else ""  # fmt: skip
+            where = ""
+            if isinstance(document, dict):
+                where = next((join("", key) for key, value in document.items() if str(value) == error.code), "")
             drift.append(Drift(where, "undocumented-code", f"error code {error.code!r} is not in provider.json"))
         return Answer(error, tuple(drift[:DRIFT_LIMIT]))
-
-    def _error(self, operation: Operation, method: str, status: int, headers: httpx.Headers,
-               document: Any) -> ProviderError | None:  # fmt: skip
-        response = httpx.Response(status, headers=headers)
-        return self._reader._error(response, document, Spec(operation.name, method, operation.path))
 
 
 def decoded(body: bytes, encoding: str, limit: int) -> bytes | None:

@@ -78,8 +78,9 @@ def judge(cassette: Cassette, providers: Iterable[str] | None = None) -> list[Ro
                 continue
             where = f"#{index} {entry['request']['method']} {httpx.URL(entry['request']['url']).path}"
             answer = entry["response"]
-            status, headers = int(answer["status"]), httpx.Headers(answer.get("headers", {}))
-            read = checker.check(operation, entry["request"]["method"], status, headers, _body(answer))
+            status = int(answer["status"])
+            response = httpx.Response(status, headers=answer.get("headers", {}))
+            read = checker.check(operation, entry["request"]["method"], response, _body(answer))
             invalid = type(read.error) is RequestRejected  # an error provider.json files as "invalid"
             if outcome == "invalid" and not invalid:
                 rules = ", ".join(sorted({v["rule"] for v in verdict.get("violations", [])}))

@@ -120,7 +120,8 @@ def parser() -> argparse.ArgumentParser:
         type=_seconds,
         default=30.0,
         metavar="S",
-        help="seconds to wait for the upstream to connect, and for each read (default 30)",
+        help="the longest an upstream call may take, from waiting for a free connection to the last byte of its "
+        "answer (default 30); past it the caller gets the provider's error with HTTP 504",
     )
     commands.add_argument(
         "--max-body-bytes",
