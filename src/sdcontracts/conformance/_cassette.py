@@ -68,8 +68,13 @@ class Cassette:
                verdict: dict[str, Any] | None = None) -> None:  # fmt: skip
         """Add one exchange (an `Observer` for `Target.client`); credentials never reach the file.
         ``verdict``: what the proxy found (`sdcontracts.proxy`), kept as the entry's ``"proxy"``."""
-        echoed = sent_credentials(request.headers.items(), request.content)  # a response may quote them
-        entry = {"request": _request_entry(request), "response": scrub(_response_entry(response), echoed)}
+        # a credential may also ride where no schema marks it secret (a body field, the query), and an
+        # answer may quote it: every occurrence of one the request carried is redacted
+        echoed = sent_credentials(request.headers.items(), request.content)
+        entry = {
+            "request": scrub(_request_entry(request), echoed),
+            "response": scrub(_response_entry(response), echoed),
+        }
         if verdict is not None:
             entry["proxy"] = scrub(verdict, echoed)
         with self._lock:

@@ -169,6 +169,7 @@ class ProxyApp:
         request = call.request
         operations, _ = self.routes.match(call.method, call.path)
         if request.oversized or request.incomplete:
+            call.operation = operations[0].name if len(operations) == 1 else None
             _, problem = self.envelopes.read_json(request)
             assert problem is not None
             call.refuse("body-too-large" if request.oversized else "body-timeout", problem)
@@ -318,8 +319,11 @@ class ProxyApp:
         for rule in rules:
             metrics.rejection(operation, rule)
         drift = call.answer.drift if call.answer is not None else ()
+        # messages may quote what the caller sent, and a new field's name is the upstream's choice (it
+        # may echo one): never a credential in a log line or a metric's label
+        secrets = sent_credentials(call.request.headers, call.body) if rules or drift else frozenset()
         for found in drift:
-            metrics.drift(operation, schema_path(found.path), found.rule)
+            metrics.drift(operation, schema_path(scrub(found.path, secrets)), found.rule)
         if call.outgoing is not None and call.upstream_seconds is not None:
             remaining = None if self.budget is None else max(0, self.budget - self.used)
             metrics.upstream(operation, call.upstream_seconds, remaining)
@@ -330,6 +334,8 @@ class ProxyApp:
         if record is None and not enabled(level):
             return
         verdict = self._verdict(call, status, operation, outcome, rules, drift)
+        if secrets:
+            verdict = scrub(verdict, secrets)
         event(level, **verdict)
         if record is not None:
             self._record(record, call, verdict)
@@ -359,8 +365,6 @@ class ProxyApp:
             verdict["unchecked"] = f"the answer's Content-Encoding {encoding!r} cannot be read here"
         if call.error:
             verdict["error"] = call.error
-        if rules or drift:  # messages may quote what the caller sent: never its credentials
-            verdict = scrub(verdict, sent_credentials(call.request.headers, call.body))
         return verdict
 
     def _record(self, recorder: Recorder, call: _Call, verdict: dict[str, Any]) -> None:
