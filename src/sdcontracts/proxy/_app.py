@@ -136,7 +136,7 @@ class ProxyApp:
                 timeout=self.timeout, limits=self._limits, transport=self._transport, follow_redirects=False
             )
             # Calls wait for a connection here, not in httpcore's queue: its pool re-scans every queued
-            # request each time a connection frees up (bench/README.md has the profile)
+            # request each time a connection frees up (`make bench` profiles the proxy under load)
             found = self._clients[loop] = (client, asyncio.Semaphore(self.connections))
         return found
 
