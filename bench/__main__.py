@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import _results
 
-SECTIONS = ("validation", "mock", "proxy", "generation", "startup", "codegen")
+SECTIONS = ("validation", "translation", "mock", "proxy", "generation", "startup", "codegen")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,6 +43,10 @@ def main(argv: list[str] | None = None) -> int:
             from . import validation
 
             results.validation = validation.run(quick=args.quick)
+        elif section == "translation":
+            from . import translation
+
+            results.translation = translation.run(quick=args.quick)
         elif section == "mock":
             from . import mock
 

@@ -83,6 +83,7 @@ class Results:
     quick: bool = False
     seconds: float = 0.0
     validation: list[Any] | None = None  # bench.validation.Row
+    translation: list[Any] | None = None  # bench.translation.Row
     mock: list[Any] | None = None  # bench.mock.Result
     generation: list[Any] | None = None  # bench.generation.Row
     startup: Any = None  # bench.startup.Startup
@@ -112,6 +113,13 @@ class Results:
                     f"{row.provider}: validate() at least 30x faster than reused jsonschema",
                     f"{reused.ratio(ours):,.0f}x",
                     reused.ratio(ours) >= 30,
+                )
+            )
+        for row in self.translation or []:
+            seconds = row.translate.median
+            found.append(
+                Target(
+                    f"{row.provider}: translate and validate a request under 50 µs", _us(row.translate), seconds < 50e-6
                 )
             )
         if self.mock:
@@ -205,7 +213,8 @@ class Results:
         lines.append(f"- run: {'quick (smoke figures only)' if self.quick else 'full'}, {self.seconds:,.0f} s")
         lines += ["", "## Targets", "", "| target | measured | |", "|---|---|---|"]
         lines += [f"| {t.what} | {t.measured} | {'met' if t.met else '**MISSED**'} |" for t in self.targets()]
-        lines += self._validation_md() + self._mock_md() + self._proxy_md() + self._generation_md() + self._startup_md()
+        lines += self._validation_md() + self._translation_md() + self._mock_md() + self._proxy_md()
+        lines += self._generation_md() + self._startup_md()
         lines += [*self._codegen_md(), "", *self.notes]
         return "\n".join(lines).rstrip() + "\n"
 
@@ -228,6 +237,23 @@ class Results:
             for engine, sample in row.results.items():
                 lines.append(f"| {row.provider} | {row.case} | {engine} | {_us(sample)} | {sample.ratio(ours):,.2f} |")
         return lines
+
+    def _translation_md(self) -> list[str]:
+        if not self.translation:
+            return []
+        lines = [
+            "## Translation",
+            "",
+            "`sdcontracts.canonical.translate` of one canonical request (it places, converts and validates),",
+            "beside `validate()` alone on the payload it makes (the caller's view).",
+            "",
+            "| provider | translate | validate alone | translate / validate |",
+            "|---|--:|--:|--:|",
+        ]
+        for row in self.translation:
+            ratio = row.translate.ratio(row.validate)
+            lines.append(f"| {row.provider} | {_us(row.translate)} | {_us(row.validate)} | {ratio:.1f}x |")
+        return [*lines, ""]
 
     def _mock_md(self) -> list[str]:
         if not self.mock:

@@ -30,7 +30,7 @@ import itertools
 import json
 import threading
 import time
-from collections import Counter, OrderedDict, deque
+from collections import Counter, OrderedDict, defaultdict, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,7 +40,6 @@ from sdcontracts._redact import redact_body
 __all__ = ["Clock", "Journal", "JournalEntry", "ManualClock", "MockTask", "RateLimiter", "Resource", "Store"]
 
 QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELED = "queued", "running", "succeeded", "failed", "canceled"
-TERMINAL = frozenset({SUCCEEDED, FAILED, CANCELED})
 
 
 class Clock:
@@ -161,7 +160,9 @@ class Store:
         self._keys: dict[tuple[str, str], str] = {}
         self._resources: OrderedDict[str, tuple[Resource, float]] = OrderedDict()  # least recently used first
         self._resource_bytes = 0
-        self._unfinished: dict[str, _Pending] = {}  # provider -> its unfinished tasks' sequences
+        self._unfinished: defaultdict[str, _Pending] = defaultdict(
+            _Pending
+        )  # provider -> its unfinished tasks' sequences
         self._sequence = itertools.count()
         self._lock = threading.RLock()
         self.finished: Counter[str] = Counter()  # provider -> tasks that reached a terminal phase
@@ -185,10 +186,7 @@ class Store:
                 self._forget(key)
             task.sequence = next(self._sequence)
             self._tasks[key] = task
-            pending = self._unfinished.get(task.provider)
-            if pending is None:
-                pending = self._unfinished[task.provider] = _Pending()
-            pending.add(task.sequence)
+            self._unfinished[task.provider].add(task.sequence)
             self._task_bytes += task.held_bytes
             self._use(key)
             self._evict()
@@ -205,24 +203,23 @@ class Store:
     def phase(self, task: MockTask, *, poll: bool = False) -> tuple[str, float]:
         """The task's phase and progress (0 to 1) now; ``poll`` counts a status query."""
         with self._lock:
-            if task.final is not None:
-                return task.final, 1.0 if task.final == SUCCEEDED else 0.0
-            if poll:
-                task.polls += 1
-            if self.mode == "steps":
-                step = task.polls
-                phase, progress = (QUEUED, 0.0) if step <= 1 else (RUNNING, 0.5) if step == 2 else (_end(task), 1.0)
-            else:
-                elapsed = self.clock.now() - task.created
-                if elapsed < self.queue_seconds:
-                    phase, progress = QUEUED, 0.0
-                elif elapsed < self.queue_seconds + self.run_seconds:
-                    phase, progress = RUNNING, (elapsed - self.queue_seconds) / max(self.run_seconds, 1e-9)
+            final = task.final
+            if final is None:
+                if poll:
+                    task.polls += 1
+                if self.mode == "steps":
+                    if task.polls <= 1:
+                        return QUEUED, 0.0
+                    if task.polls == 2:
+                        return RUNNING, 0.5
                 else:
-                    phase, progress = _end(task), 1.0
-            if phase in TERMINAL:
-                self._finish(task, phase)
-            return phase, progress
+                    elapsed = self.clock.now() - task.created
+                    if elapsed < self.queue_seconds:
+                        return QUEUED, 0.0
+                    if elapsed < self.queue_seconds + self.run_seconds:  # so run_seconds > 0 here
+                        return RUNNING, (elapsed - self.queue_seconds) / self.run_seconds
+                final = self._finish(task, FAILED if task.fail_reason else SUCCEEDED)
+            return final, 1.0 if final == SUCCEEDED else 0.0
 
     def cancel(self, task: MockTask) -> bool:
         """Cancel a task that has not ended; False when it already had."""
@@ -233,25 +230,23 @@ class Store:
             self._finish(task, CANCELED)
             return True
 
-    def _finish(self, task: MockTask, phase: str) -> None:
+    def _finish(self, task: MockTask, phase: str) -> str:
         task.final = phase
         task.ended = self.clock.now()
         self.finished[task.provider] += 1
         if phase == SUCCEEDED:
             self.succeeded[task.provider] += 1
         self._settle(task)
+        return phase
 
     def _settle(self, task: MockTask) -> None:
         """Take a task off its provider's unfinished list."""
-        pending = self._unfinished.get(task.provider)
-        if pending is not None:
-            pending.remove(task.sequence)
+        self._unfinished[task.provider].remove(task.sequence)
 
     def queue_rank(self, task: MockTask) -> int:
         """How many unfinished tasks of the same provider were submitted before this one."""
         with self._lock:
-            pending = self._unfinished.get(task.provider)
-            return 0 if pending is None else pending.before(task.sequence)
+            return self._unfinished[task.provider].before(task.sequence)
 
     def tasks(self) -> Iterator[MockTask]:
         with self._lock:
@@ -322,10 +317,6 @@ class Store:
             self._resources[resource.id] = (resource, self.clock.now())
             self._resource_bytes += len(resource.data or b"")
             self._evict()
-
-
-def _end(task: MockTask) -> str:
-    return FAILED if task.fail_reason else SUCCEEDED
 
 
 @dataclass(slots=True)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import hmac
 import json
+import subprocess
+import sys
 
 import httpx
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from sdcontracts import auth
 from sdcontracts._corpus import examples
@@ -262,3 +265,168 @@ def test_missing_or_malformed_credentials_fail_at_construction(make: object) -> 
     """Empty credentials or an unreadable private key raise ValueError immediately."""
     with pytest.raises(ValueError):
         make()  # type: ignore[operator]
+
+
+# -- what each scheme refuses, and exactly what it sends ------------------------------------------
+
+EC_KEY = ec.generate_private_key(ec.SECP256R1())
+
+
+@pytest.mark.parametrize("signature", ["not base64!", "QUJD=x", "QUJ", "QUJD!", "QU JD"])
+def test_a_tams_signature_that_is_not_base64_is_malformed_not_a_crash(signature: str) -> None:
+    """A header whose signature is not base64 is SignatureError('malformed'), never another exception."""
+    header = auth.TamsSignature("app", "n", "1", signature)
+    with pytest.raises(auth.SignatureError) as caught:
+        auth.verify_tams_signature(PUBLIC_PEM, header, "GET", "/v1/jobs/1", b"")
+    assert ("malformed", "the signature is not base64") == (caught.value.reason, str(caught.value))
+
+
+def test_a_tams_signature_that_does_not_verify_is_a_bad_signature() -> None:
+    """Well-formed base64 that is not the request's signature is SignatureError('bad-signature')."""
+    header = auth.TamsSignature("app", "n", "1", base64.b64encode(b"x" * 256).decode())
+    with pytest.raises(auth.SignatureError) as caught:
+        auth.verify_tams_signature(PUBLIC_PEM.decode(), header, "GET", "/v1/jobs/1", b"")
+    assert "bad-signature" == caught.value.reason
+
+
+def test_tams_keys_must_be_rsa() -> None:
+    """An EC key pair is refused on both sides, with a message saying RSA."""
+    ec_private = EC_KEY.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                      serialization.NoEncryption())  # fmt: skip
+    ec_public = EC_KEY.public_key().public_bytes(serialization.Encoding.PEM,
+                                                  serialization.PublicFormat.SubjectPublicKeyInfo)  # fmt: skip
+    with pytest.raises(ValueError, match="the TAMS private key must be an RSA key"):
+        auth.TamsRsaAuth("app", ec_private.decode())
+    with pytest.raises(ValueError, match="the TAMS public key must be an RSA key"):
+        auth.verify_tams_signature(ec_public, auth.TamsSignature("a", "n", "1", "AAAA"), "GET", "/", b"")
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [("Bearer x", "the Authorization header is not TAMS-SHA256-RSA"),
+     ("TAMS-SHA256-RSA app_id=a,nonce_str", "TAMS-SHA256-RSA field 'nonce_str' has no value"),
+     ("TAMS-SHA256-RSA app_id=a,timestamp=1", "TAMS-SHA256-RSA header lacks nonce_str, signature"),
+     ("TAMS-SHA256-RSA app_id=,nonce_str=n,timestamp=1,signature=s", "TAMS-SHA256-RSA header lacks app_id")],
+)  # fmt: skip
+def test_malformed_tams_headers_say_what_is_wrong(header: str, message: str) -> None:
+    """Each malformed header names its defect: the scheme, a field without a value, the fields missing or empty."""
+    with pytest.raises(auth.SignatureError) as caught:
+        auth.parse_tams_authorization(header)
+    assert ("malformed", message) == (caught.value.reason, str(caught.value))
+
+
+def test_tams_header_fields_may_be_spaced_and_in_any_order() -> None:
+    """Spaces around the fields are ignored, and the order does not matter."""
+    parsed = auth.parse_tams_authorization("TAMS-SHA256-RSA signature=c2ln , timestamp=9, nonce_str=n ,app_id=a")
+    assert auth.TamsSignature("a", "n", "9", "c2ln") == parsed
+    assert "signature=***" in repr(parsed) and "c2ln" not in repr(parsed)
+
+
+def test_tams_auth_signs_the_path_with_its_query_and_the_body_sent() -> None:
+    """As an httpx auth, the signature covers the raw path (query included) and the exact body bytes; only the app id is a sent value."""
+    signer = auth.TamsRsaAuth("app-7", PRIVATE_PEM.decode(), clock=lambda: 1700000000.5, nonce=lambda: "nn")
+    request = httpx.Request("POST", "https://tams/v1/jobs?x=1%202", content=b'{"a":1}')
+    (signed,) = list(signer.auth_flow(request))
+    parsed = auth.parse_tams_authorization(signed.headers["Authorization"])
+    auth.verify_tams_signature(PUBLIC_PEM, parsed, "POST", "/v1/jobs?x=1%202", b'{"a":1}')
+    assert (("app-7",), "1700000000", "nn") == (signer.sent_values(), parsed.timestamp, parsed.nonce)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(None, ""), (True, "true"), (False, "false"), (7, "7"), (42.0, "42"), (7.5, "7.5"), (1e-05, "0.00001"),
+     ("s", "s"), ([1, [2, "x"]], "12x"), ((True, None), "true"), ({"b": 1, "a": {"d": 2, "c": 3}}, "ac3d2b1")],
+)  # fmt: skip
+def test_picpik_values_flatten_as_the_official_tool_does(value: object, text: str) -> None:
+    """null is empty, booleans lower-case, integral floats integers, no scientific notation, arrays joined, objects sorted."""
+    assert f"K{text}pk" == auth.picpik_string_to_sign({"K": value}, "pk")
+
+
+def test_picpik_cannot_sign_a_value_json_has_no_name_for() -> None:
+    """bytes in a parameter is a TypeError naming the type, not a silent string."""
+    with pytest.raises(TypeError, match="cannot sign a value of type bytes"):
+        auth.picpik_signature({"K": b"x"}, "pk")
+
+
+def test_picpik_sign_replaces_a_stale_signature_and_sets_the_public_key() -> None:
+    """sign() ignores any Signature already there and signs the parameters with PublicKey added."""
+    signer = auth.PicpikSignature("pub", "priv")
+    signed = signer.sign({"Action": "ListModels", "Signature": "stale"})
+    assert {"Action": "ListModels", "PublicKey": "pub", "Signature": auth.picpik_signature(
+        {"Action": "ListModels", "PublicKey": "pub"}, "priv")} == signed  # fmt: skip
+    assert ("pub", "priv") == signer.sent_values()
+
+
+def test_picpik_auth_signs_an_empty_body_as_no_parameters() -> None:
+    """A request without a body is signed as the empty parameter set: PublicKey and Signature alone."""
+    signer = auth.PicpikSignature("pub", "priv")
+    (signed,) = list(signer.auth_flow(httpx.Request("POST", "https://picpik/")))
+    assert signer.sign({}) == json.loads(signed.content)
+
+
+def test_aliyun_keeps_the_callers_accept_and_content_type_and_signs_them() -> None:
+    """Accept and Content-Type already set are kept (and are what is signed); the rest is set by the signer."""
+    signer = auth.AliyunGatewayAuth("key", "secret", clock=lambda: 0.5, nonce=lambda: "n-1")
+    request = httpx.Request("POST", "https://x/scc/a?b=2&a=1", content=b"{}",
+                            headers={"Accept": "text/plain", "Content-Type": "application/x"})  # fmt: skip
+    (signed,) = list(signer.auth_flow(request))
+    h = signed.headers
+    assert ("text/plain", "application/x", "Thu, 01 Jan 1970 00:00:00 GMT", "500", "n-1", "HmacSHA256", "key") == (
+        h["accept"], h["content-type"], h["date"], h["x-ca-timestamp"], h["x-ca-nonce"], h["x-ca-signature-method"],
+        h["x-ca-key"])  # fmt: skip
+    text = auth.aliyun_string_to_sign("POST", "/scc/a?b=2&a=1", dict(h))
+    assert text.startswith("POST\ntext/plain\n" + auth.content_md5(b"{}") + "\napplication/x\n")
+    assert auth.aliyun_signature("secret", text) == h["x-ca-signature"]
+    assert ("key", "secret") == signer.sent_values()
+
+
+def test_aliyun_string_to_sign_takes_the_signed_headers_named_in_any_case_sorted() -> None:
+    """x-ca-signature-headers names the signed headers in any case and order; they are signed sorted, lower-cased, missing ones empty."""
+    headers = {"X-Ca-Signature-Headers": " X-Ca-Nonce ,x-ca-key,,x-ca-missing", "X-CA-KEY": "k", "x-ca-nonce": "n"}
+    assert "GET\n\n\n\n\nx-ca-key:k\nx-ca-missing:\nx-ca-nonce:n\n/p" == auth.aliyun_string_to_sign(
+        "get", "/p", headers
+    )
+
+
+def test_zhiqite_and_bearer_name_the_values_they_send() -> None:
+    """sent_values lists every credential value a scheme puts on the wire."""
+    assert (("sk",), ("id", "sec")) == (
+        auth.BearerAuth("sk").sent_values(),
+        auth.ZhiqiteKeyAuth("id", "sec").sent_values(),
+    )
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: auth.PicpikSignature("p", ""),
+        lambda: auth.AliyunGatewayAuth("", "s"),
+        lambda: auth.ZhiqiteKeyAuth("i", ""),
+    ],
+)
+def test_either_half_of_a_key_pair_missing_fails_at_construction(make: object) -> None:
+    """Each half of a key pair is required on its own."""
+    with pytest.raises(ValueError, match="both required"):
+        make()  # type: ignore[operator]
+
+
+def test_auth_imports_without_the_requests_library() -> None:
+    """requests is only for for_requests (and type checking): sdcontracts.auth imports in a process without it."""
+    code = "import sys; sys.modules['requests'] = None; import sdcontracts.auth; print('ok')"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert ("ok\n", 0) == (done.stdout, done.returncode)
+
+
+def test_reprs_name_the_scheme_and_its_public_half_only() -> None:
+    """A scheme with no public value shows only the masked secret; one with an id shows it, then the mask."""
+    assert ["BearerAuth(secret=***)", "TamsRsaAuth(app_id='app', secret=***)", "ZhiqiteKeyAuth(access_key_id='zid', secret=***)"] == [
+        repr(auth.BearerAuth("sk")), repr(auth.TamsRsaAuth("app", PRIVATE_PEM)), repr(auth.ZhiqiteKeyAuth("zid", "s"))
+    ]  # fmt: skip
+
+
+def test_a_parsed_tams_header_is_an_immutable_value() -> None:
+    """TamsSignature compares and hashes by its fields and cannot be changed."""
+    first, second = auth.TamsSignature("a", "n", "1", "s"), auth.TamsSignature("a", "n", "1", "s")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        first.signature = "t"  # type: ignore[misc]
+    assert (first, 1) == (second, len({first, second}))

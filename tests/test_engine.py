@@ -312,3 +312,292 @@ def test_a_final_dollar_anchors_at_the_very_end_as_in_ecma_262(value: str, valid
     """ "^[0-9]{1,20}$" refuses "0123\\n" like jsonschema-rs does (Python's re alone would accept it)."""
     schema = {"type": "string", "pattern": "^[0-9]{1,20}$"}
     assert (valid, valid) == (run(schema, value) == [], fast(schema).is_valid(value))
+
+
+# -- one defect, one violation, at the exact limits -----------------------------------------------
+
+BOUNDED_INT64 = {"type": "object", "properties": {
+    "seed": {"type": ["string", "integer"], "format": "int64", "minimum": -1, "maximum": 4294967295}}}  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", [2**70, -(2**70), 2**63])
+def test_an_int64_number_beyond_64_bits_is_one_format_violation_not_also_a_bound(seed: int) -> None:
+    """seed 2^70 is outside int64 (format); it is not reported again as above the maximum."""
+    (violation,) = run(BOUNDED_INT64, {"seed": seed})
+    assert ("format", "/seed", "int64") == (violation.rule, violation.path, violation.expected)
+    assert violation.message.endswith(", outside the int64 range")
+
+
+def test_an_int64_string_beyond_its_bounds_says_its_value_and_the_bounds() -> None:
+    """ "-2" as a seed is below the minimum -1, and the message says so with the allowed range."""
+    (violation,) = run(BOUNDED_INT64, {"seed": "-2"})
+    assert "seed is -2, below the minimum -1 (allowed: -1 to 4294967295)" == violation.message
+
+
+@pytest.mark.parametrize(("prompt", "ok"), [("a", True), ("abcde", True), ("", False), ("abcdef", False)])
+def test_string_lengths_are_inclusive_at_both_ends(prompt: str, ok: bool) -> None:
+    """minLength 1 and maxLength 5: one and five characters pass, none and six do not."""
+    assert ok == (run(CLOSED, {"width": 512, "prompt": prompt}) == [])
+
+
+@pytest.mark.parametrize(
+    ("prompt", "message"),
+    [("", "prompt has 0 characters; at least 1 required"), ("abcdefg", "prompt has 7 characters; at most 5 allowed")],
+)
+def test_length_messages_count_characters(prompt: str, message: str) -> None:
+    """The message gives the length and the bound."""
+    (violation,) = run(CLOSED, {"width": 512, "prompt": prompt})
+    assert message == violation.message
+
+
+@pytest.mark.parametrize(("loras", "ok"), [([], True), (["a", "b"], True), (["a", "b", "c"], False)])
+def test_array_lengths_are_inclusive(loras: list[str], ok: bool) -> None:
+    """maxItems 2: two items pass, three do not."""
+    assert ok == (run(CLOSED, {"width": 512, "loras": loras}) == [])
+
+
+def test_min_items_is_inclusive_and_says_how_many() -> None:
+    """minItems 2: two items pass; one is "has 1 item; at least 2 required"."""
+    schema = {"type": "object", "properties": {"a": {"type": "array", "minItems": 2}}}
+    (violation,) = run(schema, {"a": [1]})
+    assert ([], "a has 1 item; at least 2 required") == (run(schema, {"a": [1, 2]}), violation.message)
+
+
+@pytest.mark.parametrize(
+    ("strength", "message"),
+    [(0, "strength is 0; it must be greater than 0 (allowed: greater than 0 and at most 1)"),
+     (1.5, "strength is 1.5, above the maximum 1 (allowed: greater than 0 and at most 1)")],
+)  # fmt: skip
+def test_bound_messages_state_the_whole_allowed_range(strength: float, message: str) -> None:
+    """An exclusive minimum with a maximum is described as both."""
+    (violation,) = run(CLOSED, {"width": 512, "strength": strength})
+    assert message == violation.message
+
+
+def test_an_exclusive_maximum_excludes_its_bound_and_says_so() -> None:
+    """exclusiveMaximum 10: 9.99 passes; 10 is "less than 10"."""
+    schema = {"type": "object", "properties": {"x": {"type": "number", "minimum": 0, "exclusiveMaximum": 10}}}
+    (violation,) = run(schema, {"x": 10})
+    assert [] == run(schema, {"x": 9.99})
+    assert [("exclusive-maximum", "/x")] == rules(schema, {"x": 10.5}) == rules(schema, {"x": 10**20})
+    assert ("exclusive-maximum", "x is 10; it must be less than 10 (allowed: at least 0 and less than 10)") == (
+        violation.rule, violation.message
+    )  # fmt: skip
+
+
+def test_a_fractional_number_is_not_a_multiple_of_an_integer_step() -> None:
+    """multipleOf 8: 512.5 is not a multiple; 512.0 is."""
+    schema = {"type": "object", "properties": {"x": {"type": "number", "multipleOf": 8}}}
+    assert ([("multiple-of", "/x")], []) == (rules(schema, {"x": 512.5}), rules(schema, {"x": 512.0}))
+
+
+def test_an_integer_is_a_number() -> None:
+    """A field typed number takes integers; one typed integer refuses 1.5."""
+    schema = {"type": "object", "properties": {"n": {"type": "number"}, "i": {"type": "integer"}}}
+    assert ([], [("type", "/i")]) == (rules(schema, {"n": 3, "i": 3}), rules(schema, {"n": 1.5, "i": 1.5}))
+
+
+@pytest.mark.parametrize(
+    ("schema", "value", "message"),
+    [({"type": ["null", "string", "integer"]}, 1.5, "v must be an integer or a string or null, not a number (1.5)"),
+     ({"type": ["string", "integer"], "format": "int64"}, [1], "v must be an integer or a decimal string, not an array ([1])"),
+     ({"type": "boolean"}, {"a": 1}, 'v must be a boolean, not an object ({"a": 1})')],
+)  # fmt: skip
+def test_type_messages_list_the_allowed_types_in_a_fixed_order(
+    schema: dict[str, Any], value: Any, message: str
+) -> None:
+    """Types are listed integer, number, string, boolean, array, object, null; an int64 asks for an integer or a decimal string."""
+    (violation,) = run({"type": "object", "properties": {"v": schema}}, {"v": value})
+    assert message == violation.message
+
+
+def test_a_wrong_const_or_enum_value_is_reported_once() -> None:
+    """A value failing const (or enum) is not also checked against the field's other keywords."""
+    schema = {
+        "type": "object",
+        "properties": {"c": {"const": "ab", "maxLength": 1}, "e": {"enum": [1, 2], "minimum": 5}},
+    }
+    assert [("const", "/c"), ("enum", "/e")] == rules(schema, {"c": "xyz", "e": 3})
+
+
+def test_enum_messages_list_at_most_24_values_and_say_how_many_there_are() -> None:
+    """An enum of 30 shows the first 24 and "(30 in all)"."""
+    schema = {"type": "object", "properties": {"e": {"enum": list(range(30))}}}
+    (violation,) = run(schema, {"e": 99})
+    shown = ", ".join(str(i) for i in range(24))
+    assert f"e is 99, not one of the allowed values: {shown}, … (30 in all)" == violation.message
+
+
+def test_enum_messages_list_short_enums_whole() -> None:
+    """An enum of two is listed in full, with no count."""
+    (violation,) = run(CLOSED, {"width": 512, "sampler": "PLMS"})
+    assert 'sampler is "PLMS", not one of the allowed values: "Euler a", "DDIM"' == violation.message
+
+
+# -- keys and free-form values --------------------------------------------------------------------
+
+
+def test_a_non_string_key_inside_a_free_form_value_is_reported_with_its_path() -> None:
+    """A free-form object holding the key 1 (a Python int) is not JSON: reported where the object is, on both walks."""
+    payload = {"params": {"x": {"ok": [1], 1: "a"}}}
+    expected = [("not-json", "/params/x", "params.x has the key 1 of type int; JSON object keys are strings")]
+    interpreter = Interpreter(compile_nodes(FREE, lambda s: ""))
+    assert expected == [(v.rule, v.path, v.message) for v in interpreter.violations(payload)]
+    assert expected == [(v.rule, v.path, v.message) for v in interpreter.python_checks(payload)]
+
+
+def test_a_non_string_key_in_an_open_object_is_found_on_the_fast_path() -> None:
+    """Under additionalProperties with Python-only checks, an object with an int key is reported by python_checks."""
+    schema = {"type": "object", "additionalProperties": {"type": "object", "additionalProperties": {}}}
+    found = Interpreter(compile_nodes(schema, lambda s: "")).python_checks({"a": {"b": 1, 2: 3}})
+    assert [("not-json", "/a")] == [(v.rule, v.path) for v in found]
+
+
+def test_a_non_string_key_in_a_closed_object_is_reported_once_and_the_rest_still_checked() -> None:
+    """An int key is one not-json violation; the string keys beside it are checked as usual."""
+    assert [("not-json", ""), ("maximum", "/width")] == rules(CLOSED, {3: 1, "width": 4096})
+
+
+def test_findings_stop_the_walk_at_their_limit() -> None:
+    """A Findings of 3 holds exactly 3 violations of a payload with ten, on either walk."""
+    from sdcontracts._engine import Findings
+
+    interpreter = Interpreter(compile_nodes(CLOSED, lambda s: ""))
+    payload = {"width": 512, **{f"extra{i}": i for i in range(10)}}
+    full = interpreter.violations(payload, Findings(3))
+    free = Interpreter(compile_nodes(FREE, lambda s: "")).python_checks(
+        {"params": {f"k{i}": b"x" for i in range(10)}}, Findings(3)
+    )
+    assert (3, 3, 10) == (len(full), len(free), len(interpreter.violations(payload)))
+
+
+def test_a_field_given_twice_is_reported_with_both_spellings() -> None:
+    """request_id beside requestId is duplicate-field at the second, naming both."""
+    (violation,) = run(PROTOJSON, {"requestId": "a", "request_id": "b"})
+    assert ("the payload gives 'requestId' twice, as 'requestId' and 'request_id'; give each field once, in either "
+            "spelling", "requestId") == (violation.message, violation.expected)  # fmt: skip
+
+
+def test_a_missing_field_carries_its_own_doc_quote() -> None:
+    """The required violation quotes the missing field's doc, not its parent's."""
+    (violation,) = run(CLOSED, {})
+    assert ("the payload is missing the required field 'width'", "width quote", "width") == (
+        violation.message, violation.doc, violation.expected
+    )  # fmt: skip
+
+
+def test_unknown_field_lists_the_allowed_fields_when_nothing_is_close() -> None:
+    """A key like no field gets the list of fields instead of a guess."""
+    (violation,) = run(CLOSED, {"width": 512, "zzzzzz": 1})
+    assert ("the payload has no field 'zzzzzz'; allowed fields: width, strength, sampler, prompt, loras, key", None) == (
+        violation.message, violation.expected
+    )  # fmt: skip
+
+
+def test_unknown_field_does_not_list_hundreds_of_fields() -> None:
+    """An object with fields too many to list (400 characters of names) gets no list."""
+    schema = {"type": "object", "additionalProperties": False,
+              "properties": {f"field_number_{i:03d}": {} for i in range(40)}}  # fmt: skip
+    (violation,) = run(schema, {"qqqqqqqqqqqqqqqqqqqqqqqq": 1})
+    assert "the payload has no field 'qqqqqqqqqqqqqqqqqqqqqqqq'" == violation.message
+
+
+def test_a_nested_field_three_levels_down_is_found_but_not_four() -> None:
+    """A key that belongs three objects down is placed; one four levels down is not searched for."""
+
+    def nest(*names: str) -> dict[str, Any]:
+        node: dict[str, Any] = {"type": "object", "properties": {"deep_key": {"type": "string"}}}
+        for name in reversed(names):
+            node = {"type": "object", "properties": {name: node}}
+        return {**node, "additionalProperties": False}
+
+    three = run(nest("a", "b", "c"), {"deep_key": "x"})[0]
+    four = run(nest("a", "b", "c", "d"), {"deep_key": "x"})[0]
+    assert ("a.b.c.deep_key", None) == (three.expected, four.expected)
+
+
+# -- show -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [("x" * 60, '"' + "x" * 60 + '"'), ("y" * 61, '"' + "y" * 60 + '…" (61 characters)'), (True, "true"),
+     (False, "false"), (None, "null"), (10**59, str(10**59)), (10**60, "an integer of 61 digits"),
+     (-(10**70), "an integer of 71 digits"), ({"a": 1}, '{"a": 1}'), ([1, 2], "[1, 2]"),
+     ({"k": "v" * 60}, "1 field"), (["v" * 70], "1 item"), ([b"x", 2], "2 items"), (1.5, "1.5"),
+     (b"z" * 70, repr(b"z" * 70)[:60] + "…"), ("é🙂", '"é🙂"'), ({"k": "é"}, '{"k": "é"}'), ([math.nan], "1 item"),
+     ([math.inf, 1], "2 items"), (10**61, "an integer of 62 digits"), (-(10**64) + 1, "an integer of 64 digits"),
+     (["x" * 56], '["' + "x" * 56 + '"]'), (["x" * 57], "1 item")],
+)  # fmt: skip
+def test_values_are_shown_short_and_safe(value: Any, shown: str) -> None:
+    """Strings over 60 characters are cut with their length; huge integers by their digits; containers by their size when long."""
+    from sdcontracts._engine import show
+
+    assert shown == show(value)
+
+
+def test_an_enum_of_exactly_24_values_is_listed_whole() -> None:
+    """24 allowed values fit the message: no "(… in all)" count."""
+    (violation,) = run({"type": "object", "properties": {"e": {"enum": list(range(24))}}}, {"e": 99})
+    assert violation.message.endswith(", 23") and violation.expected == list(range(24))
+
+
+def test_more_items_than_the_minimum_are_fine() -> None:
+    """minItems 2 takes three items."""
+    assert [] == run({"type": "object", "properties": {"a": {"type": "array", "minItems": 2}}}, {"a": [1, 2, 3]})
+
+
+def test_a_unique_items_violation_expects_unique_items_and_sees_reordered_objects_as_equal() -> None:
+    """{"a": 1, "b": 2} and {"b": 2, "a": 1} are one value: the second is a repeat, and the violation's expected is true."""
+    schema = {"type": "object", "properties": {"u": {"type": "array", "uniqueItems": True}}}
+    (violation,) = run(schema, {"u": [{"a": 1, "b": 2}, {"b": 2, "a": 1}]})
+    assert ("unique-items", "/u/1", True) == (violation.rule, violation.path, violation.expected)
+
+
+def test_fields_after_a_duplicated_one_are_still_checked() -> None:
+    """A field given twice is reported, and a bad field after it is reported too."""
+    schema = {**PROTOJSON, "properties": {**PROTOJSON["properties"], "n": {"type": "integer"}}}
+    assert [("duplicate-field", "/request_id"), ("type", "/n")] == rules(
+        schema, {"requestId": "a", "request_id": "b", "n": "x"}
+    )
+
+
+def test_an_unknown_nested_field_names_its_own_parent() -> None:
+    """A misspelt key inside scripts says "scripts has no field", not the payload's."""
+    (violation,) = run(NESTED, {"scripts": {"checkpointt": "x"}})
+    assert violation.message.startswith("scripts has no field 'checkpointt'")
+
+
+@pytest.mark.parametrize(("extra", "listed"), [(9, True), (10, False)])
+def test_allowed_fields_are_listed_up_to_399_characters(extra: int, listed: bool) -> None:
+    """The list of allowed fields is given while it is under 400 characters long."""
+    names = [f"f{i:07d}" for i in range(39)] + ["g" * extra]  # 39 x 8 + 39 x 2 (", ") + extra = 390 + extra
+    schema = {"type": "object", "additionalProperties": False, "properties": {n: {} for n in names}}
+    (violation,) = run(schema, {"qqqqqqqqqqqqqqqqqqqqqqqq": 1})
+    assert listed == ("; allowed fields: " in violation.message)
+
+
+def test_python_checks_leave_a_null_image_field_alone() -> None:
+    """An image field that may be null holds null: nothing to check on the fast path."""
+    schema = {"type": "object", "properties": {"img": {"type": ["string", "null"], "x-image": {}}}}
+    assert [] == Interpreter(compile_nodes(schema, lambda s: "")).python_checks({"img": None})
+
+
+def test_python_checks_walk_an_array_or_string_field_only_when_it_is_an_array() -> None:
+    """A field that is an array of images or a string holds a string: its characters are not images."""
+    schema = {
+        "type": "object",
+        "properties": {"a": {"type": ["array", "string"], "items": {"type": "string", "x-image": {}}}},
+    }
+    assert [] == Interpreter(compile_nodes(schema, lambda s: "")).python_checks({"a": "abc"})
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [(math.nan, "prompt is nan, which JSON cannot represent"), (Decimal("Infinity"), "prompt is Decimal('Infinity'), which JSON cannot represent"),
+     (b"x", "prompt is a Python bytes, which is not a JSON value"), ({1, 2}, "prompt is a Python set, which is not a JSON value")],
+)  # fmt: skip
+def test_not_json_messages_say_why_the_value_is_not_json(value: Any, message: str) -> None:
+    """A number JSON cannot hold is quoted; a value of another Python type is named by its type."""
+    (violation,) = run(CLOSED, {"width": 512, "prompt": value})
+    assert ("not-json", message) == (violation.rule, violation.message)

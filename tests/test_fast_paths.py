@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import itertools
 import random
+from typing import Any
 
 import jsonschema_rs
 import pytest
 
-from sdcontracts._compiler import INT64_MAX, INT64_MIN, int64_pattern, parse_int64
+from sdcontracts._compiler import INT64_MAX, INT64_MIN, compile_engine_schema, int64_pattern, parse_int64
 from sdcontracts._images import ImageLimits, _check_alphabet, _Invalid, check_base64_image
 
 BOUNDS = [(None, 4294967295), (None, None), (0, None), (1, 4), (-1, 10), (-37, -5), (0, 0), (5, 5),
-          (100, 99999), (None, -1), (7, None), (-1, None)]  # fmt: skip
+          (100, 99999), (None, -1), (7, None), (-1, None), (123, 999), (19, 1234), (-987, -123), (7, 3),
+          (123, 129), (1001, 1009), (19, 25), (-3, -5)]  # fmt: skip
 
 
 def _candidates() -> list[str]:
@@ -31,9 +33,15 @@ def _candidates() -> list[str]:
 def test_the_int64_pattern_accepts_exactly_the_strings_parse_int64_reads_within_the_bounds(
     low: int | None, high: int | None
 ) -> None:
-    """jsonschema-rs checks int64 strings with a generated pattern (and maxLength 21) instead of
-    calling back into Python; on every candidate it agrees with parse_int64 and the bounds."""
-    engine = jsonschema_rs.validator_for({"type": "string", "pattern": int64_pattern(low, high), "maxLength": 21})
+    """jsonschema-rs checks int64 strings with the pattern and maxLength the compiler puts in the
+    engine schema instead of calling back into Python; on every candidate it agrees with
+    parse_int64 and the bounds."""
+    field: dict[str, Any] = {"type": ["string", "integer"], "format": "int64"}
+    field |= {} if low is None else {"minimum": low}
+    field |= {} if high is None else {"maximum": high}
+    engine_form, formats = compile_engine_schema(field)
+    assert ({}, int64_pattern(low, high)) == (formats, engine_form["pattern"])
+    engine = jsonschema_rs.validator_for(engine_form)
 
     def allowed(text: str) -> bool:
         value = parse_int64(text)

@@ -167,6 +167,43 @@ def test_preset_id_may_be_a_number_or_a_string(preset: int | str) -> None:
     assert [] == found(request(ControlNetParams=[{**unit, "ControlPreSetId": preset}]))
 
 
+def preset_findings(units: list[Any]) -> list[tuple[str, str]]:
+    """(pointer, message) of each controlnet-preset-fields finding, whatever else the report holds."""
+    report = sdcontracts.validate("picpik", request(ControlNetParams=units))
+    return [(v.path, v.message) for v in report.violations if v.rule == "picpik.controlnet-preset-fields"]
+
+
+@pytest.mark.parametrize("preset", [1, 2, 3, 4, "1", "2", "3", "4"])
+def test_each_preset_id_is_read_as_its_own_preset(preset: int | str) -> None:
+    """ControlPreSetId 1-4, as a number or a string, is that preset: without ControlWeight the message names it."""
+    unit = {"ControlPreSetId": preset, "ControlNetImg": IMAGE}
+    assert [("/ControlNetParams/0", f"ControlNetParams[0] is preset {preset} and must fill in ControlWeight")] == (
+        preset_findings([unit])
+    )
+
+
+@pytest.mark.parametrize("preset", [0, "0"])
+def test_preset_id_zero_as_a_number_or_a_string_is_custom_and_needs_every_field(preset: int | str) -> None:
+    """ControlPreSetId 0 or "0" (the table's type is String) is custom: image and weight alone leave nine fields out."""
+    unit = {"ControlPreSetId": preset, "ControlNetImg": IMAGE, "ControlWeight": 1}
+    missing = [name for name in CUSTOM if name not in unit]
+    assert [
+        ("/ControlNetParams/0", f"ControlNetParams[0] is custom (ControlPreSetId 0) and must fill in {name}")
+        for name in missing
+    ] == preset_findings([unit])
+
+
+@pytest.mark.parametrize(
+    "before", [None, "unit", 7, {**PRESET, "ControlPreSetId": 9}, {**PRESET, "ControlPreSetId": []}]
+)
+def test_a_unit_the_rule_cannot_read_does_not_stop_it_checking_the_next(before: Any) -> None:
+    """A unit that is not an object, or has an unknown or unhashable preset, is skipped; the unit after it is still checked."""
+    lacking_weight = {"ControlPreSetId": 2, "ControlNetImg": IMAGE}
+    assert [("/ControlNetParams/1", "ControlNetParams[1] is preset 2 and must fill in ControlWeight")] == (
+        preset_findings([before, lacking_weight])
+    )
+
+
 @pytest.mark.parametrize("preset", [5, "5", -1, True, 2.5])
 def test_unknown_preset_id_is_an_enum_violation_only(preset: Any) -> None:
     """An undocumented preset is reported by the schema; the rule does not guess about it."""

@@ -3,13 +3,18 @@
 The official Novita Python SDK (novita-client 0.7.1) is driven against ``sd_http_mock`` (uvicorn
 on a loopback port) exactly as a user calls it; the body it sends is kept in the corpus
 (``schemas/novita/examples/novita-client-img2img-v3.json``, with its provenance), and these tests
-hold the SDK, the corpus and the mock to each other.
+hold the SDK, the corpus and the mock to each other. async-tensorart 0.2.1, a third-party TAMS
+client that signs with TAMS-SHA256-RSA, runs in a side environment of its own (it needs an older
+cryptography than the tests run with), built from the package index on first use in ``.venv/``.
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 import novita_client  # type: ignore[import-untyped]
@@ -84,3 +89,43 @@ def test_strict_mock_rejects_the_sdk_body_in_novitas_error_shape(sd_http_mock: H
         _call_as_recorded(sd_http_mock.url)
     (submit,) = sd_http_mock.mock.journal.entries("novita", "img2img")
     assert 400 == submit.status
+
+
+# -- async-tensorart: a third-party TAMS client, TAMS-SHA256-RSA signed, in its own environment ----------
+
+SIDES = Path(__file__).parent / "sides"
+SIDE_ENV = Path(__file__).parents[1] / ".venv" / "side-async-tensorart"
+TENSORART_RECORDED = next(e for e in examples("tensorart") if e.name == "async-tensorart-post-job")
+
+
+def _side_python() -> Path:
+    """The side environment's python, built on first use (the package index only)."""
+    python = SIDE_ENV / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(SIDE_ENV)], check=True, capture_output=True, timeout=120)
+        requirements = SIDES / "async-tensorart-requirements.txt"
+        install = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-r", str(requirements)]
+        subprocess.run(install, check=True, capture_output=True, timeout=600)
+    return python
+
+
+@pytest.mark.sd_mock(lifecycle="clock", queue_seconds=0, run_seconds=0)
+def test_async_tensorart_signs_a_job_the_mock_verifies_and_sends_the_recorded_body(
+    sd_http_mock: HttpMock, tmp_path: Path
+) -> None:
+    """async-tensorart 0.2.1 (an independent TAMS-SHA256-RSA signer) creates a job through the HTTP
+    mock: its signature verifies, its body is the one the corpus records (valid), and its job decoder
+    fails on the spec's protobuf-JSON answer (stageIndex as a string), as the corpus notes."""
+    credentials = sd_http_mock.mock.credentials("tensorart", "rsa")
+    key = tmp_path / "tams.pem"
+    key.write_text(credentials["private_key"], encoding="utf-8")
+    finished = subprocess.run(
+        [str(_side_python()), str(SIDES / "async_tensorart_driver.py"), sd_http_mock.url, credentials["app_id"], str(key)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert 0 == finished.returncode, finished.stderr
+    outcome = json.loads(finished.stdout.strip().splitlines()[-1])
+    (submit,) = sd_http_mock.mock.journal.entries("tensorart", "img2img")
+    assert (200, "CREATED") == (submit.status, outcome["status"])
+    assert TENSORART_RECORDED.payload == json.loads(submit.json_body) == outcome["sent"]
+    assert "`$.job.successInfo.stages[0].stageIndex`" in outcome["poll_error"]

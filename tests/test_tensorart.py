@@ -443,3 +443,289 @@ def test_rules_never_raise_on_malformed_jobs(payload: Any) -> None:
 def test_other_messages(schema: str, payload: Any, ok: bool) -> None:
     """Upload, job, cancel and error messages: ids are decimal strings, enums are names."""
     assert ok == sdcontracts.validate("tensorart", payload, schema=schema).ok
+
+
+# -- the rules read every spelling, and skip what they cannot read ----------------------------
+
+
+def messages(payload: Any, rule: str) -> list[tuple[str, str]]:
+    """(pointer, message) of each finding of one rule, whatever else the report holds."""
+    return [(v.path, v.message) for v in sdcontracts.validate("tensorart", payload).violations if v.rule == rule]
+
+
+@pytest.mark.parametrize("member", ["imageToUpscaler", "image_to_upscaler"])
+def test_latent_upscaler_spelt_snake_case_after_diffusion_is_a_violation(member: str) -> None:
+    """hr_upscaler "Latent" after a DIFFUSION stage is caught at the snake_case key, whichever way the member is spelt."""
+    body = {"hr_upscaler": "Latent (bicubic)", "hr_scale": 2, "hr_second_pass_steps": 10, "denoising_strength": 0.3}
+    payload = job(DIFFUSION, {"type": "IMAGE_TO_UPSCALER", member: body})
+    assert [("tensorart.latent-upscaler", f"/stages/2/{member}/hr_upscaler")] == found(payload)
+
+
+def test_latent_upscaler_message_names_the_upscaler_and_the_alternative() -> None:
+    """The message quotes the latent upscaler and suggests an image upscaler."""
+    upscale = copy.deepcopy(UPSCALE)
+    upscale["imageToUpscaler"]["hrUpscaler"] = "Latent"
+    ((_, message),) = messages(job(DIFFUSION, upscale), "tensorart.latent-upscaler")
+    assert message.startswith('hrUpscaler "Latent" is a latent upscaler') and "'4x-UltraSharp'" in message
+
+
+def test_an_upscaler_name_merely_containing_latent_is_not_a_latent_upscaler() -> None:
+    """Only names starting with "Latent" are the doc's latent upscalers."""
+    upscale = copy.deepcopy(UPSCALE)
+    upscale["imageToUpscaler"]["hrUpscaler"] = "4x-NotLatent"
+    assert [] == messages(job(DIFFUSION, upscale), "tensorart.latent-upscaler")
+
+
+def test_count_above_one_is_caught_when_input_initialize_is_not_the_first_stage() -> None:
+    """Without DIFFUSION, a count of 3 on an INPUT_INITIALIZE given second is reported there (beside its misplacement)."""
+    payload = job(with_nested_diffusion(UPSCALE), count=3)
+    payload["stages"].reverse()
+    assert [("tensorart.input-initialize-first", "/stages/1"),
+            ("tensorart.count-without-diffusion", "/stages/1/inputInitialize/count")] == found(payload)  # fmt: skip
+
+
+def test_count_rule_says_the_count_and_why_it_can_only_be_one() -> None:
+    """The message gives the count sent and the reason."""
+    payload = job(with_nested_diffusion(ADETAIL), count=4)
+    assert [("/stages/0/inputInitialize/count",
+             "inputInitialize.count is 4, but the job has no DIFFUSION stage, so it can only be 1")] == (
+        messages(payload, "tensorart.count-without-diffusion")
+    )  # fmt: skip
+
+
+def test_count_rule_stays_quiet_when_a_stage_type_is_unknown() -> None:
+    """A stage of unknown type might be a diffusion the rule cannot see: the schema reports the type, the count is left alone."""
+    payload = job({"type": "IMAGE_TO_ANIMATE_DIFF", "imageToAnimateDiff": {}}, count=3)
+    assert [] == messages(payload, "tensorart.count-without-diffusion")
+
+
+def test_a_non_numeric_count_is_the_schemas_business_only() -> None:
+    """count "3" is a type violation; the count rule does not report it again."""
+    payload = job(with_nested_diffusion(UPSCALE))
+    payload["stages"][0]["inputInitialize"]["count"] = "3"
+    assert [("type", "/stages/0/inputInitialize/count")] == found(payload)
+
+
+def test_missing_input_initialize_is_not_claimed_when_a_stage_type_is_unknown() -> None:
+    """With a stage the rules cannot read, "no INPUT_INITIALIZE" is not claimed: that stage may be one, misspelt."""
+    payload = {"requestId": "x", "stages": [DIFFUSION, {"type": "INPUT_INITIALISE", "inputInitialize": {}}]}
+    assert [] == messages(payload, "tensorart.input-initialize-first")
+
+
+def test_every_extra_input_initialize_is_reported() -> None:
+    """Three INPUT_INITIALIZE stages: the second and the third are each reported."""
+    payload = job(DIFFUSION)
+    payload["stages"] += [copy.deepcopy(payload["stages"][0]) for _ in range(2)]
+    assert [("/stages/2", "stage 2 is a second INPUT_INITIALIZE; a job has exactly one"),
+            ("/stages/3", "stage 3 is a second INPUT_INITIALIZE; a job has exactly one")] == (
+        messages(payload, "tensorart.input-initialize-first")
+    )  # fmt: skip
+
+
+def test_input_initialize_not_first_names_where_it_is() -> None:
+    """The message says which stage INPUT_INITIALIZE is."""
+    payload = job(DIFFUSION, UPSCALE)
+    payload["stages"].append(payload["stages"].pop(0))
+    assert [("/stages/2", "INPUT_INITIALIZE must be the first stage; here it is stage 2")] == (
+        messages(payload, "tensorart.input-initialize-first")
+    )
+
+
+def test_every_diffusion_stage_after_the_first_is_reported() -> None:
+    """Three DIFFUSION stages: the second and the third are reported."""
+    assert [("tensorart.single-diffusion", "/stages/2"), ("tensorart.single-diffusion", "/stages/3")] == found(
+        job(DIFFUSION, DIFFUSION, DIFFUSION)
+    )
+
+
+@pytest.mark.parametrize(
+    ("stage", "message"),
+    [({"type": "DIFFUSION"}, "stage 1 is DIFFUSION, whose parameters go in 'diffusion', but it does not carry it"),
+     ({"type": "DIFFUSION", "image_to_upscaler": {}, "imageToAdetailer": {}},
+      "stage 1 is DIFFUSION, whose parameters go in 'diffusion', but it carries 'image_to_upscaler', "
+      "'imageToAdetailer' instead"),
+     ({"type": "DEFAULT"}, "stage 1 has type DEFAULT, the unset value; use one of INPUT_INITIALIZE, DIFFUSION, "
+      "IMAGE_TO_UPSCALER, IMAGE_TO_ADETAILER, IMAGE_TO_INPAINT")],
+)  # fmt: skip
+def test_stage_member_messages_say_what_the_stage_carries(stage: dict[str, Any], message: str) -> None:
+    """A stage without its member says what it carries instead, or that it carries nothing; DEFAULT lists the types."""
+    assert [message] == [m for _, m in messages(job(stage), "tensorart.stage-member")]
+
+
+def test_an_extra_member_is_reported_by_name_once_each() -> None:
+    """A DIFFUSION stage also carrying two other types' members is reported at each of them."""
+    stage = {"type": "DIFFUSION", "diffusion": diffusion(), "imageToUpscaler": {}, "image_to_inpaint": {}}
+    assert ["/stages/1/imageToUpscaler", "/stages/1/image_to_inpaint"] == [
+        path for path, _ in messages(job(stage), "tensorart.stage-member")
+    ]
+
+
+def test_every_post_processing_stage_types_own_member_is_accepted() -> None:
+    """Upscaler, ADetailer and inpaint stages each carry their own member without a stage-member finding."""
+    assert [] == messages(job(DIFFUSION, UPSCALE, ADETAIL, INPAINT), "tensorart.stage-member")
+
+
+@pytest.mark.parametrize(("stage", "member"), [(UPSCALE, "imageToUpscaler"), (INPAINT, "imageToInpaint")])
+def test_nested_diffusion_in_snake_case_counts(stage: dict[str, Any], member: str) -> None:
+    """A post-processing stage written in snake_case with its own diffusion needs nothing more."""
+    own = with_nested_diffusion(stage)
+    assert [] == found(job(snake_case_everything(own)))
+
+
+def test_nested_diffusion_message_names_the_member() -> None:
+    """The message says which stage lacks its diffusion and under which key it goes."""
+    assert [("/stages/1/imageToAdetailer", "stage 1 (IMAGE_TO_ADETAILER) has no DIFFUSION stage before it, so "
+             "imageToAdetailer.diffusion must give the original image's diffusion parameters")] == (
+        messages(job(ADETAIL), "tensorart.nested-diffusion")
+    )  # fmt: skip
+
+
+def test_post_processing_member_that_is_not_an_object_is_left_to_the_schema() -> None:
+    """imageToUpscaler [] is a type violation only: the rules needing its fields stay quiet."""
+    assert [("type", "/stages/1/imageToUpscaler")] == found(job({"type": "IMAGE_TO_UPSCALER", "imageToUpscaler": []}))
+
+
+def test_inpaint_mask_may_be_spelt_snake_case() -> None:
+    """mask_image_resource_id is the mask, as maskImageResourceId is."""
+    inpaint = copy.deepcopy(INPAINT)
+    inpaint["imageToInpaint"]["mask_image_resource_id"] = inpaint["imageToInpaint"].pop("maskImageResourceId")
+    assert [] == found(job(inpaint))
+
+
+def test_inpaint_after_diffusion_without_mask_is_reported_with_how_to_fix_it() -> None:
+    """After DIFFUSION an inpaint stage still needs its mask; the message says to upload one."""
+    inpaint = {"type": "IMAGE_TO_INPAINT", "imageToInpaint": {"resizeMode": "JUST_RESIZE"}}
+    assert [("/stages/2/imageToInpaint", "stage 2 inpaints but gives no maskImageResourceId; upload the mask (a JPEG "
+             "of the source image's size) and pass its resource id")] == (
+        messages(job(DIFFUSION, inpaint), "tensorart.inpaint-mask")
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [({"hr_scale": 2}, []), ({"hr_resize_x": 1024, "hr_resize_y": 1024}, []),
+     ({"hr_resize_y": 1024}, ["the upscaler gives neither hrScale nor hrResizeX; give hrScale, or both hrResizeX and "
+                              "hrResizeY"]),
+     ({}, ["the upscaler gives neither hrScale nor hrResizeX and hrResizeY; give hrScale, or both hrResizeX and "
+           "hrResizeY"])],
+)  # fmt: skip
+def test_upscaler_target_reads_snake_case_and_names_what_is_missing(
+    target: dict[str, int], expected: list[str]
+) -> None:
+    """hr_scale, hr_resize_x and hr_resize_y count as their camelCase names; the message lists the sides missing."""
+    upscale = {"type": "IMAGE_TO_UPSCALER",
+               "imageToUpscaler": {"hrUpscaler": "Lanczos", "hrSecondPassSteps": 5, "denoisingStrength": 0.2, **target}}  # fmt: skip
+    assert expected == [m for _, m in messages(job(DIFFUSION, upscale), "tensorart.upscaler-target")]
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "message"),
+    [(448, 576, "hrResizeX x hrResizeY is 448 x 576 = 258,048 pixels; it must be 262,144 to 8,294,400"),
+     (64 * 10**56, 128, f"hrResizeX x hrResizeY is {64 * 10**56} x 128 = {64 * 10**56 * 128:,} pixels; "
+                        "it must be 262,144 to 8,294,400"),
+     (64 * 10**58, 128, f"hrResizeX x hrResizeY is {64 * 10**58} x 128 = an integer of 62 digits pixels; "
+                        "it must be 262,144 to 8,294,400"),
+     (64 * 10**70, 128, "hrResizeX x hrResizeY is an integer of 72 digits x 128 = an integer of 74 digits pixels; "
+                        "it must be 262,144 to 8,294,400")],
+)  # fmt: skip
+def test_upscaler_area_message_gives_the_area_even_for_absurd_sizes(x: int, y: int, message: str) -> None:
+    """The area is printed with thousands separators; one too long to print is described by its digits. An
+    area outside both readings is an error stating what is accepted by default (up to async-tensorart's 8,294,400)."""
+    upscale = {"type": "IMAGE_TO_UPSCALER",
+               "image_to_upscaler": {"hr_upscaler": "Lanczos", "hr_second_pass_steps": 5, "denoising_strength": 0.2,
+                                     "hr_resize_x": x, "hr_resize_y": y}}  # fmt: skip
+    assert [("/stages/2/image_to_upscaler", message)] == messages(job(DIFFUSION, upscale), "tensorart.upscaler-area")
+
+
+@pytest.mark.parametrize(("x", "y"), [(64, 65536), (128, 1000), (512.0, 512.5), (True, 512), ("512", 512)])
+def test_upscaler_area_skips_sides_the_schema_reports(x: Any, y: Any) -> None:
+    """A side below 128, not a multiple of 64, not whole or not a number is the schema's to report; no area is computed."""
+    upscale = {"type": "IMAGE_TO_UPSCALER",
+               "imageToUpscaler": {"hrUpscaler": "Lanczos", "hrSecondPassSteps": 5, "denoisingStrength": 0.2,
+                                   "hrResizeX": x, "hrResizeY": y}}  # fmt: skip
+    assert [] == messages(job(DIFFUSION, upscale), "tensorart.upscaler-area")
+
+
+def test_diffusion_area_message_and_snake_case_nested_diffusion() -> None:
+    """A nested diffusion spelt snake_case is checked at its own key; the message gives the area and both bounds."""
+    upscale = with_nested_diffusion(UPSCALE)
+    upscale["imageToUpscaler"]["diffusion"].update(width=1536, height=1536)
+    assert [("/stages/1/image_to_upscaler/diffusion", "width x height is 1536 x 1536 = 2,359,296 pixels; at most "
+             "2,073,600 (SDXL; 1,048,576 on 512 and 768 engines)")] == (
+        messages(job(snake_case_everything(upscale)), "tensorart.diffusion-area")
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(("width", "height"), [(1600, 1600), (448, 4096), (1536.0, 1536.5)])
+def test_diffusion_area_skips_sides_out_of_their_own_range(width: Any, height: Any) -> None:
+    """A side above 1536, below 512 or not whole is the schema's violation; the area rule adds nothing."""
+    payload = job({"type": "DIFFUSION", "diffusion": diffusion(width=width, height=height)})
+    assert [] == messages(payload, "tensorart.diffusion-area")
+
+
+@pytest.mark.parametrize(
+    ("stage", "extra"),
+    [({"type": "IMAGE_TO_UPSCALER", "imageToUpscaler": UPSCALE["imageToUpscaler"]}, "diffusion"),
+     ({"type": "IMAGE_TO_INPAINT", "imageToInpaint": INPAINT["imageToInpaint"]}, "input_initialize"),
+     ({"type": "INPUT_INITIALIZE", "inputInitialize": {"count": 1}}, "imageToAdetailer")],
+)  # fmt: skip
+def test_a_stage_carrying_any_other_types_member_is_reported_there(stage: dict[str, Any], extra: str) -> None:
+    """Whichever type the stage is and whichever other type's member it also carries, that member is reported."""
+    payload = job(DIFFUSION, {**copy.deepcopy(stage), extra: {}})
+    assert [f"/stages/2/{extra}"] == [path for path, _ in messages(payload, "tensorart.stage-member")]
+
+
+def test_stages_after_one_of_unknown_type_are_still_checked() -> None:
+    """A stage the rules cannot read does not hide the stages after it: a second DIFFUSION after it is reported."""
+    payload = job(DIFFUSION, {"type": "IMAGE_TO_ANIMATE_DIFF"}, DIFFUSION)
+    assert [("tensorart.single-diffusion", "/stages/3")] == [
+        (v.rule, v.path)
+        for v in sdcontracts.validate("tensorart", payload).violations
+        if v.rule.startswith("tensorart.")
+    ]
+
+
+def test_stages_after_a_default_stage_or_one_without_its_member_are_still_checked() -> None:
+    """A DEFAULT stage and a stage lacking its member are reported, and so is a stage after them carrying an extra member."""
+    extra = {"type": "IMAGE_TO_UPSCALER", "imageToUpscaler": UPSCALE["imageToUpscaler"], "imageToAdetailer": {}}
+    payload = job({"type": "DEFAULT"}, {"type": "DIFFUSION"}, extra)
+    assert ["/stages/1/type", "/stages/2", "/stages/3/imageToAdetailer"] == [
+        p for p, _ in messages(payload, "tensorart.stage-member")
+    ]
+
+
+def test_a_member_given_in_both_spellings_is_read_in_its_first_the_one_not_flagged_as_duplicate() -> None:
+    """imageToUpscaler then image_to_upscaler: the second is the duplicate; the rules read the first (here, a latent upscaler)."""
+    latent = {**UPSCALE["imageToUpscaler"], "hrUpscaler": "Latent"}
+    payload = job(DIFFUSION, {"type": "IMAGE_TO_UPSCALER", "imageToUpscaler": latent,
+                              "image_to_upscaler": UPSCALE["imageToUpscaler"]})  # fmt: skip
+    assert [("duplicate-field", "/stages/2/image_to_upscaler"),
+            ("tensorart.latent-upscaler", "/stages/2/imageToUpscaler/hrUpscaler")] == found(payload)  # fmt: skip
+
+
+@pytest.mark.parametrize("stage", [{"type": "INPUT_INITIALIZE", "inputInitialize": {"count": 1}}, ADETAIL, INPAINT])
+def test_hr_upscaler_outside_an_upscaler_stage_is_only_an_unknown_field(stage: dict[str, Any]) -> None:
+    """hrUpscaler "Latent" in another stage's member after DIFFUSION is one unknown-field, not also a latent-upscaler."""
+    stage = copy.deepcopy(stage)
+    member = next(k for k in stage if k != "type")
+    stage[member]["hrUpscaler"] = "Latent"
+    assert [] == messages(job(DIFFUSION, stage), "tensorart.latent-upscaler")
+
+
+def test_every_diffusion_is_area_checked_whatever_stage_comes_before() -> None:
+    """A member that is not an object, or a DIFFUSION stage, before them does not hide later diffusions from the area rule."""
+    nested = with_nested_diffusion(UPSCALE)
+    nested["imageToUpscaler"]["diffusion"].update(width=1536, height=1536)
+    too_big = {"type": "DIFFUSION", "diffusion": diffusion(width=1536, height=1536)}
+    payload = job({"type": "IMAGE_TO_ADETAILER", "imageToAdetailer": []}, too_big, nested)
+    assert ["/stages/2/diffusion", "/stages/3/imageToUpscaler/diffusion"] == [
+        p for p, _ in messages(payload, "tensorart.diffusion-area")
+    ]
+
+
+@pytest.mark.parametrize("order", ["default-first", "default-after"])
+def test_a_default_stage_beside_one_diffusion_is_not_a_second_diffusion(order: str) -> None:
+    """A DEFAULT stage is reported as DEFAULT only: with one DIFFUSION stage, single-diffusion finds nothing."""
+    default = {"type": "DEFAULT"}
+    payload = job(default, DIFFUSION) if order == "default-first" else job(DIFFUSION, default)
+    assert [] == messages(payload, "tensorart.single-diffusion")

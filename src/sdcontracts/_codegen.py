@@ -59,6 +59,9 @@ GENERATOR_OPTIONS = (
 )  # fmt: skip
 
 
+CANONICAL = "canonical"  # schemas/canonical/: the provider-neutral request, not a provider
+
+
 class GenerationError(Exception):
     """The schemas cannot be turned into models (a definition clash, a generator failure)."""
 
@@ -170,6 +173,8 @@ def generate(schemas_dir: Path, out_dir: Path, *, config: Path | None = None) ->
     providers = sorted(p.parent.name for p in schemas_dir.glob("*/provider.json"))
     if not providers:
         raise GenerationError(f"no provider schemas under {schemas_dir}")
+    if (schemas_dir / CANONICAL).is_dir():  # the provider-neutral request (sdcontracts.canonical), modelled alike
+        providers.append(CANONICAL)
     codegen = shutil.which("datamodel-codegen", path=str(Path(sys.executable).parent)) or "datamodel-codegen"
     ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or "ruff"
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -21,9 +21,11 @@ any other keyword is a compile error, never silently ignored. Extensions (docume
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ._images import ImageLimits
@@ -124,16 +126,42 @@ FREE = Node(location="(any)", free=True, python=True)
 
 
 def enum_key(value: Any) -> tuple[str, Any]:
-    """A hashable key under which JSON-equal scalars coincide (``1 == 1.0``, ``True != 1``)."""
+    """A hashable key under which JSON-equal values coincide (``1 == 1.0``, ``True != 1``)."""
     if isinstance(value, bool):
         return ("boolean", value)
     if value is None:
         return ("null", None)
     if isinstance(value, str):
         return ("string", value)
-    if isinstance(value, int | float):
+    if isinstance(value, int | float | Decimal):  # Decimal("2") == 2 == 2.0, with equal hashes
         return ("number", value)
-    return ("other", repr(value))
+    return ("other", json_text(value))
+
+
+def json_text(value: Any) -> str:
+    """Text under which JSON-equal values coincide, containers included: keys sorted, integral
+    numbers as integers (``[1]`` and ``[1.0]`` are one value to jsonschema-rs, ``[true]`` and
+    ``[1]`` are not); a value that is not JSON gets its repr."""
+    try:
+        return json.dumps(_integral(value), sort_keys=True, default=repr)
+    except (TypeError, ValueError, RecursionError):  # non-string keys, nested too deep
+        pass
+    try:
+        return repr(value)
+    except RecursionError:  # too deep even to spell out: equal only to itself
+        return f"<{type(value).__name__} at {id(value):#x}>"
+
+
+def _integral(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _integral(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_integral(item) for item in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Decimal) and value.is_finite():  # a number to jsonschema-rs, as to json_kind
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
 
 
 def compile_nodes(
@@ -268,61 +296,15 @@ class _Compiler:
         return (name,) if alias == name else (name, alias)
 
     def _scalars(self, node: Node, schema: Mapping[str, Any], location: str) -> None:
-        types = schema.get("type")
-        if types is not None:
-            names = frozenset([types] if isinstance(types, str) else types)
-            if not names <= JSON_TYPES:
-                raise SchemaError(f"{location}: unknown types {sorted(names - JSON_TYPES)}")
-            node.types = names
-        if "enum" in schema:
-            values = tuple(schema["enum"])
-            if any(isinstance(v, dict | list) for v in values):
-                raise SchemaError(f"{location}: enum values must be scalars")
-            node.enum = values
-            node.enum_keys = frozenset(enum_key(v) for v in values)
-        if "const" in schema:
-            node.const = (schema["const"],)
-        for keyword, slot in (
-            ("minimum", "minimum"),
-            ("maximum", "maximum"),
-            ("exclusiveMinimum", "exclusive_minimum"),
-            ("exclusiveMaximum", "exclusive_maximum"),
-        ):
-            if keyword in schema:
-                setattr(node, slot, schema[keyword])
-        if "multipleOf" in schema:
-            step = schema["multipleOf"]
-            if not isinstance(step, int) or isinstance(step, bool) or step <= 0:
-                raise SchemaError(f"{location}: multipleOf must be a positive integer")
-            node.multiple_of = step
-        node.min_length = schema.get("minLength")
-        node.max_length = schema.get("maxLength")
-        if "pattern" in schema:
-            node.pattern_text = schema["pattern"]
-            node.pattern = re.compile(ecma_pattern(node.pattern_text, location))
-            node.pattern_hint = schema.get("x-pattern", f"the pattern {schema['pattern']}")
-        fmt = schema.get("format")
-        if fmt is not None:
-            if fmt != "int64" or node.types != frozenset({"string", "integer"}):
-                raise SchemaError(f"{location}: the only format supported is int64 on type [string, integer]")
-            node.int64 = True
-            if "exclusiveMinimum" in schema or "exclusiveMaximum" in schema:
-                raise SchemaError(f"{location}: int64 fields take minimum/maximum, not exclusive bounds")
-        image = schema.get("x-image")
-        if image is not None:
-            node.image = ImageLimits(
-                max_width=image.get("maxWidth"),
-                max_height=image.get("maxHeight"),
-                max_bytes=image.get("maxBytes"),
-                allow_empty=bool(image.get("allowEmpty", False)),
-            )
+        from ._keywords import KEYWORDS  # deferred: each keyword object compiles onto this module's Node
+
+        for keyword in KEYWORDS:
+            if keyword.name in schema:
+                keyword.compile(node, schema, location)
         node.secret = bool(schema.get("x-secret", False))
         node.role = schema.get("x-role")
 
     def _containers(self, node: Node, schema: Mapping[str, Any], location: str) -> None:
-        node.min_items = schema.get("minItems")
-        node.max_items = schema.get("maxItems")
-        node.unique_items = bool(schema.get("uniqueItems", False))
         if "items" in schema:
             node.items = self.compile(schema["items"], f"{location}/items", node.doc)
         elif node.types and "array" in node.types:
@@ -336,18 +318,13 @@ class _Compiler:
                 if spelling in node.names:
                     raise SchemaError(f"{location}: the spelling {spelling!r} names two fields")
                 node.names[spelling] = name
-        node.required = tuple(schema.get("required", ()))
         missing = [r for r in node.required if r not in properties]
         if missing:
             raise SchemaError(f"{location}: required fields without a schema: {missing}")
-        additional = schema.get("additionalProperties", True)
-        if additional is False:
-            node.closed = True
-        elif additional is True or additional == {}:
-            node.additional = FREE
-        else:
+        if not node.closed:  # true and {} compile to FREE
+            additional = schema.get("additionalProperties", True)
             node.additional = self.compile(additional, f"{location}/additionalProperties", node.doc)
-        node.free = (
+        node.free = (  # a schema made only of annotations is the free schema
             node.types is None
             and node.enum is None
             and node.const is None
@@ -356,9 +333,7 @@ class _Compiler:
             and not node.closed
             and node.additional is FREE
         )
-        if node.free:  # a schema made only of annotations is the free schema
-            node.additional = FREE
-        elif not (node.types is None or "object" in node.types):
+        if not (node.types is None or "object" in node.types):
             node.additional = None
 
 

@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from . import _pointer
-from ._compiler import INT64_MAX, INT64_MIN, Node, enum_key, parse_int64
+from ._compiler import INT64_MAX, INT64_MIN, Node, enum_key, json_text, parse_int64
 from ._images import check_base64_image
 from ._report import Violation
 from ._suggest import same_name, suggest
@@ -70,7 +70,7 @@ def json_kind(value: Any) -> str | None:
         return "object"
     if isinstance(value, list | tuple):
         return "array"
-    return None
+    return None  # any other Python type
 
 
 def show(value: Any, node: Node | None = None, limit: int = 60) -> str:
@@ -85,8 +85,7 @@ def show(value: Any, node: Node | None = None, limit: int = 60) -> str:
     if value is None:
         return "null"
     if isinstance(value, int) and abs(value) >= 10**limit:
-        # not len(str(value)): Python refuses to print integers of more than 4,300 digits
-        return f"an integer of {math.floor(math.log10(abs(value))) + 1:,} digits"
+        return f"an integer of {_digits(abs(value)):,} digits"
     if isinstance(value, dict | list | tuple):
         try:
             text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(", ", ": "))
@@ -97,6 +96,15 @@ def show(value: Any, node: Node | None = None, limit: int = 60) -> str:
         return _count(len(value), "field" if isinstance(value, dict) else "item")
     text = repr(value)
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _digits(n: int) -> int:
+    """Decimal digits of ``n`` > 0; not len(str(n)): Python refuses to print integers of more than
+    4,300 digits. The float logarithm can be one off next to a power of ten (10**64 - 1)."""
+    digits = math.floor(math.log10(n)) + 1
+    if n < 10 ** (digits - 1):
+        return digits - 1
+    return digits + 1 if n >= 10**digits else digits
 
 
 def _bounds(minimum: Any, maximum: Any, exclusive_minimum: Any, exclusive_maximum: Any) -> str:
@@ -379,7 +387,7 @@ class Interpreter:
         if node.unique_items:
             seen: dict[str, int] = {}
             for index, item in enumerate(value):
-                key = json.dumps(item, sort_keys=True, default=repr)
+                key = json_text(item)
                 if key in seen:
                     here = _pointer.join(ptr, index)
                     message = f"{_pointer.label(here)} repeats item {seen[key]}; items must be unique"

@@ -8,16 +8,11 @@ envelope, status and code whoever answered: a contract violation by the handler'
 other answer by its ``error(kind, message, request, ...)``, and the reason a body cannot be read by the
 mock's ``read_json``.
 
-What this module relies on in ``sdcontracts.mock`` (the registry refactor keeps these, or re-points
-them here):
-
-- ``providers/<id>.py`` has ``HANDLER``, a class built from one argument of which it reads only
-  ``.config`` (a `MockConfig`) and ``.clock``: credentials it never checks here, ``rate_limits``
-  (off), ``unenforced``, ``signature_window``, ``novita_auth_status``;
-- ``handler.error(kind, message, request, *, retry_after=None) -> MockResponse`` for the kinds
-  ``invalid``, ``rate`` and ``server``, and ``handler.rejected(report, request) -> MockResponse``;
-- ``_handler.read_json(request, max_body_bytes, body_timeout)``; ``_wire.MockRequest`` and
-  ``MockResponse``; ``_app.WARNINGS_HEADER``.
+What this module relies on in ``sdcontracts.mock``: ``handler(provider, config)`` (the provider's
+handler, from its registry profile, a plugin's included: its own class or the generic one) and of
+it ``error(kind, message, request, *, retry_after=None)`` for the kinds ``invalid``, ``rate`` and
+``server``, and ``rejected(report, request)``; ``_handler.read_json(request, max_body_bytes,
+body_timeout)``; ``MockRequest``, ``MockResponse`` and ``_app.WARNINGS_HEADER``.
 
 An upstream failure is the provider's ``server`` error with the gateway's status (502 or 504), as the
 mock answers an injected ``status=503`` fault: the status wins, whatever the provider's envelope says.
@@ -25,28 +20,16 @@ mock answers an injected ``status=503`` fault: the status wins, whatever the pro
 
 from __future__ import annotations
 
-import importlib
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from ..mock import Clock, MockConfig, MockRequest, MockResponse
+from ..mock import MockConfig, MockRequest, MockResponse, handler
 from ..mock._app import WARNINGS_HEADER
 from ..mock._handler import read_json
 
 if TYPE_CHECKING:
     from .._report import Report
-    from ..mock import Mock
-    from ..mock._handler import Handler
 
 __all__ = ["WARNINGS_HEADER", "Envelopes", "MockRequest", "MockResponse"]
-
-
-@dataclass(frozen=True, slots=True)
-class _Renderer:
-    """What a handler reads of its `Mock` when it only renders answers: the settings and a clock."""
-
-    config: MockConfig
-    clock: Clock
 
 
 class Envelopes:
@@ -57,9 +40,7 @@ class Envelopes:
         self.max_body_bytes = max_body_bytes
         self.body_timeout = body_timeout
         config = MockConfig(providers=(provider,), max_body_bytes=max_body_bytes, body_timeout=body_timeout)
-        module = importlib.import_module(f"sdcontracts.mock.providers.{provider}")
-        # the handler is given the renderer where it expects its Mock: it reads nothing else of it
-        self._handler: Handler = module.HANDLER(cast("Mock", _Renderer(config, Clock())))
+        self._handler = handler(provider, config)
 
     def read_json(self, request: MockRequest) -> tuple[Any, str | None]:
         """The request's JSON body, or why the provider cannot read it (`read_json`)."""
