@@ -10,11 +10,11 @@ OpenAPI export and the proxy in front of the mock.
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import textwrap
@@ -194,10 +194,10 @@ def test_openapi_exports_its_operations(seen: Any) -> None:
     assert ["3.1.0", ["/v1/img2img", "/v1/tasks/{id}"], ["bearer"]] == seen["openapi"]
 
 
-@pytest.fixture
-def served(site: Path) -> Iterator[str]:
-    command = [sys.executable, "-m", "sdcontracts", "mock", "serve", "--port", "0", "--provider", "acme",
-               "--lifecycle", "steps"]  # fmt: skip
+@contextlib.contextmanager
+def serving(site: Path, *args: str) -> Iterator[str]:
+    """``sdcontracts *args`` running where the plugin is installed: the first URL its banner prints."""
+    command = [sys.executable, "-m", "sdcontracts", *args]
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                           env=environment(site)) as process:  # fmt: skip
         assert process.stdout is not None
@@ -208,7 +208,13 @@ def served(site: Path) -> Iterator[str]:
             yield url.group(0)
         finally:
             process.terminate()
-            process.communicate(timeout=10)
+            process.communicate(timeout=30)
+
+
+@pytest.fixture
+def served(site: Path) -> Iterator[str]:
+    with serving(site, "mock", "serve", "--port", "0", "--provider", "acme", "--lifecycle", "steps") as url:
+        yield url
 
 
 def test_conformance_over_http_against_mock_serve_conforms(site: Path, served: str) -> None:
@@ -223,19 +229,8 @@ def test_conformance_over_http_against_mock_serve_conforms(site: Path, served: s
 @pytest.fixture
 def proxy(site: Path, served: str) -> Iterator[str]:
     """`sdcontracts proxy acme` (enforce mode) in front of `served`, its URL."""
-    command = [sys.executable, "-m", "sdcontracts", "proxy", "acme", "--upstream", served, "--port", "0",
-               "--log-level", "warning"]  # fmt: skip
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment(site),
-                          start_new_session=True) as process:  # fmt: skip
-        assert process.stdout is not None
-        banner = process.stdout.readline()
-        url = re.search(r" at (http://127\.0\.0\.1:\d+) ", banner)
-        assert url is not None, banner + process.stderr.read() if process.stderr else banner
-        try:
-            yield url.group(1)
-        finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.communicate(timeout=30)
+    with serving(site, "proxy", "acme", "--upstream", served, "--port", "0", "--log-level", "warning") as url:
+        yield url
 
 
 def test_the_proxy_in_front_of_mock_serve_forwards_valid_requests_and_refuses_invalid_ones_in_acmes_shape(

@@ -456,6 +456,42 @@ def test_an_upstream_that_resets_garbles_or_cuts_its_answer_short_is_a_502(
     assert ("upstream-error", words) == (line["outcome"], line["error"][len("sdcontracts proxy: ") :][: len(words)])
 
 
+def test_an_answer_ended_by_the_upstream_closing_the_connection_is_forwarded_whole() -> None:
+    """No Content-Length and not chunked: the body is what arrives until the upstream closes (RFC 9112 §6.3)."""
+    reply = b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{"task_id":"until-close"}'
+    with RawUpstream(reply) as upstream, BackgroundProxy(create_app("novita", upstream=upstream)) as url:
+        answer = httpx.post(f"{url}/v3/async/img2img", json=valid_request("novita"), timeout=10)
+    assert (200, b'{"task_id":"until-close"}', "25") == (
+        answer.status_code, answer.content, answer.headers["content-length"]
+    )  # fmt: skip
+
+
+def test_calls_after_the_upstream_closed_its_idle_connection_are_sent_on_a_new_one() -> None:
+    """The upstream closes each connection after one answer (without saying so): the next call is not
+    sent on the closed one, and every call is answered."""
+    reply = b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n{"task_id":"t"}'
+    with RawUpstream(reply) as upstream, BackgroundProxy(create_app("novita", upstream=upstream)) as url:
+        statuses = []
+        for _ in range(3):
+            statuses.append(httpx.post(f"{url}/v3/async/img2img", json=valid_request("novita"), timeout=10).status_code)
+            time.sleep(0.05)
+    assert [200, 200, 200] == statuses
+
+
+def test_a_head_is_answered_with_the_get_answers_length_and_the_next_call_is_unaffected() -> None:
+    """HEAD's answer announces a body it does not send: the caller gets its Content-Length and no
+    bytes, and the next call through the proxy is answered in full."""
+    with proxied("novita") as (_, proxy), httpx.Client(base_url=proxy.url, headers=novita_auth(), timeout=10) as client:
+        task = client.post("/v3/async/img2img", json=valid_request("novita")).json()["task_id"]
+        got = client.get("/v3/async/task-result", params={"task_id": task})
+        head = client.head("/v3/async/task-result", params={"task_id": task})
+        again = client.get("/v3/async/task-result", params={"task_id": task})
+    assert (200, b"", 200) == (head.status_code, head.content, again.status_code)
+    assert (str(len(got.content)), got.json()["task"]["task_id"]) == (
+        head.headers["content-length"], again.json()["task"]["task_id"]
+    )  # fmt: skip
+
+
 def test_an_upstream_trickling_its_answer_is_a_504_at_the_deadline_not_a_hang() -> None:
     """A byte every 0.1 s keeps each read alive: the deadline covers the whole exchange, not each read."""
     reply = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n" + b" " * 200

@@ -2,8 +2,8 @@
 
 Per call: the body is read (bounded in size and time, as the mock reads it), the operation found
 (`_routes`), the request validated as the provider receives it; then, by mode, the call is answered
-in the provider's own words (`_envelopes`) or forwarded byte for byte through one pooled
-``httpx.AsyncClient``; the answer is checked for drift (`_answers`) and passed back unchanged. Every
+in the provider's own words (`_envelopes`) or forwarded byte for byte over pooled connections
+(`_upstream`); the answer is checked for drift (`_answers`) and passed back unchanged. Every
 call is counted (`_metrics`), logged as one JSON line (`_log`) and, with a recorder, recorded.
 
 Forwarding follows RFC 9110 §7.6: the hop-by-hop fields (``Connection`` and the fields it names,
@@ -23,6 +23,7 @@ import json
 import logging
 import time
 import weakref
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -40,6 +41,7 @@ from ._envelopes import WARNINGS_HEADER, Envelopes, MockRequest, MockResponse
 from ._log import enabled, event
 from ._recorder import Recorder
 from ._routes import Operation, Routes
+from ._upstream import Exchange, HttpxUpstream, Upstream, UpstreamFailure
 
 __all__ = ["MODES", "ProxyApp"]
 
@@ -94,6 +96,7 @@ class ProxyApp:
         self.envelopes = Envelopes(provider, max_body_bytes=max_body_bytes, body_timeout=body_timeout)
         self.answers = AnswerChecker(provider)
         require("prometheus_client", "the proxy (its metrics)")
+        require("httptools", "the proxy (its upstream connections)")
         from ._metrics import Metrics  # here: `sdcontracts proxy --help` needs no extra
 
         self.metrics = Metrics(provider, budget)
@@ -101,12 +104,10 @@ class ProxyApp:
         self._bodies = BodyReader(max_body_bytes, body_timeout)
         self._base = httpx.URL(self.upstream)
         self._prefix = self._base.raw_path.rstrip(b"/")
-        self._limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections,
-                                    keepalive_expiry=2.0)  # fmt: skip
         self._transport = transport
-        # one pooled client per event loop (a client belongs to the loop it was opened in)
-        self._clients: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop, tuple[httpx.AsyncClient, asyncio.Semaphore]
+        # one pool per event loop (connections belong to the loop that opened them)
+        self._pools: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, tuple[Upstream | HttpxUpstream, asyncio.Semaphore]
         ] = weakref.WeakKeyDictionary()
 
     # -- ASGI ------------------------------------------------------------------------------------
@@ -122,22 +123,24 @@ class ProxyApp:
 
     async def aclose(self) -> None:
         """Close this event loop's upstream connections and write the recording."""
-        found = self._clients.pop(asyncio.get_running_loop(), None)
+        found = self._pools.pop(asyncio.get_running_loop(), None)
         if found is not None:
             await found[0].aclose()
         if self.recorder is not None:
             await self.recorder.close()
 
-    def _client(self) -> tuple[httpx.AsyncClient, asyncio.Semaphore]:
+    def _pool(self) -> tuple[Upstream | HttpxUpstream, asyncio.Semaphore]:
         loop = asyncio.get_running_loop()
-        found = self._clients.get(loop)
+        found = self._pools.get(loop)
         if found is None:
-            client = httpx.AsyncClient(
-                timeout=self.timeout, limits=self._limits, transport=self._transport, follow_redirects=False
-            )
-            # Calls wait for a connection here, not in httpcore's queue: its pool re-scans every queued
-            # request each time a connection frees up (`make bench` profiles the proxy under load)
-            found = self._clients[loop] = (client, asyncio.Semaphore(self.connections))
+            pool: Upstream | HttpxUpstream
+            if self._transport is not None:
+                pool = HttpxUpstream(self.upstream, self._transport, max_answer_bytes=self.max_answer_bytes,
+                                     timeout=self.timeout)  # fmt: skip
+            else:
+                pool = Upstream(self.upstream, max_answer_bytes=self.max_answer_bytes)
+            # calls wait for a connection here: at most `connections` in flight, and as many open
+            found = self._pools[loop] = (pool, asyncio.Semaphore(self.connections))
         return found
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -235,50 +238,36 @@ class ProxyApp:
         headers = [(name, value) for name, value in call.headers if name not in dropped]
         headers.append(_VIA)
         target = self._prefix + call.raw_path + (b"?" + call.query if call.query else b"")
-        outgoing = httpx.Request(call.method, self._base.copy_with(raw_path=target), headers=headers,
-                                 content=call.body)  # fmt: skip
-        call.outgoing = outgoing
+        call.forwarded = headers
         started = time.perf_counter()
-        client, slots = self._client()
+        pool, slots = self._pool()
         holding = False  # a connection slot
         try:
-            # one deadline for the whole exchange: httpx's timeouts are per read, and an upstream
-            # trickling a byte now and then would hold the call (and its caller) for ever
+            # one deadline for the whole exchange, waiting for a connection included: an upstream
+            # trickling a byte now and then would otherwise hold the call (and its caller) for ever
             async with asyncio.timeout(self.timeout), slots:
                 holding = True
-                response = await client.send(outgoing, stream=True)
-                try:
-                    chunks: list[bytes] = []
-                    size = 0
-                    async for chunk in response.aiter_raw():
-                        size += len(chunk)
-                        if size > self.max_answer_bytes:
-                            limit = self.max_answer_bytes
-                            return self._failed(call, 502, f"the upstream's answer is larger than {limit:,} bytes")
-                        chunks.append(chunk)
-                finally:
-                    await response.aclose()
+                exchange = await pool.send(call.method, target, headers, call.body)
         except TimeoutError:
             if not holding:
                 return self._failed(call, 504, f"no upstream connection was free within {self.timeout:g} s")
             return self._failed(call, 504, f"the upstream did not answer within {self.timeout:g} s ({self.upstream})")
-        except httpx.HTTPError as error:
-            status, reason = _failure(error, self.timeout)
-            return self._failed(call, status, f"{reason} ({self.upstream})")
+        except UpstreamFailure as failure:
+            reason = f"{failure.reason} ({self.upstream})" if failure.named else failure.reason
+            return self._failed(call, failure.status, reason)
         finally:
             call.upstream_seconds = time.perf_counter() - started
-        content = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-        call.response = response
-        call.content = content
-        dropped = _NOT_RETURNED | _named_by_connection(response.headers.raw)
-        headers = [(name.lower(), value) for name, value in response.headers.raw if name.lower() not in dropped]
+        call.exchange = exchange
+        content = exchange.content
+        dropped = _NOT_RETURNED | _named_by_connection(exchange.headers)
+        headers = [(name.lower(), value) for name, value in exchange.headers if name.lower() not in dropped]
         if call.method == "HEAD":  # the GET answer's length, which HEAD announces without sending it
-            length = response.headers.get("content-length")
+            length = next((value for name, value in exchange.headers if name.lower() == b"content-length"), None)
             if length is not None:
-                headers.append((b"content-length", length.encode("latin-1")))
+                headers.append((b"content-length", length))
         else:
             headers.append((b"content-length", str(len(content)).encode("latin-1")))
-        return response.status_code, headers, content
+        return exchange.status, headers, content
 
     def _failed(self, call: _Call, status: int, message: str) -> MockResponse:
         call.outcome = "upstream-error"
@@ -286,14 +275,20 @@ class ProxyApp:
         return self.envelopes.failure(status, call.error, call.request)
 
     def _drift(self, call: _Call, operation: Operation, status: int, content: bytes) -> None:
-        assert call.response is not None
-        encoding = call.response.headers.get("content-encoding", "")
-        body = decoded(content, encoding, self.max_answer_bytes)
+        exchange = call.exchange
+        assert exchange is not None
+        # the answer's head, as the provider's client reads it (its body is read here, not by httpx:
+        # a stream httpx does not read on construction, which costs more than the rest of the check)
+        response = call.response = httpx.Response(
+            exchange.status, headers=exchange.headers, stream=_UNREAD, extensions={"reason_phrase": exchange.reason}
+        )
+        encoding = next((v for n, v in exchange.headers if n.lower() == b"content-encoding"), b"")
+        body = decoded(content, encoding.decode("latin-1"), self.max_answer_bytes)
         call.plain = body
         if body is None:
             call.answer = Answer(None, checked=False)
             return
-        call.answer = self.answers.check(operation, call.method, call.response, body)
+        call.answer = self.answers.check(operation, call.method, response, body)
 
     def _answer(self, call: _Call, answer: MockResponse) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
         """An answer the proxy gives itself, in the provider's shape."""
@@ -324,7 +319,7 @@ class ProxyApp:
         secrets = sent_credentials(call.request.headers, call.body) if rules or drift else frozenset()
         for found in drift:
             metrics.drift(operation, schema_path(scrub(found.path, secrets)), found.rule)
-        if call.outgoing is not None and call.upstream_seconds is not None:
+        if call.forwarded is not None and call.upstream_seconds is not None:
             remaining = None if self.budget is None else max(0, self.budget - self.used)
             metrics.upstream(operation, call.upstream_seconds, remaining)
         troubled = bool(rules or drift or outcome in ("budget", "upstream-error") or (
@@ -368,24 +363,18 @@ class ProxyApp:
         return verdict
 
     def _record(self, recorder: Recorder, call: _Call, verdict: dict[str, Any]) -> None:
-        request = call.outgoing
-        if request is None:  # answered here: the request as received
-            url = self._base.copy_with(
-                raw_path=self._prefix + call.raw_path + (b"?" + call.query if call.query else b"")
-            )
-            request = httpx.Request(call.method, url, headers=[h for h in call.headers if h[0] != b"content-length"],
-                                    content=call.body)  # fmt: skip
+        url = self._base.copy_with(raw_path=self._prefix + call.raw_path + (b"?" + call.query if call.query else b""))
+        # as forwarded, or (answered here) as received
+        sent = call.forwarded if call.forwarded is not None else [h for h in call.headers if h[0] != b"content-length"]
+        request = httpx.Request(call.method, url, headers=sent, content=call.body)
         if call.given is not None:
             response = httpx.Response(call.given.status, headers=call.given.headers, content=call.given.body)
         else:
-            assert call.response is not None
-            headers = [
-                (n, v)
-                for n, v in call.response.headers.raw
-                if n.lower() not in (b"content-encoding", b"content-length")
-            ]
-            content = call.plain if call.plain is not None else call.content
-            response = httpx.Response(call.response.status_code, headers=headers, content=content)
+            exchange = call.exchange
+            assert exchange is not None
+            headers = [(n, v) for n, v in exchange.headers if n.lower() not in (b"content-encoding", b"content-length")]
+            content = call.plain if call.plain is not None else exchange.content
+            response = httpx.Response(exchange.status, headers=headers, content=content)
         recorder.record(request, response, verdict)
 
     # -- /_proxy/ ----------------------------------------------------------------------------------
@@ -420,12 +409,24 @@ class ProxyApp:
         }  # fmt: skip
 
 
+class _Unread(httpx.AsyncByteStream):
+    """The body of an answer whose bytes are held elsewhere (`Exchange.content`)."""
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        return
+        yield b""  # an async generator with nothing to give
+
+
+_UNREAD = _Unread()
+
+
 class _Call:
     """One call as it goes through the proxy (a slotted object: one is made per request)."""
 
     __slots__ = (
-        "answer", "body", "content", "error", "given", "headers", "method", "operation", "outcome", "outgoing", "path",
-        "plain", "query", "raw_path", "refused", "refused_message", "report", "request", "response", "upstream_seconds",
+        "answer", "body", "error", "exchange", "forwarded", "given", "headers", "method", "operation", "outcome",
+        "path", "plain", "query", "raw_path", "refused", "refused_message", "report", "request", "response",
+        "upstream_seconds",
     )  # fmt: skip
 
     def __init__(self, method: str, path: str, query: bytes, raw_path: bytes, headers: list[tuple[bytes, bytes]],
@@ -443,9 +444,9 @@ class _Call:
         self.refused: str | None = None  # a rule of the proxy's own: the body could not be read
         self.refused_message = ""
         self.error: str | None = None
-        self.outgoing: httpx.Request | None = None
-        self.response: httpx.Response | None = None
-        self.content = b""
+        self.forwarded: list[tuple[bytes, bytes]] | None = None  # the headers sent upstream, when forwarded
+        self.exchange: Exchange | None = None  # the upstream's answer
+        self.response: httpx.Response | None = None  # its head, as the provider's client reads it
         self.plain: bytes | None = None  # the answer without its Content-Encoding
         self.answer: Answer | None = None
         self.given: MockResponse | None = None  # the answer the proxy gave itself
@@ -462,22 +463,6 @@ def _named_by_connection(headers: list[tuple[bytes, bytes]]) -> frozenset[bytes]
     if not named:
         return frozenset()
     return frozenset(token.strip().lower() for value in named for token in value.split(b",") if token.strip())
-
-
-def _failure(error: httpx.HTTPError, timeout: float) -> tuple[int, str]:
-    """The status and words for an upstream that failed: 504 when it did not answer in time, else 502."""
-    if isinstance(error, httpx.TimeoutException):
-        what = "accept a connection" if isinstance(error, httpx.ConnectTimeout) else "answer"
-        if isinstance(error, httpx.PoolTimeout):
-            return 504, f"no upstream connection was free within {timeout:g} s"
-        return 504, f"the upstream did not {what} within {timeout:g} s"
-    if isinstance(error, httpx.ConnectError):
-        return 502, f"cannot connect to the upstream: {error or 'connection refused'}"
-    if isinstance(error, httpx.RemoteProtocolError):
-        return 502, f"the upstream's answer is not valid HTTP: {error}"
-    if isinstance(error, httpx.ReadError | httpx.WriteError):
-        return 502, f"the upstream closed the connection: {error or 'reset'}"
-    return 502, f"the upstream failed: {type(error).__name__}: {error}"
 
 
 def _upstream(url: str) -> str:

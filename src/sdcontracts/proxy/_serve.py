@@ -28,7 +28,8 @@ from ._app import MIB, MODES, ProxyApp
 
 __all__ = ["BackgroundProxy", "create_app", "main", "parser"]
 
-_SERVER = {"server_header": False, "date_header": False}
+# the proxy reads no client address or scheme: uvicorn's X-Forwarded-* rewriting is a cost for nothing
+_SERVER = {"server_header": False, "date_header": False, "proxy_headers": False}
 
 
 def create_app(provider: str, *, upstream: str, **options: Any) -> ProxyApp:
@@ -152,6 +153,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     try:
         require("uvicorn", "sdcontracts proxy")
         require("prometheus_client", "sdcontracts proxy (its metrics)")
+        require("httptools", "sdcontracts proxy (its upstream connections)")
         import uvicorn
     except MissingExtra as error:
         print(f"sdcontracts proxy: error: {error}", file=sys.stderr)
