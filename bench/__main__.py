@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import _results
 
-SECTIONS = ("validation", "translation", "mock", "generation", "startup", "codegen")
+SECTIONS = ("validation", "translation", "mock", "proxy", "generation", "startup", "codegen")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,6 +51,10 @@ def main(argv: list[str] | None = None) -> int:
             from . import mock
 
             results.mock = mock.run(quick=args.quick, log=log)
+        elif section == "proxy":
+            from . import proxy
+
+            results.proxy = proxy.run(quick=args.quick, log=log)
         elif section == "generation":
             from . import generation
 

@@ -88,6 +88,7 @@ class Results:
     generation: list[Any] | None = None  # bench.generation.Row
     startup: Any = None  # bench.startup.Startup
     codegen: Any = None  # bench.codegen.Codegen
+    proxy: Any = None  # bench.proxy.ProxyBench
     notes: list[str] = field(default_factory=list)
 
     # -- targets ---------------------------------------------------------------------------
@@ -123,6 +124,8 @@ class Results:
             )
         if self.mock:
             found += self._mock_targets()
+        if self.proxy is not None:
+            found += self._proxy_targets()
         for gen in self.generation or []:
             slowest = min(gen.valid_rate, gen.invalid_rate)
             found.append(
@@ -174,6 +177,29 @@ class Results:
                 )
         return found
 
+    def _proxy_targets(self) -> list[Target]:
+        from .proxy import DIRECT, LAYOUTS, OURS, PRISM
+
+        found = []
+        for layout in LAYOUTS:
+            load = {r.server: r for r in self.proxy.load[layout] if r.rate is not None}
+            latency = {r.server: r for r in self.proxy.latency[layout] if r.rate is not None}
+            direct, ours, prism = load.get(DIRECT), load.get(OURS), load.get(PRISM)
+            where = f"novita submit, {layout}"
+            if direct and ours:
+                share = ours.rate.median / direct.rate.median
+                found.append(Target(f"{where}: through sdcontracts proxy at least 70% of direct", f"{share:.0%}",
+                                    share >= 0.7))  # fmt: skip
+            if DIRECT in latency and OURS in latency:
+                added = latency[OURS].p50.median - latency[DIRECT].p50.median
+                found.append(Target(f"{where}: sdcontracts proxy adds at most 1 ms to p50 (one connection)",
+                                    _ms(added), added <= 0.001))  # fmt: skip
+            if ours and prism:
+                ratio = ours.rate.median / prism.rate.median
+                found.append(Target(f"{where}: sdcontracts proxy at least 1.5x Prism proxy's rate", f"{ratio:.2f}x",
+                                    ratio >= 1.5))  # fmt: skip
+        return found
+
     # -- report ----------------------------------------------------------------------------
 
     def markdown(self) -> str:
@@ -189,8 +215,8 @@ class Results:
         lines.append(f"- run: {'quick (smoke figures only)' if self.quick else 'full'}, {self.seconds:,.0f} s")
         lines += ["", "## Targets", "", "| target | measured | |", "|---|---|---|"]
         lines += [f"| {t.what} | {t.measured} | {'met' if t.met else '**MISSED**'} |" for t in self.targets()]
-        lines += self._validation_md() + self._translation_md() + self._mock_md() + self._generation_md()
-        lines += self._startup_md()
+        lines += self._validation_md() + self._translation_md() + self._mock_md() + self._proxy_md()
+        lines += self._generation_md() + self._startup_md()
         lines += [*self._codegen_md(), "", *self.notes]
         return "\n".join(lines).rstrip() + "\n"
 
@@ -256,6 +282,54 @@ class Results:
                 f"| {r.operation} | {r.server} | {r.rate.median:,.0f} ±{r.rate.spread:.0%} | "
                 f"{_ms(r.p50.median)} | {_ms(r.p99.median)} | {ratio} | {r.note} |"
             )
+        return lines
+
+    def _proxy_md(self) -> list[str]:
+        if self.proxy is None:
+            return []
+        from .proxy import DIRECT, LAYOUTS
+
+        lines = [
+            "",
+            "## Proxy",
+            "",
+            "A valid Novita submit straight to the HTTP mock, through `sdcontracts proxy novita` (enforce mode,",
+            "`--log-level warning`) in front of it, through the same proxy sending with httpx's pooled transport",
+            "(`create_app(..., transport=httpx.AsyncHTTPTransport())`: its forwarder before this run's), and through",
+            "Prism's proxy mode (`prism proxy --errors` on our OpenAPI export) in front of it. Two layouts of the",
+            "machine's two cores, each with its own direct rows: **shared core**, the mock and the proxy on CPU 0",
+            "(the proxy's cost comes out of the mock's share), the load generator on CPU 1; **proxy on its own",
+            "core**, the mock alone on CPU 0, the proxy on CPU 1 beside the load generator. Load generator:",
+            f"{_load_generator()}; under load: 32 connections; one connection: one request at a time.",
+            "",
+            "| layout | load | path | requests/s | p50 | p99 | ratio to direct | note |",
+            "|---|---|---|---:|---:|---:|---:|---|",
+        ]
+        for layout in LAYOUTS:
+            for label, rows in (
+                ("32 connections", self.proxy.load[layout]),
+                ("one connection", self.proxy.latency[layout]),
+            ):
+                base = next((r for r in rows if r.server == DIRECT and r.rate is not None), None)
+                for r in rows:
+                    if r.rate is None:
+                        lines.append(f"| {layout} | {label} | {r.server} | - | - | - | - | {r.note} |")
+                        continue
+                    ratio = f"{r.rate.median / base.rate.median:.2f}" if base else "-"
+                    lines.append(
+                        f"| {layout} | {label} | {r.server} | {r.rate.median:,.0f} ±{r.rate.spread:.0%} | "
+                        f"{_ms(r.p50.median)} | {_ms(r.p99.median)} | {ratio} | {r.note} |"
+                    )
+        if self.proxy.profile:
+            lines += [
+                "",
+                f"Where the proxy's time goes under load (cProfile, one {self.proxy.profiled_seconds:.1f} s of CPU "
+                "profiled; own time, and time including callees, as shares of it):",
+                "",
+                "| own | with callees | calls | function | where |",
+                "|---:|---:|---:|---|---|",
+                *self.proxy.profile,
+            ]
         return lines
 
     def _generation_md(self) -> list[str]:

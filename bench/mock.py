@@ -176,21 +176,25 @@ def _tensorart_traffic_for_bare() -> Traffic:
     return Traffic(TENSORART_PATH, {"Content-Type": "application/json"}, [body])
 
 
-def _measure(operation: str, server: str, url: str, traffic: Traffic, seconds: float, rounds: int) -> Result:
+def _measure(operation: str, server: str, url: str, traffic: Traffic, seconds: float, rounds: int, *,
+             connections: int = 32) -> Result:  # fmt: skip
     """``rounds`` load runs of ``seconds`` each, from wrk when installed (else from this process),
-    on the other core; each round sends its own share of the bodies."""
+    on the other core, over ``connections`` keep-alive connections; each round sends its own share
+    of the bodies."""
     host, port = url.split("://", 1)[1].split(":")
     per_round, bad, errors = [], 0, 0
     for index in range(rounds):
         bodies = traffic.bodies[index::rounds] or traffic.bodies
         if wrk_available():
-            answer = wrk_load(url, traffic.path, traffic.headers, bodies, seconds=seconds, cpu=1)
+            answer = wrk_load(url, traffic.path, traffic.headers, bodies, seconds=seconds, connections=connections,
+                              cpu=1)  # fmt: skip
             per_round.append((answer.rate, answer.p50, answer.p99))
             bad, errors = bad + answer.bad, errors + answer.errors
             continue
         _pin(1)
         try:
-            result: LoadResult = load(host, int(port), traffic.raw(f"{host}:{port}", bodies), seconds=seconds)
+            requests = traffic.raw(f"{host}:{port}", bodies)
+            result: LoadResult = load(host, int(port), requests, seconds=seconds, connections=connections)
         finally:
             with contextlib.suppress(AttributeError, OSError):
                 os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))

@@ -325,6 +325,10 @@ class TaskExtra(BaseModel):
         Field(description="The seed used, as a decimal string (protobuf int64)."),
     ] = None
     enable_nsfw_detection: Annotated[bool | None, Field(description="Whether NSFW detection ran.")] = None
+    has_nsfw_contents: Annotated[
+        list[Any] | None,
+        Field(description="Per image, whether NSFW content was found; the field table omits it."),
+    ] = None
     debug_info: Annotated[
         DebugInfo | None,
         Field(

@@ -174,6 +174,12 @@ class GetGenerateTaskDetailResponse(BaseModel):
         int | None,
         Field(alias="TaskErrorCode", description="0 normally; the failure code otherwise."),
     ] = None
+    request_uuid: Annotated[
+        str | None,
+        Field(
+            description="Echo of the request's request_uuid (a common response field, as in GenerateImg2Img's answer)."
+        ),
+    ] = None
 
 
 class SubModelParam(BaseModel):

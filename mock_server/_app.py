@@ -24,7 +24,7 @@ from sdcontracts.clients import client_class
 
 from ._clients import ClientMaker
 from ._config import FaultRule, MockConfig
-from ._faults import Fault, FaultError, parse_faults
+from ._faults import Fault, FaultError, drift, parse_faults
 from ._handler import Context, Handler, Route
 from ._render import render
 from ._state import JOURNAL_BODY_LIMIT, Clock, Journal, JournalEntry, ManualClock, Store
@@ -350,6 +350,8 @@ def _apply(fault: Fault, response: MockResponse) -> MockResponse:
         response.delay = fault.latency
     if fault.drop:
         response.drop = True
+    if fault.rename or fault.retype:
+        response.body = drift(response.body, fault)
     if fault.truncate and response.body:
         response.body = response.body[: max(1, len(response.body) // 2)]
     if fault.malformed:

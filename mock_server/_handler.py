@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
     from ._config import MockConfig
 
-__all__ = ["Context", "Handler", "Route", "describe", "put"]
+__all__ = ["Context", "Handler", "Route", "describe", "put", "read_json"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,27 +203,8 @@ class Handler:
 
     def parse(self, request: MockRequest, operation: str) -> tuple[Any, MockResponse | None]:
         """The JSON body of a POST/PUT, or the provider's error for a malformed one."""
-        if request.method in ("GET", "DELETE", "HEAD"):
-            return None, None
-        if request.oversized:
-            limit = self.config.max_body_bytes
-            return None, self.error("invalid", f"the body is larger than {limit:,} bytes", request)
-        if request.incomplete:
-            timeout = self.config.body_timeout
-            return None, self.error("invalid", f"the body did not arrive within {timeout:g} s", request)
-        kind = request.header("content-type").split(";")[0].strip().lower()
-        if kind != "application/json":
-            return None, self.error(
-                "invalid", f"Content-Type must be application/json, not {kind or 'missing'}", request
-            )
-        try:
-            return json.loads(request.body.decode("utf-8")), None
-        except UnicodeDecodeError:
-            return None, self.error("invalid", "the body is not UTF-8", request)
-        except ValueError as error:  # not JSON, or (a plain ValueError) a number too long to read
-            return None, self.error("invalid", f"the body is not JSON: {error}", request)
-        except RecursionError:
-            return None, self.error("invalid", "the body nests too deeply", request)
+        body, problem = read_json(request, self.config.max_body_bytes, self.config.body_timeout)
+        return (None, self.error("invalid", problem, request)) if problem is not None else (body, None)
 
     def check(self, payload: Any, schema: str, request: MockRequest) -> MockResponse | None:
         """Validate with sdcontracts.validate; violations become the provider's error, unless
@@ -378,6 +359,28 @@ def _client_bytes(value: Any) -> int:
     if isinstance(value, dict):
         return sum(_client_bytes(item) for item in value.values())
     return 0
+
+
+def read_json(request: MockRequest, max_body_bytes: int, body_timeout: float) -> tuple[Any, str | None]:
+    """The JSON body of a POST/PUT (None for GET, DELETE and HEAD), or why it cannot be read: the
+    message of the provider's invalid-request error (the mock's, and the proxy's in front of a provider)."""
+    if request.method in ("GET", "DELETE", "HEAD"):
+        return None, None
+    if request.oversized:
+        return None, f"the body is larger than {max_body_bytes:,} bytes"
+    if request.incomplete:
+        return None, f"the body did not arrive within {body_timeout:g} s"
+    kind = request.header("content-type").split(";")[0].strip().lower()
+    if kind != "application/json":
+        return None, f"Content-Type must be application/json, not {kind or 'missing'}"
+    try:
+        return json.loads(request.body.decode("utf-8")), None
+    except UnicodeDecodeError:
+        return None, "the body is not UTF-8"
+    except ValueError as error:  # not JSON, or (a plain ValueError) a number too long to read
+        return None, f"the body is not JSON: {error}"
+    except RecursionError:
+        return None, "the body nests too deeply"
 
 
 def describe(report: Report, limit: int = 5) -> str:

@@ -45,7 +45,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Serve the five providers' APIs from one local port, faithfully: their paths, auth, "
         "validation errors in each provider's own envelope, task lifecycles and real result images.",
         epilog="Faults per request: header X-Mock-Fault (latency=0.5, status=429; retry-after=2, status=503, "
-        "truncate, malformed, drop, fail). Journal: GET /_mock/journal. Config file keys: see "
+        "truncate, malformed, drop, fail; drift from the response schema: rename=/task/status:state, "
+        "retype=/task_id). Journal: GET /_mock/journal. Config file keys: see "
         "sdcontracts.mock.MockConfig.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")

@@ -37,12 +37,22 @@ from ._wire import MockRequest, url_path
 if TYPE_CHECKING:
     import uvicorn
 
-__all__ = ["BackgroundServer", "MockApp", "create_app", "server_config", "serving"]  # and `app`, built on first access
+__all__ = [
+    "BackgroundServer",
+    "BodyReader",
+    "MockApp",
+    "ServerThread",
+    "create_app",
+    "lifespan",
+    "server_config",
+    "serving",
+]  # and `app`, built on first access
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class _QuietDrops(logging.Filter):
@@ -99,31 +109,20 @@ class _Deadlines:
         self._timer = self.loop.call_later(self.interval, self._check) if self.reading else None
 
 
-class MockApp:
-    """The mock as an ASGI application: ``MockApp(mock)``; ``.mock`` is the state it serves."""
+class BodyReader:
+    """Request bodies read up to ``limit`` bytes, for at most ``timeout`` seconds: the mock's, and the
+    proxy's (`sdcontracts.proxy`). One reader serves any number of event loops."""
 
-    def __init__(self, mock: Mock | None = None) -> None:
-        self.mock = mock or Mock()
-        self._limit = self.mock.config.max_body_bytes
+    def __init__(self, limit: int, timeout: float) -> None:
+        self.limit = limit
+        self.timeout = timeout
         # per event loop: one app may serve several (test servers, ASGI transports in asyncio.run)
         self._deadlines: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Deadlines] = weakref.WeakKeyDictionary()
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        kind = scope["type"]
-        if kind == "http":
-            await self._http(scope, receive, send)
-        elif kind == "lifespan":  # nothing to start or stop: the state lives in `mock`
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
-        elif kind == "websocket":
-            await send({"type": "websocket.close", "code": 1000})
-
-    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def read(self, receive: Receive) -> tuple[bytes, bool, bool] | None:
+        """``(body, oversized, incomplete)``, or None when the client disconnected first (nobody is
+        left to answer). An oversized body holds its first ``limit`` bytes (the rest is not read), an
+        incomplete one what arrived in time."""
         chunks: list[bytes] = []  # the body as it arrives: what came is kept if the rest does not
         oversized = incomplete = False
         task = asyncio.current_task()
@@ -131,22 +130,75 @@ class MockApp:
         loop = task.get_loop()
         deadlines = self._deadlines.get(loop)
         if deadlines is None:
-            deadlines = self._deadlines[loop] = _Deadlines(loop, self.mock.config.body_timeout)
+            deadlines = self._deadlines[loop] = _Deadlines(loop, self.timeout)
         deadlines.start(task)  # the whole body, not each read: a trickle is slow too
         try:
-            oversized = await self._body(receive, chunks)
+            oversized = await self._chunks(receive, chunks)
         except asyncio.CancelledError:
             if not deadlines.done(task):
                 raise  # not ours: the server is stopping
             task.uncancel()
             incomplete = True
         except _Gone:
-            return
+            return None
         finally:  # whatever ended the read (done() again is a no-op): no entry outlives its request
             deadlines.done(task)
         body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-        if oversized:
-            body = body[: self._limit]
+        return (body[: self.limit] if oversized else body), oversized, incomplete
+
+    async def _chunks(self, receive: Receive, chunks: list[bytes]) -> bool:
+        """Read the request body into ``chunks``; True when it passed ``limit`` (the rest is not read)."""
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise _Gone
+            chunk = message.get("body", b"")
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > self.limit:
+                return True
+            if not message.get("more_body", False):
+                return False
+
+
+async def lifespan(receive: Receive, send: Send, startup: Callable[[], Awaitable[None]] | None = None,
+                   shutdown: Callable[[], Awaitable[None]] | None = None) -> None:  # fmt: skip
+    """Answer an ASGI lifespan scope, running ``startup`` and ``shutdown`` when given."""
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            if startup is not None:
+                await startup()
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            if shutdown is not None:
+                await shutdown()
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+class MockApp:
+    """The mock as an ASGI application: ``MockApp(mock)``; ``.mock`` is the state it serves."""
+
+    def __init__(self, mock: Mock | None = None) -> None:
+        self.mock = mock or Mock()
+        self._bodies = BodyReader(self.mock.config.max_body_bytes, self.mock.config.body_timeout)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self._http(scope, receive, send)
+        elif kind == "lifespan":  # nothing to start or stop: the state lives in `mock`
+            await lifespan(receive, send)
+        elif kind == "websocket":
+            await send({"type": "websocket.close", "code": 1000})
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        read = await self._bodies.read(receive)
+        if read is None:
+            return
+        body, oversized, incomplete = read
         headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
         answer = self.mock.handle(
             MockRequest(
@@ -175,22 +227,6 @@ class MockApp:
         await send({"type": "http.response.start", "status": answer.status, "headers": raw})
         await send({"type": "http.response.body", "body": answer.body})
 
-    async def _body(self, receive: Receive, chunks: list[bytes]) -> bool:
-        """Read the request body into ``chunks``; True when it passed ``max_body_bytes`` (the rest
-        is not read)."""
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                raise _Gone
-            chunk = message.get("body", b"")
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > self._limit:
-                return True
-            if not message.get("more_body", False):
-                return False
-
 
 def _base_url(scope: Scope, host: str | None) -> str:
     """How the client reached us (image and upload URLs point here): scheme, Host, root path."""
@@ -200,7 +236,7 @@ def _base_url(scope: Scope, host: str | None) -> str:
     return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}"
 
 
-def server_config(app: MockApp, **options: Any) -> uvicorn.Config:
+def server_config(app: ASGIApp, **options: Any) -> uvicorn.Config:
     """uvicorn's settings for serving the mock: its HTTP protocol (`MockHttpProtocol`: a bounded head,
     no lost answers), uvloop when installed, quiet logs; ``options`` go to ``uvicorn.Config``."""
     import uvicorn
@@ -225,22 +261,24 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
-class BackgroundServer:
-    """uvicorn serving a mock on 127.0.0.1 in a thread: ``with BackgroundServer(mock) as url: …``.
+class ServerThread:
+    """uvicorn serving an ASGI app on 127.0.0.1 in a thread: ``with ServerThread(app) as url: …``.
 
     The socket is bound before the thread starts (port 0 picks a free one), so there is no race
-    for the port; leaving the block stops the server and joins the thread.
+    for the port; leaving the block stops the server and joins the thread. ``options`` go to
+    `server_config`.
     """
 
-    def __init__(self, mock: Mock | None = None, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    name = "the server"
+
+    def __init__(self, app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0, **options: Any) -> None:
         import uvicorn
 
-        self.mock = mock or Mock()
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((host, port))
         self.host, self.port = self._socket.getsockname()[:2]
-        self._server = uvicorn.Server(server_config(create_app(self.mock), lifespan="off"))
+        self._server = uvicorn.Server(server_config(app, **options))
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True)
 
     @property
@@ -255,7 +293,7 @@ class BackgroundServer:
             if not self._thread.is_alive():
                 break
             threading.Event().wait(0.01)
-        raise RuntimeError("the mock server did not start")
+        raise RuntimeError(f"{self.name} did not start")
 
     def stop(self) -> None:
         self._server.should_exit = True
@@ -268,6 +306,16 @@ class BackgroundServer:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+class BackgroundServer(ServerThread):
+    """A mock served over HTTP in a thread: ``with BackgroundServer(mock) as url: …`` (see `ServerThread`)."""
+
+    name = "the mock server"
+
+    def __init__(self, mock: Mock | None = None, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.mock = mock or Mock()
+        super().__init__(create_app(self.mock), host=host, port=port, lifespan="off")
 
 
 @contextlib.contextmanager

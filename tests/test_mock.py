@@ -18,7 +18,7 @@ import httpx
 import pytest
 from conftest import b64, png
 from payloads import raw_request
-from sdcontracts.mock import FaultRule, ManualClock, Mock, MockConfig, MockRequest, parse_faults
+from sdcontracts.mock import FaultError, FaultRule, ManualClock, Mock, MockConfig, MockRequest, parse_faults
 from sdcontracts.mock._state import NonceStore
 from sdcontracts.mock.asgi import BackgroundServer, create_app
 
@@ -269,6 +269,50 @@ def test_fault_syntax() -> None:
     """parse_faults reads several faults and their values."""
     fault = parse_faults("latency=0.5; status=429; retry-after=3; fail")
     assert (0.5, 429, 3.0, True) == (fault.latency, fault.status, fault.retry_after, fault.fail)
+
+
+def test_a_rename_fault_renames_the_field_in_place_and_keeps_the_rest_of_the_answer(mock: Mock) -> None:
+    """rename=/task_id:taskId answers the submit with the field renamed: a new field, a missing one."""
+    status, body, _ = call(mock, "POST", "/v3/async/img2img", payload(), {"x-mock-fault": "rename=/task_id:taskId"})
+    assert (200, ["taskId"]) == (status, list(body))
+
+
+def test_a_retype_fault_changes_a_strings_type_to_a_number_and_a_numbers_to_a_string(mock: Mock) -> None:
+    """retype turns the string task_id into 0, and a number (a status query's progress) into its JSON text."""
+    task_id = call(mock, "POST", "/v3/async/img2img", payload())[1]["task_id"]
+    _, submitted, _ = call(mock, "POST", "/v3/async/img2img", payload(), {"x-mock-fault": "retype=/task_id"})
+    query = f"/v3/async/task-result?task_id={task_id}"
+    _, task, _ = call(mock, "GET", query, headers={"x-mock-fault": "retype=/task/progress_percent"})
+    assert (0, "0") == (submitted["task_id"], task["task"]["progress_percent"])
+
+
+def test_a_drift_fault_whose_pointer_the_answer_lacks_changes_nothing(mock: Mock) -> None:
+    """A pointer the answer has no value at (the field is elsewhere, or an array index past its end) leaves it as it is."""
+    faults = "rename=/job/id:jobId; retype=/images/5"
+    status, body, _ = call(mock, "POST", "/v3/async/img2img", payload(), {"x-mock-fault": faults})
+    assert (200, ["task_id"], str) == (status, list(body), type(body["task_id"]))
+
+
+@pytest.mark.parametrize(
+    ("fault", "message"),
+    [
+        (
+            "rename=task_id:x",
+            "rename='task_id:x': give a JSON Pointer into the answer and the new name, e.g. rename=/task/status:state",
+        ),
+        (
+            "rename=/task_id",
+            "rename='/task_id': give a JSON Pointer into the answer and the new name, e.g. rename=/task/status:state",
+        ),
+        ("retype=", "retype='': give a JSON Pointer into the answer, e.g. retype=/task_id"),
+    ],
+)
+def test_a_drift_fault_without_a_pointer_or_a_new_name_is_refused_saying_what_it_takes(
+    fault: str, message: str
+) -> None:
+    with pytest.raises(FaultError) as raised:
+        parse_faults(fault)
+    assert message == str(raised.value)
 
 
 # -- memory and journal ---------------------------------------------------------------------------

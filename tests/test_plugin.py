@@ -3,12 +3,15 @@ installed as a package declaring them by entry point, with no edit anywhere else
 
 The plugin is a folder on ``PYTHONPATH`` with a ``.dist-info`` holding its entry point (what pip
 would install from the guide's ``pyproject.toml``), so everything runs in a subprocess that sees
-it: validation, the registry, the mock in-process and over HTTP, the strategies, conformance and
-the OpenAPI export.
+it: validation, the registry, the mock in-process and over HTTP, the strategies, conformance, the
+OpenAPI export and the proxy in front of the mock.
 """
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import io
 import json
 import os
 import re
@@ -20,7 +23,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from PIL import Image
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -189,10 +194,10 @@ def test_openapi_exports_its_operations(seen: Any) -> None:
     assert ["3.1.0", ["/v1/img2img", "/v1/tasks/{id}"], ["bearer"]] == seen["openapi"]
 
 
-@pytest.fixture
-def served(site: Path) -> Iterator[str]:
-    command = [sys.executable, "-m", "sdcontracts", "mock", "serve", "--port", "0", "--provider", "acme",
-               "--lifecycle", "steps"]  # fmt: skip
+@contextlib.contextmanager
+def serving(site: Path, *args: str) -> Iterator[str]:
+    """``sdcontracts *args`` running where the plugin is installed: the first URL its banner prints."""
+    command = [sys.executable, "-m", "sdcontracts", *args]
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                           env=environment(site)) as process:  # fmt: skip
         assert process.stdout is not None
@@ -203,7 +208,13 @@ def served(site: Path) -> Iterator[str]:
             yield url.group(0)
         finally:
             process.terminate()
-            process.communicate(timeout=10)
+            process.communicate(timeout=30)
+
+
+@pytest.fixture
+def served(site: Path) -> Iterator[str]:
+    with serving(site, "mock", "serve", "--port", "0", "--provider", "acme", "--lifecycle", "steps") as url:
+        yield url
 
 
 def test_conformance_over_http_against_mock_serve_conforms(site: Path, served: str) -> None:
@@ -213,6 +224,38 @@ def test_conformance_over_http_against_mock_serve_conforms(site: Path, served: s
                "--examples", "40", "--seed", "3", "--workers", "1", "--no-progress", "--failures", str(site / "f")]  # fmt: skip
     done = subprocess.run(command, env=environment(site), capture_output=True, text=True, timeout=300)
     assert (0, "conforming") == (done.returncode, "conforming" if "conforming:" in done.stdout else done.stdout)
+
+
+@pytest.fixture
+def proxy(site: Path, served: str) -> Iterator[str]:
+    """`sdcontracts proxy acme` (enforce mode) in front of `served`, its URL."""
+    with serving(site, "proxy", "acme", "--upstream", served, "--port", "0", "--log-level", "warning") as url:
+        yield url
+
+
+def test_the_proxy_in_front_of_mock_serve_forwards_valid_requests_and_refuses_invalid_ones_in_acmes_shape(
+    served: str, proxy: str
+) -> None:
+    """`sdcontracts proxy acme` reads the plugin's operations, schemas and error shape from the
+    registry: a valid submit and its task poll reach the mock and come back unchanged; a request
+    breaking the schema is Acme's own 400 ``invalid_request`` naming the rule and pointer, and never
+    reaches the mock (its journal)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48)).save(buffer, "PNG")
+    image = base64.b64encode(buffer.getvalue()).decode()
+    auth = {"Authorization": "Bearer acme-mock-key"}
+    with httpx.Client(base_url=proxy, headers=auth, timeout=30) as client:
+        submitted = client.post("/v1/img2img", json={"prompt": "a cat", "image": image})
+        task = client.get(f"/v1/tasks/{submitted.json()['id']}")
+        refused = client.post("/v1/img2img", json={"prompt": "", "image": image, "colour": "red"})
+    journal = httpx.get(f"{served}/_mock/journal", timeout=10).json()
+    error = refused.json()
+    assert (200, 200, submitted.json()["id"]) == (submitted.status_code, task.status_code, task.json()["id"])
+    assert (400, "invalid_request", "rejected") == (
+        refused.status_code, error["code"], refused.headers["x-sdcontracts-proxy"]
+    )  # fmt: skip
+    assert "[min-length] /prompt" in error["message"] and "[unknown-field] /colour" in error["message"]
+    assert [("img2img", 200), ("task", 200)] == [(e["operation"], e["status"]) for e in journal["entries"]]
 
 
 def test_a_plugin_reusing_a_built_in_id_is_an_error_at_load(tmp_path: Path) -> None:

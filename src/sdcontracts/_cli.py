@@ -37,6 +37,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return generate(argv[1:])
     if argv[:2] == ["mock", "serve"]:
         return _mock_serve(argv[2:])
+    if argv[:1] == ["proxy"]:  # its own parser, as `mock serve`
+        from .proxy._serve import main as proxy
+
+        return proxy(argv[1:])
     parser, commands = _parser()
     if argv and argv[0] in commands:
         # Options may follow FILE arguments (`validate novita a.json --json`), which plain
@@ -196,6 +200,11 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     )
     mock.add_subparsers(title="commands", metavar="COMMAND", required=True).add_parser(
         "serve", help="serve the mock over HTTP until Ctrl-C", add_help=False
+    )
+    commands.add_parser(
+        "proxy",
+        help="put the contract in front of a provider: a validating reverse proxy (`sdcontracts proxy --help`)",
+        add_help=False,
     )
     commands.add_parser(
         "generate",

@@ -6,6 +6,7 @@ declares them; a test holds this table to it)::
 
     mock          the mock (sdcontracts.mock, ``mock serve``, the pytest fixtures): uvicorn, respx, Pillow
     conformance   sdcontracts.strategies and ``sdcontracts conformance``: Hypothesis
+    proxy         ``sdcontracts proxy`` and sdcontracts.proxy: uvicorn, prometheus-client, httptools
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ __all__ = ["EXTRAS", "MissingExtra", "require"]
 # importable module -> (the distribution that provides it, the extra that brings it)
 EXTRAS: dict[str, tuple[str, str]] = {
     "hypothesis": ("hypothesis", "conformance"),
+    "httptools": ("httptools", "proxy"),
     "PIL": ("pillow", "mock"),
+    "prometheus_client": ("prometheus-client", "proxy"),
     "respx": ("respx", "mock"),
     "uvicorn": ("uvicorn", "mock"),
 }

@@ -18,6 +18,15 @@ waits in real time; move the clock yourself with ``sd_mock.clock.advance(2.0)`` 
 /_mock/clock/advance?seconds=2`` over HTTP). ``sd_http_mock`` serves that mock on a free loopback
 port for the duration of the test and always stops it.
 
+``sd_proxy`` starts `sdcontracts proxy` servers for the test, in front of ``sd_http_mock`` unless told
+otherwise, and stops them when it ends::
+
+    def test_refused_before_the_provider(sd_proxy, sd_http_mock):
+        proxy = sd_proxy("novita", mode="enforce")      # ProxyApp options: mode, strict, budget, record…
+        with pytest.raises(RequestRejected):
+            proxy.client("novita").submit(bad_payload, validate=False)
+        assert 0 == sd_http_mock.journal.count("novita", "img2img")
+
 The ``sd_mock`` marker takes `MockConfig` settings as keywords (``providers`` as any list of ids,
 ``faults`` as `FaultRule` objects, dicts of their fields, or fault strings); the README lists them all.
 Nothing is imported until a fixture is used.
@@ -26,7 +35,7 @@ Nothing is imported until a fixture is used.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -34,8 +43,9 @@ import pytest
 if TYPE_CHECKING:
     from .mock import Mock, MockConfig
     from .mock._clients import HttpMock
+    from .proxy import BackgroundProxy
 
-__all__ = ["HttpMock", "sd_http_mock", "sd_mock", "sd_mock_config"]
+__all__ = ["HttpMock", "sd_http_mock", "sd_mock", "sd_mock_config", "sd_proxy"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -100,3 +110,30 @@ def sd_http_mock(sd_mock: Mock) -> Iterator[HttpMock]:
 
     with BackgroundServer(sd_mock) as url:
         yield HttpMock(sd_mock, url)
+
+
+@pytest.fixture
+def sd_proxy(request: pytest.FixtureRequest) -> Iterator[Callable[..., BackgroundProxy]]:
+    """Start proxies for this test: ``sd_proxy("novita", mode="report")`` serves one on a free loopback
+    port in front of ``sd_http_mock`` (or of ``upstream="http://…"``) and returns it, started (its
+    ``url``, its ``app``: metrics and counts, and, in front of the mock, ``client(provider)``); every
+    proxy started is stopped when the test ends. Other keywords are `sdcontracts.proxy.ProxyApp`'s."""
+    from .proxy import BackgroundProxy, create_app
+
+    started: list[BackgroundProxy] = []
+
+    def start(provider: str, *, upstream: str | None = None, **options: Any) -> BackgroundProxy:
+        mock = None
+        if upstream is None:
+            served: HttpMock = request.getfixturevalue("sd_http_mock")
+            upstream, mock = served.url, served.mock
+        proxy = BackgroundProxy(create_app(provider, upstream=upstream, **options), mock=mock)
+        proxy.start()
+        started.append(proxy)
+        return proxy
+
+    try:
+        yield start
+    finally:
+        for proxy in reversed(started):
+            proxy.stop()

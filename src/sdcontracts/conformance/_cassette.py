@@ -16,6 +16,11 @@ Format (JSON)::
                                               "body": {...}},
                                   "response": {"status": 200, "headers": {...},
                                                "json": {...} | "text": "..." | "base64": "..."}}]}}
+
+A proxy's recording (``sdcontracts proxy --record``) is a cassette with ``"target": "proxy"`` whose
+entries also hold what the proxy found (``"proxy": {"operation", "outcome", "violations", …}``); it
+has no generated cases to replay, so ``conformance --target replay:`` judges its traffic instead
+(`sdcontracts.proxy` documents how).
 """
 
 from __future__ import annotations
@@ -59,10 +64,19 @@ class Cassette:
 
     # -- recording -----------------------------------------------------------------------------
 
-    def record(self, provider: str, request: httpx.Request, response: httpx.Response) -> None:
-        """Add one exchange (an `Observer` for `Target.client`); credentials never reach the file."""
-        echoed = sent_credentials(request.headers.items(), request.content)  # a response may quote them
-        entry = {"request": _request_entry(request), "response": scrub(_response_entry(response), echoed)}
+    def record(self, provider: str, request: httpx.Request, response: httpx.Response,
+               verdict: dict[str, Any] | None = None) -> None:  # fmt: skip
+        """Add one exchange (an `Observer` for `Target.client`); credentials never reach the file.
+        ``verdict``: what the proxy found (`sdcontracts.proxy`), kept as the entry's ``"proxy"``."""
+        # a credential may also ride where no schema marks it secret (a body field, the query), and an
+        # answer may quote it: every occurrence of one the request carried is redacted
+        echoed = sent_credentials(request.headers.items(), request.content)
+        entry = {
+            "request": scrub(_request_entry(request), echoed),
+            "response": scrub(_response_entry(response), echoed),
+        }
+        if verdict is not None:
+            entry["proxy"] = scrub(verdict, echoed)
         with self._lock:
             self.interactions.setdefault(provider, []).append(entry)
             parts = urlsplit(str(request.url))

@@ -49,7 +49,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         f"{variables}\n"
         "                (plus SDCONTRACTS_<PROVIDER>_BASE_URL, and SDCONTRACTS_<PROVIDER>_PAYLOAD: JSON merged\n"
         "                into every request, e.g. real model names); at most --budget requests per provider\n"
-        "  replay:FILE   a cassette written by --record: the recorded answers, offline\n\n"
+        "  replay:FILE   a cassette written by --record: the recorded answers, offline; a recording of\n"
+        "                `sdcontracts proxy --record` is judged instead (its requests are not sent again)\n\n"
         "budget: with --budget (live: 20 by default) each provider gets one valid request through its\n"
         "  whole lifecycle first, then one invalid case per rule (a request each), then more cases;\n"
         "  the plan is printed before anything is sent, and the table says which rules were judged\n\n"
@@ -112,6 +113,15 @@ class UsageError(Exception):
 
 def main(args: argparse.Namespace, out: TextIO) -> int:
     try:
+        recording = _proxy_recording(args)
+    except (UsageError, ValueError) as error:
+        print(f"sdcontracts conformance: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if recording is not None:  # real traffic, not cases: judged as recorded (sdcontracts.proxy._audit)
+        from ..proxy._audit import audit
+
+        return audit(recording, args.providers, out)
+    try:
         require("hypothesis", "sdcontracts conformance (it generates the cases)")
         spec, providers, examples, seed = _plan(args)
         _check_outputs(args)
@@ -141,6 +151,24 @@ def main(args: argparse.Namespace, out: TextIO) -> int:
         print(f"sdcontracts conformance: error: no provider could be run ({reasons})", file=sys.stderr)
         return EXIT_USAGE
     return _finish(result, args, out)
+
+
+def _proxy_recording(args: argparse.Namespace) -> Cassette | None:
+    """The cassette ``--target replay:FILE`` names when a proxy recorded it, else None; the options
+    that shape generated cases do not apply to it."""
+    if not args.target.startswith("replay:"):
+        return None
+    from ..proxy._recorder import PROXY_TARGET
+
+    cassette = Cassette.load(args.target.removeprefix("replay:"))
+    if cassette.target != PROXY_TARGET:
+        return None
+    given = [name for name, value in (("--examples", args.examples), ("--seed", args.seed), ("--budget", args.budget),
+             ("--report", args.report), ("--junit", args.junit), ("--record", args.record), ("--strict", args.strict),
+             ("--unenforced", args.unenforced), ("--workers", args.workers)) if value]  # fmt: skip
+    if given:
+        raise UsageError(f"{', '.join(given)} do not apply to a proxy's recording: its traffic is judged as recorded")
+    return cassette
 
 
 def _plan(args: argparse.Namespace) -> tuple[TargetSpec, list[str], int, int]:

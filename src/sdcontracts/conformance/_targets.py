@@ -49,6 +49,7 @@ __all__ = [
     "TargetUnreachable",
     "live_target",
     "mock_target",
+    "placeholder_credentials",
     "replay_target",
     "target_from",
     "url_target",
@@ -344,7 +345,7 @@ def live_target(env: Mapping[str, str] | None = None, *, budget: int = LIVE_BUDG
 def replay_target(path: str | Path) -> Target:
     """A recorded run, answered from its cassette: a live finding as an offline test."""
     cassette = Cassette.load(path)
-    credentials = {p: _placeholder_credentials(p) for p in providers()}
+    credentials = {p: placeholder_credentials(p) for p in providers()}
     skipped = {p: "not in the cassette" for p in providers() if p not in cassette.interactions}
     urls = {p: cassette.base_urls.get(p) for p in providers()}
     target = Target(
@@ -361,8 +362,9 @@ def replay_target(path: str | Path) -> Target:
     return target
 
 
-def _placeholder_credentials(provider: str) -> dict[str, str]:
-    """Credentials that satisfy a client's constructor; a replay never checks them."""
+def placeholder_credentials(provider: str) -> dict[str, str]:
+    """Credentials that satisfy a client's constructor, for a client that never sends with them (a
+    replay's, the proxy's reader of answers)."""
     return {name: "replay" for name in LIVE_CREDENTIALS[provider] if name != "base_url"}
 
 
