@@ -61,7 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     parser = argparse.ArgumentParser(
         prog="sdcontracts",
-        description="Validate requests against Stable Diffusion img2img provider contracts.",
+        description="The contracts of Stable Diffusion img2img provider APIs: validate requests, translate one "
+        "request for each provider, mock the providers, proxy them, and test them for conformance.",
     )
     parser.add_argument("--version", action="version", version=f"sdcontracts {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
