@@ -68,11 +68,11 @@ class CompiledSchema:
         rules = ruleset(provider)
         self.rules: tuple[Rule, ...] = rules.for_schema(name)
         engine_schema, formats = compile_engine_schema(self.schema)
-        in_engine = {r.id for r in self.rules if r.engine is not None and rules_in_engine}
+        in_engine: set[str] = set()  # the rules jsonschema-rs checks too
         for rule in self.rules:
-            if rule.id in in_engine:
-                assert rule.engine is not None
+            if rule.engine is not None and rules_in_engine:
                 add_fragments(engine_schema, rule.engine(self.schema))
+                in_engine.add(rule.id)
         self.engine_schema = engine_schema
         self.formats = formats
         self._fast = jsonschema_rs.validator_for(engine_schema, formats=formats, validate_formats=True)

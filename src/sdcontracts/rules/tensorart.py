@@ -474,4 +474,4 @@ def _area(schema: Mapping[str, Any], member: str, x: str, y: str, low: int, high
             continue
         run = {"minimum": first} | ({} if last is None else {"maximum": last})
         found.append({"if": _fields(x, run), "then": _fields(y, bound)})
-    return {"anyOf": [{"not": _given(x)}, {"allOf": found}]}
+    return {"anyOf": [{"not": _given(x)}, {"allOf": found}]} if found else {}
