@@ -95,6 +95,8 @@ class Results:
     def targets(self) -> list[Target]:
         found: list[Target] = []
         for row in self.validation or []:
+            if row.image is not None and row.image >= 512 * 1024:
+                found.append(self._image_target(row))
             if row.case != "valid":
                 continue
             ours = row.results["sdcontracts.validate"]
@@ -147,6 +149,19 @@ class Results:
             for provider, (cold, _) in self.startup.first.items():
                 found.append(Target(f"{provider}: first validate() under 50 ms", _ms(cold.median), cold.median < 0.050))
         return found
+
+    @staticmethod
+    def _image_target(row: Any) -> Target:
+        from .validation import FLOOR, NO_IMAGE
+
+        ours = row.results["sdcontracts.validate"].median
+        floor = row.results[FLOOR].median + row.results[NO_IMAGE].median
+        return Target(
+            f"{row.provider}: validate() {row.case.removeprefix('valid + ')} within 2x of the pybase64 floor "
+            "plus validate() without it",
+            f"{ours / floor:.2f}x",
+            ours / floor <= 2,
+        )
 
     def _mock_targets(self) -> list[Target]:
         found = []
