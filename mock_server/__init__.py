@@ -1,4 +1,4 @@
-"""sdcontracts.mock: the five providers, emulated faithfully on the wire.
+"""sdcontracts.mock: the providers, emulated faithfully on the wire.
 
     from sdcontracts.mock import Mock, MockConfig, ManualClock
     mock = Mock(MockConfig(lifecycle="steps"))
@@ -11,18 +11,21 @@ uploads, a clock tests can drive, a journal). Adapters serve them in-process (`M
 
 from __future__ import annotations
 
-from ._app import Mock
+from ._app import Mock, handler
 from ._config import DEFAULT_CREDENTIALS, FaultRule, MockConfig, load_config
 from ._faults import Fault, FaultError, parse_faults
+from ._handler import Context, Handler, Route, describe
 from ._state import Clock, Journal, JournalEntry, ManualClock
 from ._wire import MockRequest, MockResponse
 
 __all__ = [
     "DEFAULT_CREDENTIALS",
     "Clock",
+    "Context",
     "Fault",
     "FaultError",
     "FaultRule",
+    "Handler",
     "Journal",
     "JournalEntry",
     "ManualClock",
@@ -30,6 +33,9 @@ __all__ = [
     "MockConfig",
     "MockRequest",
     "MockResponse",
+    "Route",
+    "describe",
+    "handler",
     "load_config",
     "parse_faults",
 ]

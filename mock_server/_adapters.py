@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import httpx
 
-from sdcontracts._catalogue import provider_info
+from sdcontracts._registry import get as registered
 
 from ._wire import MockRequest, MockResponse, url_path
 
-if TYPE_CHECKING:
-    from ._app import Mock
+__all__ = ["MockTransport", "router", "to_httpx"]
 
-__all__ = ["MockTransport", "router", "to_httpx", "transport"]
+Answer = Callable[[MockRequest], MockResponse]  # `Mock.handle`: what the adapters serve
 
 
 def from_httpx(request: httpx.Request) -> MockRequest:
@@ -37,43 +37,39 @@ def to_httpx(response: MockResponse, request: httpx.Request) -> httpx.Response:
 
 
 class MockTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
-    """Answers from a `Mock`; works for ``httpx.Client`` and ``httpx.AsyncClient`` alike."""
+    """Answers from a mock's ``handle``; works for ``httpx.Client`` and ``httpx.AsyncClient`` alike."""
 
-    def __init__(self, mock: Mock) -> None:
-        self.mock = mock
+    def __init__(self, answer: Answer) -> None:
+        self.answer = answer
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        response = self.mock.handle(from_httpx(request))
+        response = self.answer(from_httpx(request))
         if response.delay:
             time.sleep(response.delay)
         return to_httpx(response, request)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         await request.aread()
-        response = self.mock.handle(from_httpx(request))
+        response = self.answer(from_httpx(request))
         if response.delay:
             await asyncio.sleep(response.delay)
         return to_httpx(response, request)
 
 
-def transport(mock: Mock, base_url: str) -> MockTransport:
-    return MockTransport(mock)
-
-
-def default_hosts(mock: Mock) -> tuple[str, ...]:
-    """Every documented base URL of the served providers (templated ones excluded), and the mock's own."""
+def default_hosts(providers: Iterable[str]) -> tuple[str, ...]:
+    """Every documented base URL of ``providers`` (templated ones excluded), and the mock's own."""
     urls = {"http://mock.sdcontracts.test"}
-    for provider in mock.handlers:
-        urls.update(u for u in provider_info(provider)["base_urls"].values() if "{" not in u)
+    for provider in providers:
+        urls.update(u for u in registered(provider).base_urls.values() if "{" not in u)
     return tuple(sorted(urls))
 
 
-def router(mock: Mock, base_urls: tuple[str, ...] | None = None) -> Any:
+def router(answer: Answer, base_urls: Iterable[str]) -> Any:
     """A respx router: ``with mock.router(): httpx.get("https://api.novita.ai/…")`` hits the mock."""
     import respx
 
-    handler = MockTransport(mock)
+    handler = MockTransport(answer)
     routes = respx.MockRouter(assert_all_called=False, assert_all_mocked=True)
-    for base in base_urls or default_hosts(mock):
+    for base in base_urls:
         routes.route(url__startswith=base.rstrip("/")).mock(side_effect=handler.handle_request)
     return routes

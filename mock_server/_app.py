@@ -4,35 +4,33 @@
 (`Mock.transport` for httpx in-process, `Mock.router` for respx, `asgi.app` for uvicorn) only
 translate requests and carry out the delay and drop faults.
 
-All five providers are served from one origin: Tensor.Art ``/v1/…``, Novita ``/v3/…``, Alibaba
-``/scc/…``, Zhiqite ``/AIGCImgOpenServ/…``, PICPIK ``POST /`` (by ``Action``). The mock's own
-endpoints live under ``/_mock/``: generated images, Tensor.Art upload targets, the journal and
+Every provider of the registry is served from one origin, on the paths its provider.json states
+(the five built in: Tensor.Art ``/v1/…``, Novita ``/v3/…``, Alibaba ``/scc/…``, Zhiqite
+``/AIGCImgOpenServ/…``, PICPIK ``POST /`` by ``Action``). The mock's own endpoints live under
+``/_mock/``: generated images, the endpoints a handler asks for (upload targets), the journal and
 (with a manual clock) clock control. A path no provider serves is 404; a provider's path with a
 method it does not serve is 405 with ``Allow``, as an HTTP server answers before any provider code.
 """
 
 from __future__ import annotations
 
-import importlib
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sdcontracts._extras import require
+from sdcontracts._registry import get as registered
 from sdcontracts.clients import client_class
 
 from ._clients import ClientMaker
 from ._config import FaultRule, MockConfig
 from ._faults import Fault, FaultError, parse_faults
-from ._handler import Handler, Route
+from ._handler import Context, Handler, Route
 from ._render import render
 from ._state import JOURNAL_BODY_LIMIT, Clock, Journal, JournalEntry, ManualClock, Store
 from ._wire import MockRequest, MockResponse, json_response
 
-if TYPE_CHECKING:
-    from .providers.tensorart import TensorArtHandler
-
-__all__ = ["WARNINGS_HEADER", "Mock"]
+__all__ = ["WARNINGS_HEADER", "Mock", "handler"]
 
 # names the disputes behind an accepted request's warnings (ids: ASCII, no commas); the journal has each
 WARNINGS_HEADER = "x-sdcontracts-warnings"
@@ -41,7 +39,7 @@ _CONTENT_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "jpg": "image/jpeg",
 
 
 class Mock(ClientMaker):
-    """The five providers, emulated; see the package docstring for what is configurable.
+    """The providers, emulated; see the package docstring for what is configurable.
 
     ``mock.client("novita")`` is a real `NovitaClient` answered in-process (see `ClientMaker`).
     """
@@ -52,23 +50,18 @@ class Mock(ClientMaker):
         require("PIL", "the mock (it renders the result images)")
         self.config = config or MockConfig()
         self.clock = clock or Clock()
-        self.store = Store(
-            self.clock,
-            mode=self.config.lifecycle,
-            queue_seconds=self.config.queue_seconds,
-            run_seconds=self.config.run_seconds,
-            task_ttl=self.config.task_ttl,
-            max_tasks=self.config.max_tasks,
-            max_task_bytes=self.config.max_task_bytes,
-        )
+        self.store = _store(self.config, self.clock)
         self.journal = Journal(max_bytes=self.config.journal_bytes)
         self.handlers: dict[str, Handler] = {}
         self._static: dict[tuple[str, str], tuple[Handler, Route]] = {}
         self._prefixed: list[tuple[str, str, str, Handler, Route]] = []  # method, prefix, parameter, …
+        self._endpoints: dict[tuple[str, str], tuple[Handler, str]] = {}  # (method, /_mock/<name>) -> its answer
+        context = Context(self.config, self.store, self.clock)
         for provider in self.config.providers:
-            module = importlib.import_module(f"{__package__}.providers.{provider}")
-            handler: Handler = module.HANDLER(self)
+            handler = _handler(provider, context)
             self.handlers[provider] = handler
+            for key, method in handler.endpoints.items():
+                self._endpoints.setdefault(key, (handler, method))
             for route in handler.routes:
                 prefix, _, last = route.path.rpartition("/")
                 if last.startswith("{") and last.endswith("}"):
@@ -175,8 +168,11 @@ class Mock(ClientMaker):
         reading = request.method in ("GET", "HEAD")
         if reading and parts[:1] == ["images"] and len(parts) >= 4:  # a task id may hold "/" (Zhiqite's id_task)
             return self._image(parts[1], "/".join(parts[2:-1]), parts[-1])
-        if request.method == "PUT" and parts[:1] == ["upload"] and len(parts) == 2 and "tensorart" in self.handlers:
-            return self._tensorart().receive_upload(request, parts[1])
+        endpoint = self._endpoints.get((request.method, parts[0])) if len(parts) == 2 else None
+        if endpoint is not None:
+            owner, method = endpoint
+            answer: MockResponse = getattr(owner, method)(request, parts[1])
+            return answer
         if reading and parts == ["journal"]:
             return self._journal(request.params)
         if request.method == "POST" and parts == ["clock", "advance"]:
@@ -254,26 +250,19 @@ class Mock(ClientMaker):
 
     # -- credentials and adapters ------------------------------------------------------------------
 
-    def credentials(self, provider: str) -> dict[str, str]:
-        """Keyword arguments that build a client the mock accepts: ``NovitaClient(**mock.credentials("novita"))``."""
+    def credentials(self, provider: str, credential_set: str = "default") -> dict[str, str]:
+        """Keyword arguments that build a client the mock accepts: ``NovitaClient(**mock.credentials("novita"))``.
+
+        ``credential_set`` names another way of authenticating the provider's profile lists, e.g.
+        ``mock.credentials("tensorart", "rsa")``: ``app_id`` and the ``private_key`` of the key pair
+        the mock made (for TAMS-SHA256-RSA clients).
+        """
+        sets = registered(provider).profile.credential_sets
+        if credential_set not in sets:
+            raise ValueError(f"{provider} has no credential set {credential_set!r} (it has {', '.join(sets)})")
         given = self.config.credentials[provider]
-        if provider == "tensorart":
-            return {"token": given["token"]}
-        return dict(given)
-
-    def tensorart_rsa_credentials(self) -> dict[str, str]:
-        """``app_id`` and ``private_key`` for TAMS-SHA256-RSA clients."""
-        return {
-            "app_id": self.config.credentials["tensorart"]["app_id"],
-            "private_key": self._tensorart().private_key(),
-        }
-
-    def _tensorart(self) -> TensorArtHandler:
-        from .providers.tensorart import TensorArtHandler
-
-        handler = self.handlers["tensorart"]
-        assert isinstance(handler, TensorArtHandler)
-        return handler
+        return {name: given[name] if name in given else self.handlers[provider].credential(name)
+                for name in sets[credential_set]}  # fmt: skip
 
     def _client(self, provider: str, asynchronous: bool, rsa: bool, options: dict[str, Any]) -> Any:
         """`ClientMaker.client`: a client on this mock's transport (unless ``options`` name another).
@@ -284,37 +273,53 @@ class Mock(ClientMaker):
         reset as the client waits, at once and deterministically.
         """
         cls = client_class(provider, asynchronous=asynchronous)
-        credentials = self.tensorart_rsa_credentials() if rsa else self.credentials(provider)
+        credentials = self.credentials(provider, "rsa" if rsa else "default")
         options.setdefault("transport", self.transport())
-        client = cls(**credentials, **options)
-        clock = self.clock
-        if isinstance(clock, ManualClock):
-            client._clock = clock.now
-            if asynchronous:
-
-                async def advance(seconds: float) -> None:
-                    clock.advance(seconds)
-
-                client._sleep = advance
-            else:
-                client._sleep = clock.advance
-        return client
+        if isinstance(self.clock, ManualClock):
+            options.setdefault("clock", self.clock)
+            options.setdefault("sleep", self.clock.advance)
+        return cls(**credentials, **options)
 
     def transport(self, base_url: str = "http://mock.sdcontracts.test") -> Any:
         """An httpx transport (sync and async) answering from this mock: the client seam."""
-        from ._adapters import transport
+        from ._adapters import MockTransport
 
-        return transport(self, base_url)
+        return MockTransport(self.handle)
 
     def router(self, base_urls: tuple[str, ...] | None = None) -> Any:
         """A respx router answering for the providers' real hosts (and the mock's own)."""
         require("respx", "Mock.router()")
-        from ._adapters import router
+        from ._adapters import default_hosts, router
 
-        return router(self, base_urls)
+        return router(self.handle, base_urls or default_hosts(self.handlers))
 
 
 _METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH")  # what a provider.json operation may use, and HEAD
+
+
+def _handler(provider: str, context: Context) -> Handler:
+    """The handler its profile names, or the generic one, on ``context``."""
+    cls: type[Handler] | None = registered(provider).hook("handler")
+    return cls(context) if cls is not None else Handler(context, provider)
+
+
+def handler(provider: str, config: MockConfig | None = None) -> Handler:
+    """The mock's handler of one provider, on state of its own (``config``: the mock's settings).
+
+    What renders the provider's answers without a mock around it: ``handler("novita").error("invalid",
+    "…", request)`` is Novita's error envelope for a rejected request, ``.rejected(report, request)``
+    the one naming each violation of a `Report` (`describe` gives that text alone).
+    """
+    config = config or MockConfig(providers=(provider,))
+    clock = Clock()
+    return _handler(provider, Context(config, _store(config, clock), clock))
+
+
+def _store(config: MockConfig, clock: Clock) -> Store:
+    return Store(
+        clock, mode=config.lifecycle, queue_seconds=config.queue_seconds, run_seconds=config.run_seconds,
+        task_ttl=config.task_ttl, max_tasks=config.max_tasks, max_task_bytes=config.max_task_bytes,
+    )  # fmt: skip
 
 
 def _entry(entry: JournalEntry) -> dict[str, Any]:

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal, Unpack, overload
 
+from sdcontracts._registry import get as registered
+from sdcontracts._registry import ids
+
 if TYPE_CHECKING:
     from sdcontracts.clients import ClientOptions
     from sdcontracts.clients._base import AsyncClient, SyncClient
@@ -26,8 +29,10 @@ __all__ = ["ClientMaker", "HttpMock"]
 class ClientMaker:
     """``client(provider, *, asynchronous=False, rsa=False, **options)``: a real sdcontracts client.
 
-    ``asynchronous=True`` gives the asyncio twin; ``rsa=True`` makes a Tensor.Art client sign with
-    TAMS-SHA256-RSA instead of its token; ``options`` are the client's (`ClientOptions`).
+    ``asynchronous=True`` gives the asyncio twin; ``rsa=True`` makes a client sign with its
+    profile's ``rsa`` credential set (Tensor.Art's TAMS-SHA256-RSA) instead of its default one;
+    ``options`` are the client's (`ClientOptions`). Literal ids below type the built-in providers'
+    clients; any other id (a plugin's) gives the base types.
     """
 
     # fmt: off
@@ -71,8 +76,9 @@ class ClientMaker:
 
     def client(self, provider: str, *, asynchronous: bool = False, rsa: bool = False, **options: Any) -> Any:
         """A real sdcontracts client for ``provider`` (see the class docstring)."""
-        if rsa and provider != "tensorart":
-            raise ValueError("rsa=True is for Tensor.Art clients only (TAMS-SHA256-RSA)")
+        if rsa and "rsa" not in registered(provider).profile.credential_sets:
+            signing = [registered(p).profile.label for p in ids() if "rsa" in registered(p).profile.credential_sets]
+            raise ValueError(f"rsa=True is for {' and '.join(signing)} clients only: {provider} has no RSA signature")
         return self._client(provider, asynchronous, rsa, options)
 
     def _client(self, provider: str, asynchronous: bool, rsa: bool, options: dict[str, Any]) -> Any:

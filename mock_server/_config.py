@@ -28,21 +28,23 @@ from __future__ import annotations
 
 import json
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DEFAULT_CREDENTIALS", "FaultRule", "MockConfig", "load_config"]
+from sdcontracts import _registry
 
-PROVIDERS = ("aliyun", "novita", "picpik", "tensorart", "zhiqite")
+__all__ = ["DEFAULT_CREDENTIALS", "FaultRule", "MockConfig", "load_config", "providers"]
 
-DEFAULT_CREDENTIALS: dict[str, dict[str, str]] = {
-    "novita": {"api_key": "sk_mock_novita_key"},
-    "tensorart": {"token": "ta_mock_token", "app_id": "mock-app"},
-    "picpik": {"public_key": "pk_mock_picpik", "private_key": "sk_mock_picpik_private"},
-    "aliyun": {"app_key": "ak_mock_aliyun", "app_secret": "as_mock_aliyun_secret"},
-    "zhiqite": {"access_key_id": "zq_mock_id", "access_key_secret": "zq_mock_secret"},
-}
+
+def providers() -> tuple[str, ...]:
+    """Every provider the mock can serve: all of the registry's, plugins included."""
+    return _registry.ids()
+
+
+# provider -> the credentials the mock accepts unless configured otherwise, as its profile states them
+DEFAULT_CREDENTIALS: Mapping[str, dict[str, str]] = _registry.ByProvider(lambda spec: dict(spec.profile.credentials))
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +62,7 @@ class MockConfig:
     """How the mock behaves where the providers' docs leave room (the README's settings table
     says what each one does)."""
 
-    providers: tuple[str, ...] = PROVIDERS  # a list is accepted
+    providers: tuple[str, ...] = field(default_factory=providers)  # every provider; a list is accepted
     lifecycle: str = "clock"
     queue_seconds: float = 1.0
     run_seconds: float = 2.0
@@ -94,9 +96,9 @@ class MockConfig:
     def __post_init__(self) -> None:
         self.providers = tuple(self.providers)  # a list, as a marker or a JSON file gives it, is fine
         self.faults = [_fault_rule(rule) for rule in self.faults]
-        unknown = set(self.providers) - set(PROVIDERS)
+        unknown = set(self.providers) - set(providers())
         if unknown:
-            raise ValueError(f"unknown providers {sorted(unknown)} (known: {', '.join(PROVIDERS)})")
+            raise ValueError(f"unknown providers {sorted(unknown)} (known: {', '.join(providers())})")
         if self.lifecycle not in ("clock", "steps"):
             raise ValueError(f"lifecycle must be 'clock' or 'steps', not {self.lifecycle!r}")
         if self.novita_auth_status not in (401, 403):
@@ -108,7 +110,7 @@ class MockConfig:
             if missing:
                 self.credentials[provider] = {**DEFAULT_CREDENTIALS[provider], **given}
         for provider, rules in self.unenforced.items():
-            if provider not in PROVIDERS:
+            if provider not in providers():
                 raise ValueError(f"unenforced rules for unknown provider {provider!r}")
             if isinstance(rules, str) or not all(isinstance(rule, str) for rule in rules):
                 raise ValueError(f"unenforced.{provider} must be a list of rule ids")

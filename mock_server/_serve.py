@@ -16,7 +16,7 @@ from typing import TextIO
 from sdcontracts._catalogue import provider_info
 
 from ._app import Mock
-from ._config import PROVIDERS, MockConfig, load_config
+from ._config import MockConfig, load_config, providers
 
 __all__ = ["main"]
 
@@ -50,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=_port, default=8000, help="port (default 8000; 0 picks a free one)")
-    parser.add_argument("--provider", action="append", choices=PROVIDERS, help="serve only these (repeatable)")
+    parser.add_argument("--provider", action="append", choices=providers(), help="serve only these (repeatable)")
     parser.add_argument("--config", type=Path, help="a TOML or JSON file of MockConfig settings")
     parser.add_argument("--lifecycle", choices=("clock", "steps"), help="tasks advance with time (default) or per poll")
     parser.add_argument("--rate-limits", action=argparse.BooleanOptionalAction, default=None,
@@ -73,8 +73,9 @@ def build_config(args: argparse.Namespace) -> MockConfig:
     return MockConfig(**{k: v for k, v in overrides.items() if v is not None})
 
 
-def describe(mock: Mock, base: str, out: TextIO, key_file: Path | None) -> None:
-    """Print what a user needs: base URLs, paths and the credentials the mock accepts."""
+def describe(mock: Mock, base: str, out: TextIO, files: dict[str, dict[str, Path]]) -> None:
+    """Print what a user needs: base URLs, paths, the credentials the mock accepts and the files
+    holding what a handler made for its clients (a private key), by provider."""
     out.write(f"sdcontracts mock serving {', '.join(mock.handlers)} at {base}\n")
     out.write(
         f"  lifecycle: {mock.config.lifecycle}; rate limits {'on' if mock.config.rate_limits else 'off'}; "
@@ -83,8 +84,8 @@ def describe(mock: Mock, base: str, out: TextIO, key_file: Path | None) -> None:
     for provider in mock.handlers:
         credentials = ", ".join(f"{k}={v}" for k, v in mock.config.credentials[provider].items())
         out.write(f"  {provider:<9} base_url={base}  {endpoints(provider)}\n            credentials: {credentials}\n")
-    if key_file is not None:
-        out.write(f"            TAMS-SHA256-RSA private key: {key_file}\n")
+        for label, path in files.get(provider, {}).items():
+            out.write(f"            {label}: {path}\n")
     out.write("Ctrl-C stops the server.\n")
     out.flush()
 
@@ -122,14 +123,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     scratch = None
     try:
         with listener:
-            key_file = None
-            if "tensorart" in mock.handlers and mock.config.tensorart_public_key is None:
-                scratch = Path(tempfile.mkdtemp(prefix="sdcontracts-mock-"))
-                key_file = scratch / "tams-private.pem"
-                key_file.write_text(mock.tensorart_rsa_credentials()["private_key"], encoding="utf-8")
-                os.chmod(key_file, 0o600)
+            files: dict[str, dict[str, Path]] = {}
+            for provider, served in mock.handlers.items():
+                for label, text in served.secret_files().items():
+                    scratch = scratch or Path(tempfile.mkdtemp(prefix="sdcontracts-mock-"))
+                    path = scratch / f"{provider}-{len(files.get(provider, {}))}.pem"
+                    path.write_text(text, encoding="utf-8")
+                    os.chmod(path, 0o600)
+                    files.setdefault(provider, {})[label] = path
             host, port = listener.getsockname()[:2]
-            describe(mock, f"http://{host}:{port}", sys.stdout, key_file)
+            describe(mock, f"http://{host}:{port}", sys.stdout, files)
             server.run(sockets=[listener])
     finally:
         for sig, handler in previous.items():

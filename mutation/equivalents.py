@@ -224,4 +224,9 @@ EQUIVALENTS: tuple[Equivalent, ...] = (
                'body = json.dumps(self.sign(params), ensure_ascii=True, separators=(",", ":")).encode("utf-8")',
                'the body carries the same parameters either way ("é" or "\\u00e9" parse alike), and the signature '
                "is computed on the parameters, not on the bytes"),
+    # -- src/sdcontracts/canonical/_translate.py -------------------------------------------------
+    Equivalent("translate", "_convert", "return _SKIP  # a random seed's value: nothing placed",
+               "pass  # a random seed's value: nothing placed",
+               "once the random-seed problem is recorded, translate raises Untranslatable with the same problems "
+               "whether the seed was placed or not: the payload that would hold it is never returned"),
 )  # fmt: skip

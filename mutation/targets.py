@@ -41,4 +41,8 @@ TARGETS: tuple[Target, ...] = (
            ("tests/test_engine.py", "tests/test_compiler.py", "tests/test_hostile.py"), 0.90),
     Target("auth", "sdcontracts.auth", "src/sdcontracts/auth.py",
            ("tests/test_auth.py", "tests/test_clients.py"), 0.95),
+    Target("disputes", "sdcontracts._disputes", "src/sdcontracts/_disputes.py",
+           ("tests/test_disputes.py", "tests/test_corpus.py"), 0.90),
+    Target("translate", "sdcontracts.canonical._translate", "src/sdcontracts/canonical/_translate.py",
+           ("tests/test_canonical.py",), 0.90),
 )  # fmt: skip

@@ -100,8 +100,7 @@ def test_every_call_succeeds_within_its_budget_or_raises_the_documented_error(
         if asynchronous:
             asyncio.run(generate_async(mock, provider, retry))
         else:
-            with mock.client(provider, retry=retry) as client:
-                client._sleep = lambda seconds: None
+            with mock.client(provider, retry=retry, sleep=lambda seconds: None) as client:
                 client.generate(valid_request(provider), poll_interval=0)
     except ProviderError as error:
         outcome = type(error)
@@ -114,12 +113,10 @@ def test_every_call_succeeds_within_its_budget_or_raises_the_documented_error(
 
 
 async def generate_async(mock: Mock, provider: str, retry: Retry) -> None:
-    async with mock.client(provider, asynchronous=True, retry=retry) as client:
+    async def no_sleep(seconds: float) -> None:
+        return None
 
-        async def no_sleep(seconds: float) -> None:
-            return None
-
-        client._sleep = no_sleep
+    async with mock.client(provider, asynchronous=True, retry=retry, sleep=no_sleep) as client:
         await client.generate(valid_request(provider), poll_interval=0)
 
 
@@ -156,9 +153,7 @@ class Driven:
     def __init__(self, mock: Mock, provider: str, **options: Any) -> None:
         assert isinstance(mock.clock, ManualClock)
         self.clock = mock.clock
-        self.client = mock.client(provider, **options)
-        self.client._clock = mock.clock.now
-        self.client._sleep = self.sleep
+        self.client = mock.client(provider, clock=mock.clock, sleep=self.sleep, **options)
         self.slept: list[float] = []
 
     def sleep(self, seconds: float) -> None:
@@ -202,13 +197,11 @@ def test_an_async_wait_stops_at_its_deadline_too() -> None:
     started = mock.clock.now()
 
     async def run() -> None:
-        async with mock.client("novita", asynchronous=True, retry=Retry(attempts=10)) as client:
-            client._clock = mock.clock.now
+        async def sleep(seconds: float) -> None:
+            mock.clock.advance(seconds)  # type: ignore[attr-defined]
 
-            async def sleep(seconds: float) -> None:
-                mock.clock.advance(seconds)  # type: ignore[attr-defined]
-
-            client._sleep = sleep
+        async with mock.client("novita", asynchronous=True, retry=Retry(attempts=10), clock=mock.clock,
+                               sleep=sleep) as client:  # fmt: skip
             submitted = await client.submit(valid_request("novita"))
             await client.wait(submitted, poll_interval=1, timeout=10)
 

@@ -167,19 +167,16 @@ IDS = [c.provider for c in CASES]
 
 
 def sync_client(case: Case, fake: Fake, **options: Any) -> SyncClient:
-    client = case.sync(**case.credentials, transport=httpx.MockTransport(fake), retry=FAST, **options)
-    client._sleep = lambda seconds: None
-    return client
+    options.setdefault("sleep", lambda seconds: None)
+    return case.sync(**case.credentials, transport=httpx.MockTransport(fake), retry=FAST, **options)
 
 
 def async_client(case: Case, fake: Fake, **options: Any) -> AsyncClient:
-    client = case.asynchronous(**case.credentials, transport=httpx.MockTransport(fake), retry=FAST, **options)
-
     async def no_sleep(seconds: float) -> None:
         return None
 
-    client._sleep = no_sleep
-    return client
+    options.setdefault("sleep", no_sleep)
+    return case.asynchronous(**case.credentials, transport=httpx.MockTransport(fake), retry=FAST, **options)
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
@@ -308,8 +305,7 @@ def test_retry_after_is_honoured() -> None:
         httpx.Response(429, headers={"Retry-After": "7"}, json={"code": 429, "reason": "RATE_LIMIT_EXCEEDED"})
     ]
     slept: list[float] = []
-    with sync_client(case, fake) as client:
-        client._sleep = slept.append
+    with sync_client(case, fake, sleep=slept.append) as client:
         client.get_task("t-1")
     assert [7.0] == slept
 
@@ -332,8 +328,7 @@ def test_connection_errors_are_retried_then_reported() -> None:
         calls.append(1)
         raise httpx.RemoteProtocolError("peer closed connection", request=request)
 
-    client = NovitaClient(api_key="k", transport=httpx.MockTransport(drop), retry=FAST)
-    client._sleep = lambda s: None
+    client = NovitaClient(api_key="k", transport=httpx.MockTransport(drop), retry=FAST, sleep=lambda s: None)
     with client, pytest.raises(sdcontracts.TransportError) as caught:
         client.get_task("t-1")
     assert 4 == len(calls) and "RemoteProtocolError" in str(caught.value)

@@ -145,7 +145,7 @@ def test_a_rule_the_mock_leaves_unenforced_is_reported_as_disagreeing() -> None:
 def test_a_valid_case_checks_count_format_and_size_of_what_comes_back() -> None:
     # a mock answering every task with one 8x8 image disagrees with every request asking for more or larger
     target = mock_target()
-    mock = target.transport.mock  # type: ignore[union-attr]
+    mock = target.transport.answer.__self__  # type: ignore[union-attr]
     original = mock.handlers["zhiqite"].new_task
 
     def shrunk(payload: Any, **options: Any) -> Any:
@@ -397,7 +397,7 @@ def test_requests_carry_fresh_ids_so_a_rerun_is_not_deduplicated() -> None:
     target = mock_target()
     run(["tensorart"], target, examples=6, seed=1)
     run(["tensorart"], target, examples=6, seed=1)
-    mock = target.transport.mock  # type: ignore[union-attr]
+    mock = target.transport.answer.__self__  # type: ignore[union-attr]
     ids = [e.body.get("requestId", e.body.get("request_id")) for e in mock.journal.entries("tensorart", "img2img")
            if e.status == 200]  # fmt: skip
     assert len(ids) == len(set(ids)) == 6

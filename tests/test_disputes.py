@@ -10,7 +10,7 @@ import pytest
 import sdcontracts
 from sdcontracts._compiler import SchemaError, compile_nodes
 from sdcontracts._corpus import examples
-from sdcontracts._disputes import Dispute, DisputeError, disputes, lenient_document
+from sdcontracts._disputes import Dispute, DisputeError, disputes, lenient_document, parse_disputes
 from sdcontracts._engine import Interpreter
 from sdcontracts._report import Report, Violation
 from sdcontracts.rules import RuleSet
@@ -193,6 +193,66 @@ def test_a_malformed_or_non_relaxing_dispute_is_a_schema_error(subschema: dict[s
     """A dispute that does not relax its constraint, or is incomplete, fails at compile time."""
     with pytest.raises(SchemaError, match=message):
         compile_nodes(obj({"f": subschema}), lambda s: "", provider="p", name="s")
+
+
+@pytest.mark.parametrize(
+    ("schema", "message"),
+    [
+        (obj({"f": {"type": "integer", "x-disputes": [dispute("type", {"integer": 1, "string": 2})]}}),
+         "must list more types"),  # a mapping's keys are no list of types
+        (obj({"f": {"type": "integer",
+                    "x-disputes": [{**dispute("type", ["integer", "string"]),
+                                    "readings": [{"source": "doc"}, READINGS[1]]}]}}),
+         "a reading is"),
+        (obj({"a": {"type": "string"}}, required=("a",), disputes=[dispute("required", ["b"])]),
+         "must name required fields"),
+        ({**obj({"a": {"type": "string"}}), "additionalProperties": True,
+          "x-disputes": [dispute("properties", {"b": {"type": "string"}})]}, "applies to a closed object only"),
+        (obj({"a": {"type": "string"}}, disputes=[dispute("properties", {})]), "must add fields"),
+        (obj({"a": {"type": "string"}}, disputes=[dispute("null", False)]), "is `true`, on an object"),
+        (obj({}, disputes=[dispute("null", True)]), "is `true`, on an object with properties"),
+        (obj({"f": {"type": "integer", "minimum": 5, "x-disputes": [dispute("minimum", 5)]}}),
+         "must be looser than 5"),
+    ],
+)  # fmt: skip
+def test_a_dispute_that_does_not_relax_its_object_is_a_schema_error(schema: dict[str, Any], message: str) -> None:
+    """Each keyword's dispute is checked against what it relaxes: a bound equal to the strict one,
+    null on an object without properties, fields on an open object, readings without their words."""
+    with pytest.raises(SchemaError, match=message):
+        compile_nodes(schema, lambda s: "", provider="p", name="s")
+
+
+def test_a_dispute_records_the_strict_value_it_relaxes() -> None:
+    """Dispute.strict is the schema's own value of the keyword (the bound, the type, the enum)."""
+    subschema = {"type": "integer", "maximum": 5, "x-disputes": [dispute("maximum", 9)]}
+    [found] = parse_disputes("p", "/f", subschema)
+    assert (5, 9) == (found.strict, found.lenient)
+    [typed] = parse_disputes("p", "/f", {"type": "integer", "x-disputes": [dispute("type", ["integer", "string"])]})
+    assert "integer" == typed.strict
+
+
+def test_a_reading_is_a_value() -> None:
+    """A reading is frozen: hashable, equal by value, never changed in place."""
+    import dataclasses
+
+    reading = sdcontracts.Reading("doc", "the table")
+    assert hash(reading) == hash(sdcontracts.Reading("doc", "the table"))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        reading.says = "changed"  # type: ignore[misc]
+
+
+def test_the_lenient_document_reads_an_integer_or_number_as_number_and_nulls_untyped_fields() -> None:
+    """A type dispute adding "number" to "integer" is one type, number; an optional field with no
+    type (a const, a $ref) becomes null or itself."""
+    schema = obj(
+        {"a": {"type": "integer", "x-disputes": [dispute("type", ["integer", "number"])]},
+         "b": {"const": 1}, "c": {"$ref": "#/$defs/C"}},
+        disputes=[dispute("null", True)],
+    )  # fmt: skip
+    relaxed = lenient_document(schema)
+    assert ["number", "null"] == relaxed["properties"]["a"]["type"]
+    assert {"anyOf": [{"type": "null"}, {"const": 1}]} == relaxed["properties"]["b"]
+    assert {"anyOf": [{"type": "null"}, {"$ref": "#/$defs/C"}]} == relaxed["properties"]["c"]
 
 
 def test_the_lenient_document_applies_warning_decisions_only() -> None:

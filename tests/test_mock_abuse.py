@@ -113,7 +113,7 @@ def malformed(provider: str, credentials: dict[str, str], url: str) -> dict[str,
 
 def forged(mock: Mock, url: str) -> dict[str, tuple[httpx.Request, Callable[[httpx.Response], bool]]]:
     """Replayed and stale Tensor.Art signatures, a wrong PICPIK signature, a forged Alibaba Content-MD5."""
-    rsa = mock.tensorart_rsa_credentials()
+    rsa = mock.credentials("tensorart", "rsa")
     tams = json.dumps({**valid_request("tensorart"), "requestId": "forged"}).encode()
     signer = auth.TamsRsaAuth(rsa["app_id"], rsa["private_key"])
     stale = auth.TamsRsaAuth(rsa["app_id"], rsa["private_key"], clock=lambda: time.time() - 3_600)

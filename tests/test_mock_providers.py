@@ -140,7 +140,7 @@ def test_tensorart_bad_credentials_are_401_code_16(mock: Mock, headers: dict[str
 
 def test_tensorart_rsa_rejects_tampering_staleness_and_replay(mock: Mock) -> None:
     """A changed body, a stale timestamp and a replayed nonce each fail verification."""
-    key = mock.tensorart_rsa_credentials()
+    key = mock.credentials("tensorart", "rsa")
     fixed = auth.TamsRsaAuth(key["app_id"], key["private_key"], nonce=lambda: "same-nonce")
     stale = auth.TamsRsaAuth(key["app_id"], key["private_key"], clock=lambda: 1_000_000)
     with httpx.Client(transport=mock.transport(), base_url=TAMS) as http:

@@ -116,7 +116,7 @@ def test_async_tensorart_signs_a_job_the_mock_verifies_and_sends_the_recorded_bo
     """async-tensorart 0.2.1 (an independent TAMS-SHA256-RSA signer) creates a job through the HTTP
     mock: its signature verifies, its body is the one the corpus records (valid), and its job decoder
     fails on the spec's protobuf-JSON answer (stageIndex as a string), as the corpus notes."""
-    credentials = sd_http_mock.mock.tensorart_rsa_credentials()
+    credentials = sd_http_mock.mock.credentials("tensorart", "rsa")
     key = tmp_path / "tams.pem"
     key.write_text(credentials["private_key"], encoding="utf-8")
     finished = subprocess.run(

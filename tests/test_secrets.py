@@ -116,9 +116,11 @@ def client_texts(mock: Mock, signatures: set[str]) -> list[str]:
         given = [mock.credentials(provider)] + ([rsa_credentials] if provider == "tensorart" else [])
         for credentials in given:
             with CLIENTS[provider](
-                **credentials, transport=Recording(mock.transport(), signatures), retry=retry
+                **credentials,
+                transport=Recording(mock.transport(), signatures),
+                retry=retry,
+                sleep=lambda seconds: None,
             ) as client:
-                client._sleep = lambda seconds: None
                 texts.append(repr(client))
                 task = client.generate(valid_request(provider), poll_interval=0)
                 texts += [repr(task), repr(task.images), str(task.raw)]

@@ -25,12 +25,19 @@ def test_public_names_are_exactly_the_curated_ones() -> None:
     errors = ["AuthError", "ProviderError", "RateLimited", "RequestInvalid", "RequestRejected", "ServerError"]
     errors += ["TaskFailed", "TaskNotFound", "TaskTimeout", "TransportError"]
     verdicts = ["Dispute", "Reading", "Report", "Violation", "disputes"]
-    assert sorted([*errors, *verdicts, "__version__", "providers", "schemas", "validate"]) == sorted(
-        sdcontracts.__all__
+    registry = ["DuplicateProvider", "Provider", "ProviderInvalid", "provider"]
+    canonical = ["Untranslatable", "canonicalize", "capabilities", "translate"]
+    assert sorted(
+        [*errors, *verdicts, *registry, *canonical, "__version__", "providers", "schemas", "validate"]
+    ) == sorted(sdcontracts.__all__)
+    assert "sdcontracts.canonical.Untranslatable" == (
+        f"{sdcontracts.Untranslatable.__module__}.{sdcontracts.Untranslatable.__qualname__}"
     )
+    assert sdcontracts.translate is sdcontracts.canonical.translate
     assert f"{Report.__module__}.{Report.__qualname__}" == "sdcontracts.Report"
     assert f"{Violation.__module__}.{Violation.__qualname__}" == "sdcontracts.Violation"
     assert "sdcontracts.Dispute" == f"{sdcontracts.Dispute.__module__}.{sdcontracts.Dispute.__qualname__}"
+    assert "sdcontracts.Provider" == f"{sdcontracts.Provider.__module__}.{sdcontracts.Provider.__qualname__}"
 
 
 def test_providers_lists_the_five_ids_sorted() -> None:
@@ -98,10 +105,7 @@ def test_violations_carry_the_doc_quote_and_its_source() -> None:
 
 def test_import_is_cheap_and_does_not_load_the_engines() -> None:
     """`import sdcontracts` loads neither jsonschema-rs nor any schema file."""
-    code = (
-        "import sys, sdcontracts; "
-        "print('jsonschema_rs' in sys.modules, sdcontracts._catalogue.raw_schema.cache_info().currsize)"
-    )
+    code = "import sys, sdcontracts; print('jsonschema_rs' in sys.modules, len(sdcontracts._registry._LOADED))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert ["False", "0"] == out
 

@@ -1,1 +1,1 @@
-"""One module per provider, each defining ``HANDLER``, its `sdcontracts.mock` handler class."""
+"""One module per built-in provider, each defining its `sdcontracts.mock` handler class (its profile names it)."""

@@ -45,22 +45,18 @@ from __future__ import annotations
 import json
 import os
 import time
-from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sdcontracts import Report
 from sdcontracts.auth import aliyun_signature, aliyun_string_to_sign, content_md5
 
 from .._faults import Fault
-from .._handler import Handler, describe
-from .._state import CANCELED, FAILED, QUEUED, RUNNING, SUCCEEDED, NonceStore
+from .._handler import Context, Handler, describe
+from .._state import CANCELED, FAILED, QUEUED, SUCCEEDED, NonceStore
 from .._wire import MockRequest, MockResponse, json_response, new_uuid
 from ._common import clock_skew, equal
 
-if TYPE_CHECKING:
-    from .._app import Mock
-
-__all__ = ["HANDLER"]
+__all__ = ["AliyunHandler"]
 
 _CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
 
@@ -78,14 +74,11 @@ def _header_text(text: str) -> str:
 
 class AliyunHandler(Handler):
     provider = "aliyun"
-    statuses = MappingProxyType(
-        {QUEUED: "waiting", RUNNING: "running", SUCCEEDED: "succeeded", FAILED: "failed", CANCELED: "failed"}
-    )
     wall = staticmethod(time.time)  # signed timestamps are wall-clock milliseconds; tests may replace this
 
-    def __init__(self, mock: Mock) -> None:
-        super().__init__(mock)
-        self.nonces = NonceStore(lambda: self.wall(), mock.config.signature_window)
+    def __init__(self, context: Context) -> None:
+        super().__init__(context)
+        self.nonces = NonceStore(lambda: self.wall(), context.config.signature_window)
 
     # -- the gateway -------------------------------------------------------------------------------
 
@@ -104,7 +97,7 @@ class AliyunHandler(Handler):
 
     def gateway(self, request: MockRequest) -> MockResponse | None:
         """None when the API-Gateway signature verifies, else the gateway's error."""
-        window = self.mock.config.signature_window
+        window = self.config.signature_window
         key = request.header("x-ca-key")
         if not key or not equal(key, self.credentials["app_key"]):
             told = "the x-ca-key header is missing" if not key else "the AppKey is not known"
@@ -170,21 +163,15 @@ class AliyunHandler(Handler):
         return request.body  # the task query echoes the request in ``parameters``
 
     def op_img2img(self, request: MockRequest, body: Any, params: dict[str, str], fault: Fault) -> MockResponse:
-        problem = self.check(body, "img2img.request", request)
-        if problem is not None:
-            return problem
         pools = [p.strip() for p in request.header("x-sp-resource-config-id").split(",") if p.strip()]
         extra = {"resource_config": pools or ["default"]}
         task = self.new_task(body, request=request, fault=fault, task_id=_ulid(), extra=extra)
-        response = json_response(200, self._ok({"taskId": task.id, "status": self.statuses[QUEUED]}))
+        response = json_response(200, self._ok({"taskId": task.id, "status": self.status(QUEUED)}))
         response.task_id = task.id
         return response
 
     def op_task(self, request: MockRequest, body: Any, params: dict[str, str], fault: Fault) -> MockResponse:
-        problem = self.check(body, "task.request", request)
-        if problem is not None:
-            return problem
-        task = self.mock.store.get(self.provider, body["taskId"])
+        task = self.store.get(self.provider, body["taskId"])
         if task is None:
             return self.error("not-found", f"task {body['taskId']} not found", request, code="TaskNotFound")
         status, phase, _ = self.status_of(task, request)
@@ -205,6 +192,3 @@ class AliyunHandler(Handler):
     @staticmethod
     def _ok(data: dict[str, Any]) -> dict[str, Any]:
         return {"status": 10, "apiInvokeId": new_uuid(), "data": data}
-
-
-HANDLER = AliyunHandler

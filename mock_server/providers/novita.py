@@ -12,18 +12,17 @@
 
 from __future__ import annotations
 
-from types import MappingProxyType
 from typing import Any
 
 from sdcontracts import Report
 
 from .._faults import Fault
 from .._handler import Handler, describe
-from .._state import CANCELED, FAILED, QUEUED, RUNNING, SUCCEEDED, RateLimiter
+from .._state import CANCELED, FAILED, SUCCEEDED, RateLimiter
 from .._wire import MockRequest, MockResponse, json_response
 from ._common import equal, number, seed_for
 
-__all__ = ["HANDLER"]
+__all__ = ["NovitaHandler"]
 
 _IMAGE_REASONS = {
     "image-encoding": "INVALID_IMAGE_FORMAT",
@@ -42,15 +41,6 @@ _KIND_REASONS = {
 
 class NovitaHandler(Handler):
     provider = "novita"
-    statuses = MappingProxyType(
-        {
-            QUEUED: "TASK_STATUS_QUEUED",
-            RUNNING: "TASK_STATUS_PROCESSING",
-            SUCCEEDED: "TASK_STATUS_SUCCEED",
-            FAILED: "TASK_STATUS_FAILED",
-            CANCELED: "TASK_STATUS_FAILED",
-        }
-    )
 
     def authenticate(self, request: MockRequest, body: Any) -> MockResponse | None:
         header = request.header("authorization")
@@ -66,7 +56,7 @@ class NovitaHandler(Handler):
         reason = code or _KIND_REASONS[kind]
         status = int(self.codes.get(reason, {}).get("status", 400))
         if reason == "INVALID_API_KEY":
-            status = self.mock.config.novita_auth_status
+            status = self.config.novita_auth_status
         body = {"code": status, "reason": reason, "message": message, "metadata": metadata or {}}
         headers = {"retry-after": f"{max(1, round(retry_after))}"} if retry_after is not None else {}
         return json_response(status, body, headers)
@@ -78,7 +68,7 @@ class NovitaHandler(Handler):
         return self.error("invalid", describe(report), request, code=reason, metadata=metadata)
 
     def rate_limiter(self) -> RateLimiter:
-        return RateLimiter(self.mock.clock, limit=10, window=60.0)  # "img2img_v3 … 10" images per minute
+        return RateLimiter(self.clock, limit=10, window=60.0)  # "img2img_v3 … 10" images per minute
 
     def rate_units(self, operation: str, body: Any) -> float:
         if operation != "img2img":
@@ -94,9 +84,6 @@ class NovitaHandler(Handler):
         return number(fields.get("seed"), -1) if isinstance(fields, dict) else -1  # the seed its result reports
 
     def op_img2img(self, request: MockRequest, body: Any, params: dict[str, str], fault: Fault) -> MockResponse:
-        problem = self.check(body, "img2img.request", request)
-        if problem is not None:
-            return problem
         task = self.new_task(body, request=request, fault=fault)
         response = json_response(200, {"task_id": task.id})
         response.task_id = task.id
@@ -106,7 +93,7 @@ class NovitaHandler(Handler):
         task_id = request.params.get("task_id", "")
         if not task_id:
             return self.error("invalid", "the task_id query parameter is required", request)
-        task = self.mock.store.get(self.provider, task_id)
+        task = self.store.get(self.provider, task_id)
         if task is None:
             return self.error("not-found", f"task {task_id} not found", request)
         status, phase, progress = self.status_of(task, request)
@@ -125,7 +112,7 @@ class NovitaHandler(Handler):
                 "task_type": "IMG_TO_IMG",
                 "eta": 0
                 if phase in (SUCCEEDED, FAILED, CANCELED)
-                else max(1, round(self.mock.config.run_seconds * (1 - progress))),
+                else max(1, round(self.config.run_seconds * (1 - progress))),
                 "progress_percent": round(progress * 100),
             },
             "images": images,
@@ -135,6 +122,3 @@ class NovitaHandler(Handler):
         response = json_response(200, document)
         response.task_id = task.id
         return response
-
-
-HANDLER = NovitaHandler

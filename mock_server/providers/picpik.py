@@ -46,11 +46,11 @@ from sdcontracts.auth import picpik_signature
 
 from .._faults import Fault
 from .._handler import Handler, Route, describe
-from .._state import CANCELED, FAILED, QUEUED, RUNNING, SUCCEEDED
+from .._state import CANCELED, FAILED, SUCCEEDED
 from .._wire import MockRequest, MockResponse, json_response
 from ._common import equal
 
-__all__ = ["HANDLER"]
+__all__ = ["PicpikHandler"]
 
 _MACHINE = os.urandom(5)  # an xid's machine id and process id: random per process
 _COUNTER = itertools.count(int.from_bytes(os.urandom(3), "big"))
@@ -65,9 +65,6 @@ def _xid() -> str:
 
 class PicpikHandler(Handler):
     provider = "picpik"
-    statuses = MappingProxyType(
-        {QUEUED: "Queuing", RUNNING: "Running", SUCCEEDED: "Finished", FAILED: "Error", CANCELED: "Error"}
-    )
 
     def routes_for(self, operations: Mapping[str, Any]) -> tuple[Route, ...]:
         # Every operation is POST / and the body's Action picks it: one route, dispatched by `op_action`.
@@ -104,6 +101,10 @@ class PicpikHandler(Handler):
         action = _fields(request).get("Action")
         return self.actions.get(action, routed) if isinstance(action, str) else routed
 
+    def operation_for(self, routed: str, body: Any) -> str:
+        action = body.get("Action") if isinstance(body, dict) else None
+        return self.actions.get(action, routed) if isinstance(action, str) else routed
+
     def error(self, kind: str, message: str, request: MockRequest, *, code: str | None = None,
               retry_after: float | None = None) -> MockResponse:  # fmt: skip
         fields = _fields(request)
@@ -137,19 +138,13 @@ class PicpikHandler(Handler):
         return response
 
     def op_img2img(self, request: MockRequest, body: dict[str, Any], fault: Fault) -> MockResponse:
-        problem = self.check(body, "img2img.request", request)
-        if problem is not None:
-            return problem
         task = self.new_task(body, request=request, fault=fault, task_id=_xid())
         response = json_response(200, self._envelope(body, TaskUID=task.id))
         response.task_id = task.id
         return response
 
     def op_task(self, request: MockRequest, body: dict[str, Any]) -> MockResponse:
-        problem = self.check(body, "task.request", request)
-        if problem is not None:
-            return problem
-        task = self.mock.store.get(self.provider, body["TaskUID"])
+        task = self.store.get(self.provider, body["TaskUID"])
         if task is None:
             return self.error("not-found", f"task {body['TaskUID']} not found", request)
         status, phase, _ = self.status_of(task, request)
@@ -181,6 +176,3 @@ def _fields(request: MockRequest) -> dict[str, Any]:
     except (ValueError, RecursionError):
         return {}
     return parsed if isinstance(parsed, dict) else {}
-
-
-HANDLER = PicpikHandler

@@ -5,7 +5,7 @@
   ``putUrl`` is ``PUT /_mock/upload/{resourceId}`` on the mock; ``POST /v1/jobs/credits``.
 - Auth: ``Bearer <token>``, or ``TAMS-SHA256-RSA`` verified against the configured public key
   (by default the mock makes a key pair and hands out the private half:
-  ``Mock.tensorart_rsa_credentials()``), with the signed timestamp within ``signature_window``
+  ``Mock.credentials("tensorart", "rsa")``), with the signed timestamp within ``signature_window``
   seconds of wall-clock time (signatures carry Unix seconds, whatever the mock's own clock) and each
   nonce accepted once within that window. Failures: HTTP 401, ``{"code": 16, …}``.
 - Errors are ``google.rpc.Status``: ``{"code": <gRPC code>, "message", "details": [ErrorInfo…]}``
@@ -41,40 +41,35 @@ from sdcontracts import Report
 from sdcontracts._images import read_image
 from sdcontracts.auth import SignatureError, parse_tams_authorization, verify_tams_signature
 from sdcontracts.rules._access import field
+from sdcontracts.rules.tensorart import DIFFUSION, INPAINT, INPUT, UPSCALER, Job
 
 from .._faults import Fault
-from .._handler import Handler, describe
-from .._state import CANCELED, FAILED, QUEUED, RUNNING, SUCCEEDED, MockTask, NonceStore, RateLimiter, Resource
+from .._handler import Context, Handler, describe
+from .._state import FAILED, QUEUED, RUNNING, SUCCEEDED, MockTask, NonceStore, RateLimiter, Resource
 from .._wire import MockRequest, MockResponse, json_response, new_uuid
 from ._common import clock_skew, equal, number
 
-__all__ = ["HANDLER", "TensorArtHandler"]
+__all__ = ["TensorArtHandler"]
 
 _GRPC = {"invalid": 3, "auth": 16, "not-found": 5, "rate": 8, "server": 13}
 _ERROR_INFO = "type.googleapis.com/google.rpc.ErrorInfo"
-
-
-def _get(obj: Any, name: str) -> Any:
-    found = field(obj, name, protojson=True)
-    return found[1] if found else None
+_PRICED = frozenset({"IMAGE_TO_UPSCALER", "IMAGE_TO_ADETAILER", INPAINT})  # a credit per image each
 
 
 class TensorArtHandler(Handler):
     provider = "tensorart"
-    statuses = MappingProxyType(
-        {QUEUED: "WAITING", RUNNING: "RUNNING", SUCCEEDED: "SUCCESS", FAILED: "FAILED", CANCELED: "CANCELED"}
-    )
     wall = staticmethod(time.time)  # signatures carry Unix seconds; tests may replace this
+    endpoints = MappingProxyType({("PUT", "upload"): "receive_upload"})  # putUrl: PUT /_mock/upload/{resourceId}
 
-    def __init__(self, mock: Any) -> None:
-        super().__init__(mock)
-        self.nonces = NonceStore(lambda: self.wall(), mock.config.signature_window)
+    def __init__(self, context: Context) -> None:
+        super().__init__(context)
+        self.nonces = NonceStore(lambda: self.wall(), context.config.signature_window)
 
     # -- keys and auth ---------------------------------------------------------------------------
 
     @functools.cached_property
     def _keys(self) -> tuple[bytes, str | None]:
-        configured = self.mock.config.tensorart_public_key
+        configured = self.config.tensorart_public_key
         if configured:
             return configured.encode(), None
         from cryptography.hazmat.primitives import serialization
@@ -96,6 +91,12 @@ class TensorArtHandler(Handler):
             raise ValueError("the mock is configured with your public key: sign with your own private key")
         return private
 
+    def credential(self, name: str) -> str:
+        return self.private_key() if name == "private_key" else super().credential(name)
+
+    def secret_files(self) -> dict[str, str]:
+        return {"TAMS-SHA256-RSA private key": self.private_key()} if self._keys[1] is not None else {}
+
     def authenticate(self, request: MockRequest, body: Any) -> MockResponse | None:
         header = request.header("authorization")
         if not header:
@@ -111,7 +112,7 @@ class TensorArtHandler(Handler):
             skew = clock_skew(signed.timestamp, self.wall(), 1)
             if skew is None:
                 raise SignatureError("malformed", "the timestamp is not a number of seconds")
-            if abs(skew) > self.mock.config.signature_window:
+            if abs(skew) > self.config.signature_window:
                 raise SignatureError("stale", f"the timestamp is {abs(skew):.0f} s away from now")
             verify_tams_signature(self._keys[0], signed, request.method, request.target, request.body)
             if self.nonces.seen_before(f"{signed.app_id}:{signed.nonce}"):
@@ -145,7 +146,7 @@ class TensorArtHandler(Handler):
         return self.error("invalid", describe(report), request, details=details)
 
     def rate_limiter(self) -> RateLimiter:
-        return RateLimiter(self.mock.clock, limit=5, window=1.0)  # "currently set to 5 QPS"
+        return RateLimiter(self.clock, limit=5, window=1.0)  # "currently set to 5 QPS"
 
     def limit_key(self, request: MockRequest, body: Any) -> str:
         header = request.header("authorization")
@@ -154,24 +155,26 @@ class TensorArtHandler(Handler):
     # -- operations ------------------------------------------------------------------------------
 
     def kept(self, payload: Any, request: MockRequest) -> Any:
-        return len(_get(payload, "stages"))  # the stage count its answers report
+        job = Job.of(payload)
+        return job.count if job is not None else 0  # the stage count its answers report
 
     def op_img2img(self, request: MockRequest, body: Any, params: dict[str, str], fault: Fault) -> MockResponse:
-        problem = self.check(body, "img2img.request", request) or self._resources_problem(body, request)
+        job = Job.of(body)
+        assert job is not None  # validated: the job has its stage list
+        problem = self._resources_problem(job, request)
         if problem is not None:
             return problem
-        stages = _get(body, "stages")
         task = self.new_task(
-            body, request=request, fault=fault, size=self._size(stages), key=_get(body, "requestId"),
+            body, request=request, fault=fault, size=self._size(job),
             task_id=str(10**17 + int.from_bytes(os.urandom(8)) % (9 * 10**17)),  # an 18-digit uint64
         )  # fmt: skip
-        job = {"id": task.id, "status": "CREATED"} if not task.polls else self._job(task, request, poll=False)
-        response = json_response(200, {"job": job})
+        job_answer = {"id": task.id, "status": "CREATED"} if not task.polls else self._job(task, request, poll=False)
+        response = json_response(200, {"job": job_answer})
         response.task_id = task.id
         return response
 
     def op_task(self, request: MockRequest, body: Any, params: dict[str, str], fault: Fault) -> MockResponse:
-        task = self.mock.store.get(self.provider, params["jobId"])
+        task = self.store.get(self.provider, params["jobId"])
         if task is None:
             return self.error("not-found", f"job {params['jobId']} not found", request)
         response = json_response(200, {"job": self._job(task, request, poll=True)})
@@ -179,20 +182,17 @@ class TensorArtHandler(Handler):
         return response
 
     def op_cancel(self, request: MockRequest, body: Any, params: dict[str, str], fault: Fault) -> MockResponse:
-        task = self.mock.store.get(self.provider, params["jobId"])
+        task = self.store.get(self.provider, params["jobId"])
         if task is None:
             return self.error("not-found", f"job {params['jobId']} not found", request)
-        self.mock.store.cancel(task)
+        self.store.cancel(task)
         response = json_response(200, {"jobId": task.id})
         response.task_id = task.id
         return response
 
     def op_resource(self, request: MockRequest, body: Any, params: dict[str, str], fault: Fault) -> MockResponse:
-        problem = self.check(body, "resource.request", request)
-        if problem is not None:
-            return problem
-        resource = Resource(id=new_uuid(), created=self.mock.clock.now())
-        self.mock.store.new_resource(resource)
+        resource = Resource(id=new_uuid(), created=self.clock.now())
+        self.store.new_resource(resource)
         document = {
             "resourceId": resource.id,
             "putUrl": f"{request.base_url}/_mock/upload/{resource.id}",
@@ -201,25 +201,23 @@ class TensorArtHandler(Handler):
         return json_response(200, document)
 
     def op_credits(self, request: MockRequest, body: Any, params: dict[str, str], fault: Fault) -> MockResponse:
-        problem = self.check(body, "img2img.request", request)  # the job it prices (provider.json)
-        if problem is not None:
-            return problem
-        stages = _get(body, "stages")
-        count = number(_get(_get(stages[0], "inputInitialize") if stages else None, "count"), 1)
+        job = Job.of(body)  # the job it prices, validated as POST /v1/jobs validates it (provider.json)
+        assert job is not None
+        first = job.first(INPUT)
+        count = number(first.get("count") if first is not None else None, 1)
         credits = 0.0
-        for stage in stages:
-            kind = stage.get("type") if isinstance(stage, dict) else None
-            if kind == "DIFFUSION":
-                diffusion = _get(stage, "diffusion") or {}
-                area = number(_get(diffusion, "width"), 512) * number(_get(diffusion, "height"), 512)
-                credits += count * number(_get(diffusion, "steps"), 20) * area / 512**2 / 10
-            elif kind in ("IMAGE_TO_UPSCALER", "IMAGE_TO_ADETAILER", "IMAGE_TO_INPAINT"):
+        for stage in job.stages:
+            if stage.type == DIFFUSION:
+                diffusion = stage.member if isinstance(stage.member, dict) else {}
+                area = number(_field(diffusion, "width"), 512) * number(_field(diffusion, "height"), 512)
+                credits += count * number(_field(diffusion, "steps"), 20) * area / 512**2 / 10
+            elif stage.type in _PRICED:
                 credits += count
         return json_response(200, {"credits": round(credits, 2)})
 
     def receive_upload(self, request: MockRequest, resource_id: str) -> MockResponse:
         """The object-store PUT behind ``putUrl``: stores the image bytes."""
-        resource = self.mock.store.resource(resource_id)
+        resource = self.store.resource(resource_id)
         if resource is None:
             response = self.error("not-found", f"no upload slot {resource_id}", request)
         else:
@@ -229,27 +227,26 @@ class TensorArtHandler(Handler):
                 response = self.error("invalid", f"the upload is not an image: {error}", request)
             else:
                 stored = Resource(resource.id, resource.created, request.body, info.format, info.width, info.height)
-                self.mock.store.put_resource(stored)
+                self.store.put_resource(stored)
                 response = MockResponse(200)
         response.provider, response.operation = self.provider, "upload"
         return response
 
     # -- helpers ---------------------------------------------------------------------------------
 
-    def _resources_problem(self, body: Any, request: MockRequest) -> MockResponse | None:
+    def _resources_problem(self, job: Job, request: MockRequest) -> MockResponse | None:
         """Referenced resources must exist and be uploaded; a mask must be a JPEG of the source's size."""
         source: Resource | None = None
-        for index, stage in enumerate(_get(body, "stages")):
-            member = _get(stage, "inputInitialize") if stage.get("type") == "INPUT_INITIALIZE" else None
-            if member is not None and _get(member, "imageResourceId") is not None:
-                found = self._uploaded(_get(member, "imageResourceId"))
+        for stage in job.stages:
+            if stage.type == INPUT and stage.get("imageResourceId") is not None:
+                found = self._uploaded(stage.get("imageResourceId"))
                 if isinstance(found, str):
-                    return self.error("invalid", f"stages[{index}].inputInitialize.imageResourceId: {found}", request)
+                    where = f"stages[{stage.index}].inputInitialize.imageResourceId"
+                    return self.error("invalid", f"{where}: {found}", request)
                 source = found
-            inpaint = _get(stage, "imageToInpaint") if stage.get("type") == "IMAGE_TO_INPAINT" else None
-            if inpaint is not None:
-                mask = self._uploaded(_get(inpaint, "maskImageResourceId"))
-                where = f"stages[{index}].imageToInpaint.maskImageResourceId"
+            if stage.type == INPAINT and stage.member is not None:
+                mask = self._uploaded(stage.get("maskImageResourceId"))
+                where = f"stages[{stage.index}].imageToInpaint.maskImageResourceId"
                 if isinstance(mask, str):
                     return self.error("invalid", f"{where}: {mask}", request)
                 if mask.format != "jpeg":
@@ -262,30 +259,30 @@ class TensorArtHandler(Handler):
         return None
 
     def _uploaded(self, resource_id: Any) -> Resource | str:
-        resource = self.mock.store.resource(str(resource_id))
+        resource = self.store.resource(str(resource_id))
         if resource is None:
             return f"resource {resource_id} does not exist"
         if resource.data is None:
             return f"resource {resource_id} was never uploaded (PUT the image to its putUrl)"
         return resource
 
-    def _size(self, stages: list[Any]) -> tuple[int, int]:
+    def _size(self, job: Job) -> tuple[int, int]:
         base: tuple[int, int] | None = None
-        source = self.mock.store.resource(str(_get(_get(stages[0], "inputInitialize"), "imageResourceId")))
+        first = job.first(INPUT)
+        source = self.store.resource(str(first.get("imageResourceId") if first is not None else None))
         if source is not None and source.width and source.height:
             base = (source.width, source.height)
-        for stage in stages:
-            member = next((v for k, v in stage.items() if k != "type"), None) if isinstance(stage, dict) else None
-            diffusion = member if stage.get("type") == "DIFFUSION" else _get(member, "diffusion")
+        for stage in job.stages:
+            diffusion = stage.diffusion
             if isinstance(diffusion, dict):
-                base = (number(_get(diffusion, "width"), 512), number(_get(diffusion, "height"), 512))
-            if stage.get("type") == "IMAGE_TO_UPSCALER" and isinstance(member, dict):
-                scale = _get(member, "hrScale")
+                base = (number(_field(diffusion, "width"), 512), number(_field(diffusion, "height"), 512))
+            if stage.type == UPSCALER and isinstance(stage.member, dict):
+                scale = stage.get("hrScale")
                 if scale is not None:
                     width, height = base or (512, 512)
                     base = (width * number(scale, 1), height * number(scale, 1))
-                elif _get(member, "hrResizeX") is not None:
-                    base = (number(_get(member, "hrResizeX"), 512), number(_get(member, "hrResizeY"), 512))
+                elif stage.get("hrResizeX") is not None:
+                    base = (number(stage.get("hrResizeX"), 512), number(stage.get("hrResizeY"), 512))
         return base or (512, 512)
 
     def _job(self, task: MockTask, request: MockRequest, *, poll: bool) -> dict[str, Any]:
@@ -293,7 +290,7 @@ class TensorArtHandler(Handler):
         job: dict[str, Any] = {"id": task.id, "status": status}
         stage_count: int = task.kept
         if phase == QUEUED:
-            job["waitingInfo"] = {"queueRank": str(self.mock.store.queue_rank(task))}
+            job["waitingInfo"] = {"queueRank": str(self.store.queue_rank(task))}
         elif phase == RUNNING:
             processing = [{"progress": round(progress * 100)} for _ in range(task.images)]
             job["runningInfo"] = {"stages": [{"stageIndex": str(stage_count - 1), "processingImages": processing}]}
@@ -308,4 +305,7 @@ class TensorArtHandler(Handler):
         return job
 
 
-HANDLER = TensorArtHandler
+def _field(obj: Any, name: str) -> Any:
+    """A field of a diffusion object, in either protobuf JSON spelling."""
+    found = field(obj, name, protojson=True)
+    return found[1] if found else None

@@ -31,7 +31,6 @@ Where the docs are silent, the mock's choices:
 
 from __future__ import annotations
 
-from types import MappingProxyType
 from typing import Any
 
 from sdcontracts import Report
@@ -42,14 +41,13 @@ from .._state import CANCELED, FAILED, QUEUED, RUNNING, SUCCEEDED
 from .._wire import MockRequest, MockResponse, json_response
 from ._common import equal, number, seed_for
 
-__all__ = ["HANDLER"]
+__all__ = ["ZhiqiteHandler"]
 
 _DESC = {QUEUED: "排队中", RUNNING: "生成中", SUCCEEDED: "任务成功 !", FAILED: "任务失败", CANCELED: "任务失败"}
 
 
 class ZhiqiteHandler(Handler):
     provider = "zhiqite"
-    statuses = MappingProxyType({QUEUED: 0, RUNNING: 1, SUCCEEDED: 2, FAILED: 3, CANCELED: 3})
     default_format = "jpg"  # "默认无需传参,输出图片格式jpg"
 
     def authenticate(self, request: MockRequest, body: Any) -> MockResponse | None:
@@ -75,20 +73,14 @@ class ZhiqiteHandler(Handler):
         return number(payload.get("seed"), -1) if isinstance(payload, dict) else -1  # the seed its images report
 
     def op_img2img(self, request: MockRequest, body: Any, params: dict[str, str], fault: Fault) -> MockResponse:
-        problem = self.check(body, "img2img.request", request)
-        if problem is not None:
-            return problem
         task_id = str(body["alwayson_scripts"]["id_task"])
-        task = self.new_task(body, request=request, fault=fault, key=task_id, task_id=task_id)
+        task = self.new_task(body, request=request, fault=fault, task_id=task_id)  # its key: the id_task too
         response = json_response(200, {"code": "200", "msg": "success", "data": {"task_id": task.id}})
         response.task_id = task.id
         return response
 
     def op_task(self, request: MockRequest, body: Any, params: dict[str, str], fault: Fault) -> MockResponse:
-        problem = self.check(body, "task.request", request)
-        if problem is not None:
-            return problem
-        task = self.mock.store.get(self.provider, str(body["businessTaskId"]))
+        task = self.store.get(self.provider, str(body["businessTaskId"]))
         if task is None:
             return self.error("not-found", f"task {body['businessTaskId']} not found", request)
         status, phase, progress = self.status_of(task, request)
@@ -108,6 +100,3 @@ class ZhiqiteHandler(Handler):
         response = json_response(200, {"code": "200", "msg": "success", "data": data})
         response.task_id = task.id
         return response
-
-
-HANDLER = ZhiqiteHandler

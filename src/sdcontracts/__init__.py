@@ -25,6 +25,9 @@ from ._exceptions import (
     TaskTimeout,
     TransportError,
 )
+from ._provider import Provider, ProviderInvalid
+from ._registry import DuplicateProvider
+from ._registry import get as provider
 from ._report import Report, Violation
 from ._validation import validate
 
@@ -33,7 +36,10 @@ __version__ = "0.1.0"
 __all__ = [
     "AuthError",
     "Dispute",
+    "DuplicateProvider",
+    "Provider",
     "ProviderError",
+    "ProviderInvalid",
     "RateLimited",
     "Reading",
     "Report",
@@ -44,15 +50,25 @@ __all__ = [
     "TaskNotFound",
     "TaskTimeout",
     "TransportError",
+    "Untranslatable",
     "Violation",
     "__version__",
+    "canonicalize",
+    "capabilities",
     "disputes",
+    "provider",
     "providers",
     "schemas",
+    "translate",
     "validate",
 ]
 
-_LAZY = frozenset({"Dispute", "Reading", "disputes"})  # from ._disputes, on first use (PEP 562)
+# imported on first use (PEP 562), keeping `import sdcontracts` cheap: name -> its module
+_LAZY = {
+    "Dispute": "._disputes", "Reading": "._disputes", "disputes": "._disputes",
+    "Untranslatable": ".canonical", "canonicalize": ".canonical", "capabilities": ".canonical",
+    "translate": ".canonical",
+}  # fmt: skip
 
 for _name in __all__:
     if _name[0].isupper() and _name not in _LAZY:
@@ -61,14 +77,15 @@ del _name
 
 if TYPE_CHECKING:
     from ._disputes import Dispute, Reading, disputes
+    from .canonical import Untranslatable, canonicalize, capabilities, translate
 
 
 def __getattr__(name: str) -> Any:
-    """The dispute types load with their first use, keeping `import sdcontracts` cheap."""
+    """The dispute types and the canonical request's functions load with their first use."""
     if name in _LAZY:
-        from . import _disputes
+        import importlib
 
-        value = getattr(_disputes, name)
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from . import __version__, _catalogue
+from ._keywords import RULE_IDS, TEXT_RULES
 from ._pointer import join
 from ._report import Report, Violation
 
@@ -20,13 +21,8 @@ __all__ = ["main"]
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
-SCHEMA_RULES = (
-    "type", "enum", "const", "minimum", "maximum", "exclusive-minimum", "exclusive-maximum", "multiple-of",
-    "min-length", "max-length", "pattern", "format", "min-items", "max-items", "unique-items", "required",
-    "unknown-field", "duplicate-field", "not-json", "image-encoding", "image-format", "image-dimensions", "image-size",
-    "too-many-violations",
-)  # fmt: skip
-TEXT_RULES = ("duplicate-key",)  # found in JSON text before it is validated: `validate FILE` reports them
+# what the schema checks and the engine report, as the keyword objects state them
+SCHEMA_RULES = tuple(rule for rule in RULE_IDS if rule not in TEXT_RULES)
 
 
 class _UsageError(Exception):
@@ -175,7 +171,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     mock = commands.add_parser(
         "mock",
         help="run the provider mock: `sdcontracts mock serve --help`",
-        description="The provider mock. `sdcontracts mock serve` serves all five providers over HTTP.",
+        description="The provider mock. `sdcontracts mock serve` serves every provider (plugins included) over HTTP.",
     )
     mock.add_subparsers(title="commands", metavar="COMMAND", required=True).add_parser(
         "serve", help="serve the mock over HTTP until Ctrl-C", add_help=False

@@ -297,61 +297,15 @@ class _Compiler:
         return (name,) if alias == name else (name, alias)
 
     def _scalars(self, node: Node, schema: Mapping[str, Any], location: str) -> None:
-        types = schema.get("type")
-        if types is not None:
-            names = frozenset([types] if isinstance(types, str) else types)
-            if not names <= JSON_TYPES:
-                raise SchemaError(f"{location}: unknown types {sorted(names - JSON_TYPES)}")
-            node.types = names
-        if "enum" in schema:
-            values = tuple(schema["enum"])
-            if any(isinstance(v, dict | list) for v in values):
-                raise SchemaError(f"{location}: enum values must be scalars")
-            node.enum = values
-            node.enum_keys = frozenset(enum_key(v) for v in values)
-        if "const" in schema:
-            node.const = (schema["const"],)
-        for keyword, slot in (
-            ("minimum", "minimum"),
-            ("maximum", "maximum"),
-            ("exclusiveMinimum", "exclusive_minimum"),
-            ("exclusiveMaximum", "exclusive_maximum"),
-        ):
-            if keyword in schema:
-                setattr(node, slot, schema[keyword])
-        if "multipleOf" in schema:
-            step = schema["multipleOf"]
-            if not isinstance(step, int) or isinstance(step, bool) or step <= 0:
-                raise SchemaError(f"{location}: multipleOf must be a positive integer")
-            node.multiple_of = step
-        node.min_length = schema.get("minLength")
-        node.max_length = schema.get("maxLength")
-        if "pattern" in schema:
-            node.pattern_text = schema["pattern"]
-            node.pattern = re.compile(ecma_pattern(node.pattern_text, location))
-            node.pattern_hint = schema.get("x-pattern", f"the pattern {schema['pattern']}")
-        fmt = schema.get("format")
-        if fmt is not None:
-            if fmt != "int64" or node.types != frozenset({"string", "integer"}):
-                raise SchemaError(f"{location}: the only format supported is int64 on type [string, integer]")
-            node.int64 = True
-            if "exclusiveMinimum" in schema or "exclusiveMaximum" in schema:
-                raise SchemaError(f"{location}: int64 fields take minimum/maximum, not exclusive bounds")
-        image = schema.get("x-image")
-        if image is not None:
-            node.image = ImageLimits(
-                max_width=image.get("maxWidth"),
-                max_height=image.get("maxHeight"),
-                max_bytes=image.get("maxBytes"),
-                allow_empty=bool(image.get("allowEmpty", False)),
-            )
+        from ._keywords import KEYWORDS  # deferred: each keyword object compiles onto this module's Node
+
+        for keyword in KEYWORDS:
+            if keyword.name in schema:
+                keyword.compile(node, schema, location)
         node.secret = bool(schema.get("x-secret", False))
         node.role = schema.get("x-role")
 
     def _containers(self, node: Node, schema: Mapping[str, Any], location: str) -> None:
-        node.min_items = schema.get("minItems")
-        node.max_items = schema.get("maxItems")
-        node.unique_items = bool(schema.get("uniqueItems", False))
         if "items" in schema:
             node.items = self.compile(schema["items"], f"{location}/items", node.doc)
         elif node.types and "array" in node.types:
@@ -365,14 +319,11 @@ class _Compiler:
                 if spelling in node.names:
                     raise SchemaError(f"{location}: the spelling {spelling!r} names two fields")
                 node.names[spelling] = name
-        node.required = tuple(schema.get("required", ()))
         missing = [r for r in node.required if r not in properties]
         if missing:
             raise SchemaError(f"{location}: required fields without a schema: {missing}")
-        additional = schema.get("additionalProperties", True)
-        if additional is False:
-            node.closed = True
-        else:  # true and {} compile to FREE
+        if not node.closed:  # true and {} compile to FREE
+            additional = schema.get("additionalProperties", True)
             node.additional = self.compile(additional, f"{location}/additionalProperties", node.doc)
         node.free = (  # a schema made only of annotations is the free schema
             node.types is None

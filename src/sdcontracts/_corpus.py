@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
+from . import _registry
 from ._catalogue import check_provider, providers
 from ._report import Report
 from ._validation import validate
@@ -73,7 +73,7 @@ def examples(provider: str | None = None) -> list[Example]:
     chosen = [check_provider(provider)] if provider else list(providers())
     out: list[Example] = []
     for pid in chosen:
-        folder = resources.files("sdcontracts").joinpath("schemas", pid, "examples")
+        folder = _registry.get(pid).folder.joinpath("examples")
         if not folder.is_dir():
             continue
         for entry in sorted(folder.iterdir(), key=lambda e: e.name):

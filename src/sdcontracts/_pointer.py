@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-__all__ = ["join", "label", "parts", "shown_key"]
+from typing import Any
+
+__all__ = ["join", "label", "parts", "resolve", "shown_key"]
 
 _SHOWN = 60  # characters of a key a message shows; pointers always hold the whole key
 _DEEPEST = 12  # levels a label spells out
@@ -49,3 +51,17 @@ def shown_key(key: str) -> str:
     if len(key) <= _SHOWN:
         return repr(key)
     return f"{key[:_SHOWN]!r}… ({len(key):,} characters)"
+
+
+def resolve(document: Any, pointer: str) -> Any:
+    """The value at ``pointer`` in ``document``, or None where there is none (a missing key, an index
+    past the end, a step into something that is neither object nor array)."""
+    value = document
+    for token in parts(pointer):
+        if isinstance(value, dict):
+            value = value.get(token)
+        elif isinstance(value, list) and token.isdigit() and int(token) < len(value):
+            value = value[int(token)]
+        else:
+            return None
+    return value

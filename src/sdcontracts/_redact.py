@@ -1,7 +1,8 @@
 """Credentials out of everything written down: journals, cassettes, reports, failing-case files.
 
-The headers are the ones the auth schemes in `sdcontracts.auth` set; the body fields are the
-ones the schemas mark ``x-secret`` (PICPIK's ``PublicKey`` and ``Signature``). Redacted values
+The headers are the ones the providers' profiles name (``secret_headers``: what their auth schemes
+set); the body fields are the ones the schemas mark ``x-secret`` (PICPIK's ``PublicKey`` and
+``Signature``). Redacted values
 become ``REDACTED``, so a file still shows that the credential was sent. A response may echo a
 request's credentials (Alibaba's gateway quotes its string to sign, AppKey included):
 `sent_credentials` lists the values a request carried and `scrub` takes them out of anything.
@@ -14,29 +15,33 @@ from collections.abc import Collection, Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
+from . import _registry
 from ._catalogue import providers, raw_schema, schema_names
-from .auth import ZhiqiteKeyAuth
 
-__all__ = ["REDACTED", "SECRET_HEADERS", "redact_body", "redact_headers", "scrub", "secret_fields", "sent_credentials"]
+__all__ = ["REDACTED", "redact_body", "redact_headers", "scrub", "secret_fields", "secret_headers", "sent_credentials"]
 
 REDACTED = "REDACTED"
 
-# What the auth schemes send: Bearer tokens and TAMS signatures (Authorization), the Aliyun
-# gateway's key and signature, and Zhiqite's key pair (its secret travels in the clear).
-SECRET_HEADERS = frozenset(
-    {
-        "authorization",
-        "x-ca-key",
-        "x-ca-signature",
-        ZhiqiteKeyAuth.ID_HEADER.lower(),
-        ZhiqiteKeyAuth.SECRET_HEADER.lower(),
-    }
-)
+
+def secret_headers() -> frozenset[str]:
+    """The headers (lower case) any provider's credentials travel in, as their profiles say: Bearer
+    tokens and TAMS signatures (Authorization), the Aliyun gateway's key and signature, Zhiqite's
+    key pair (its secret in the clear), a plugin's."""
+    return _headers(providers())
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=4)
+def _headers(ids: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(header for p in ids for header in _registry.get(p).profile.secret_headers)
+
+
 def secret_fields() -> frozenset[str]:
     """Names of the body fields any provider schema marks ``x-secret``."""
+    return _fields(providers())
+
+
+@lru_cache(maxsize=4)
+def _fields(ids: tuple[str, ...]) -> frozenset[str]:
     found: set[str] = set()
 
     def walk(node: Any) -> None:
@@ -50,7 +55,7 @@ def secret_fields() -> frozenset[str]:
             for child in node:
                 walk(child)
 
-    for provider in providers():
+    for provider in ids:
         for schema in schema_names(provider):
             walk(raw_schema(provider, schema))
     return frozenset(found)
@@ -59,7 +64,8 @@ def secret_fields() -> frozenset[str]:
 def redact_headers(headers: Iterable[tuple[str, str]] | Mapping[str, str]) -> dict[str, str]:
     """A copy of ``headers`` with credential values replaced."""
     pairs = headers.items() if isinstance(headers, Mapping) else headers
-    return {name: (REDACTED if name.lower() in SECRET_HEADERS else value) for name, value in pairs}
+    secret = secret_headers()
+    return {name: (REDACTED if name.lower() in secret else value) for name, value in pairs}
 
 
 def redact_body(value: Any, *, shorten: int | None = None) -> Any:
@@ -86,8 +92,9 @@ def sent_credentials(headers: Iterable[tuple[str, str]] | Mapping[str, str], bod
     its scheme, a TAMS header's app id and signature) and its ``x-secret`` body fields."""
     found: set[str] = set()
     pairs = headers.items() if isinstance(headers, Mapping) else headers
+    secret = secret_headers()
     for name, value in pairs:
-        if name.lower() not in SECRET_HEADERS:
+        if name.lower() not in secret:
             continue
         found.add(value)
         scheme, _, rest = value.partition(" ")

@@ -5,7 +5,10 @@ width, height and format are stated once, as roles on the request schema's field
 produces what they say and the conformance checks expect it. A missing count factor counts as 1.
 ``request-id`` marks the value a caller makes unique per request (Tensor.Art's idempotency key,
 Zhiqite's task id, PICPIK's request UUID); `with_fresh_ids` renews them, so a re-run of the same
-generated cases is a new request, not a replay the provider deduplicates.
+generated cases is a new request, not a replay the provider deduplicates. A ``request-id`` the
+client fills in (``x-filled-by``) is the request's idempotency key: the same key, the same task
+(Tensor.Art's ``requestId``, Zhiqite's ``id_task``); `idempotency_key` reads it and `with_key`
+sets one.
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ from ._catalogue import raw_schema
 from ._pointer import join
 from ._protojson import snake_name
 
-__all__ = ["Output", "output_of", "with_fresh_ids"]
+__all__ = ["Output", "idempotency_key", "keyed", "output_of", "with_fresh_ids", "with_key"]
+
+_KEY = "key"  # the role `_paths` gives a request-id the client fills in: the idempotency key
 
 Path = tuple[str, ...]  # property names; "*" steps into array items
 
@@ -48,6 +53,8 @@ def _paths(provider: str, schema: str) -> tuple[tuple[str, Path], ...]:
             return
         if "x-role" in node:
             found.append((node["x-role"], path))
+            if node["x-role"] == "request-id" and "x-filled-by" in node:
+                found.append((_KEY, path))
         for name, child in node.get("properties", {}).items():
             walk(child, (*path, name), depth + 1)
         if "items" in node:
@@ -146,6 +153,49 @@ def output_of(provider: str, payload: Any, schema: str = "img2img.request") -> O
         elif role == "format" and fmt is None and isinstance(value, str):
             fmt = value
     return Output(count, width, height, fmt)
+
+
+def keyed(provider: str, schema: str = "img2img.request") -> bool:
+    """Whether the provider's requests carry an idempotency key (a submit may then be resent)."""
+    return any(role == _KEY for role, _ in _paths(provider, schema))
+
+
+def idempotency_key(provider: str, payload: Any, schema: str = "img2img.request") -> str | None:
+    """The idempotency key ``payload`` carries (a non-empty string), or None."""
+    for role, read in _readers(provider, schema):
+        if role == _KEY:
+            value = read(payload)
+            return value if isinstance(value, str) and value else None
+    return None
+
+
+def with_key(provider: str, payload: Any, schema: str = "img2img.request") -> tuple[Any, str | None]:
+    """``payload`` with an idempotency key, and the key: the one it carries, or a new one set where
+    the schema puts it (the objects on the way copied, never ``payload`` itself). Where the way
+    is not there (no ``alwayson_scripts`` object), or the provider has no key, ``payload`` as it is
+    and None: validation reports what is missing."""
+    key = idempotency_key(provider, payload, schema)
+    path = next((path for role, path in _paths(provider, schema) if role == _KEY), None)
+    if key is not None or path is None:
+        return payload, key
+    protojson = bool(raw_schema(provider, schema).get("x-protojson"))
+    key = uuid.uuid4().hex
+
+    def put(value: Any, steps: Path) -> Any:
+        if not isinstance(value, dict):
+            raise LookupError
+        if len(steps) == 1:
+            return {**{k: v for k, v in value.items() if _spelling({k: None}, steps[0], protojson) is None},
+                    steps[0]: key}  # fmt: skip
+        found = _spelling(value, steps[0], protojson)
+        if found is None:
+            raise LookupError
+        return {**value, found: put(value[found], steps[1:])}
+
+    try:
+        return put(payload, path), key
+    except LookupError:
+        return payload, None
 
 
 def with_fresh_ids(provider: str, payload: Any, *, keep: str | None = None, schema: str = "img2img.request") -> Any:

@@ -1,4 +1,4 @@
-"""Request authentication for the five providers, one small class per scheme.
+"""Request authentication for the providers, one small class per scheme.
 
 Each class is an ``httpx.Auth``: pass it as ``auth=`` to any httpx client, ours or yours. The
 same module holds the pure functions that compute each signature, which the mock server uses to
@@ -17,6 +17,8 @@ class                   provider             what it sends
                                              ``x-ca-signature`` = HmacSHA256 over the canonical request
 ``ZhiqiteKeyAuth``      zhiqite              ``X-Request-req-accessKeyId`` and
                                              ``X-Request-req-accessKeySecret`` headers
+``KeyHeadersAuth``      (any)                each credential in a header of its own, unsigned:
+                                             provider.json's ``key-headers``, for the generic client
 ======================  ===================  ================================================
 
 Secrets never appear in a ``repr`` or in an exception message. Each class's ``sent_values()``
@@ -50,6 +52,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AliyunGatewayAuth",
     "BearerAuth",
+    "KeyHeadersAuth",
     "PicpikSignature",
     "SignatureError",
     "TamsRsaAuth",
@@ -390,6 +393,30 @@ class AliyunGatewayAuth(httpx.Auth):
 
     def __repr__(self) -> str:
         return _masked("AliyunGatewayAuth", app_key=self.app_key)
+
+
+# -- key headers --------------------------------------------------------------------------------
+
+
+class KeyHeadersAuth(httpx.Auth):
+    """Credentials sent as they are, unsigned, each in a header of its own (provider.json's
+    ``key-headers`` scheme): ``KeyHeadersAuth({"X-Api-Key": key})``. Only the header names show
+    in its repr."""
+
+    def __init__(self, headers: Mapping[str, str]) -> None:
+        if not headers or not all(headers.values()):
+            raise ValueError(f"every key header needs a value: {', '.join(headers) or 'none given'}")
+        self._headers = dict(headers)
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers.update(self._headers)
+        yield request
+
+    def sent_values(self) -> tuple[str, ...]:
+        return tuple(self._headers.values())
+
+    def __repr__(self) -> str:
+        return f"KeyHeadersAuth(headers={list(self._headers)!r}, secret=***)"
 
 
 # -- Zhiqite key headers ------------------------------------------------------------------------

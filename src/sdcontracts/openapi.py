@@ -47,6 +47,7 @@ from . import __version__
 from ._catalogue import check_provider, provider_info, raw_schema, schema_names
 from ._compiler import int64_keywords
 from ._disputes import disputes, lenient_document
+from ._registry import get as registered
 from ._validation import validate
 
 __all__ = ["OPENAPI_VERSION", "document"]
@@ -65,8 +66,9 @@ def document(provider: str, *, servers: Iterable[str] = ()) -> Document:
     ``http://127.0.0.1:8000``, so that a tool picking the first server calls it.
     """
     info = provider_info(check_provider(provider))
+    signer = ", ".join(registered(provider).profile.signers)
     schemas, names = _components(provider)
-    schemes, requirements = _security(info)
+    schemes, requirements = _security(info["auth"], signer)
     paths: dict[str, dict[str, Any]] = {}
     grouped: dict[tuple[str, str], list[str]] = {}
     for name, operation in info["operations"].items():
@@ -90,7 +92,7 @@ def document(provider: str, *, servers: Iterable[str] = ()) -> Document:
         "servers": [{"url": url, "description": "given at export"} for url in servers] + _servers(info),
         "paths": paths,
         "components": components,
-        "x-sdcontracts-auth": {**info["auth"], "signer": _SIGNERS[info["auth"]["scheme"]]},
+        "x-sdcontracts-auth": {**info["auth"], "signer": signer},
         "x-sdcontracts-lifecycle": info["lifecycle"],
         "x-sdcontracts-sources": info["sources"],
         "x-sdcontracts-disputes": [d.to_dict() for d in disputes(provider)],
@@ -240,7 +242,9 @@ def _parameters(
                     "name": name,
                     "in": parameter["in"],
                     "required": parameter["required"],
-                    "description": parameter["description"],
+                    "description": parameter.get(
+                        "description", f"The {name} the {parameter['from'].partition('#')[0]} answer holds."
+                    ),
                     "schema": schema,
                     **examples.parameter(parameter["from"]),
                 }
@@ -460,26 +464,17 @@ def _servers(info: Mapping[str, Any]) -> list[dict[str, Any]]:
 Schemes = dict[str, dict[str, Any]]
 Requirements = list[dict[str, list[str]]]
 
-# provider.json's auth scheme -> the sdcontracts.auth class that signs requests with it
-_SIGNERS = {
-    "bearer": "sdcontracts.auth.BearerAuth",
-    "bearer-or-tams-rsa": "sdcontracts.auth.BearerAuth, sdcontracts.auth.TamsRsaAuth",
-    "picpik-sha1-signature": "sdcontracts.auth.PicpikSignature",
-    "aliyun-api-gateway-hmac-sha256": "sdcontracts.auth.AliyunGatewayAuth",
-    "key-headers": "sdcontracts.auth.ZhiqiteKeyAuth",
-}
-
 
 def _signature(auth: Mapping[str, Any], signer: str) -> dict[str, Any]:
     return {"scheme": auth["scheme"], "doc": auth["doc"], "signer": signer}
 
 
-def _bearer(auth: Mapping[str, Any]) -> tuple[Schemes, Requirements]:
+def _bearer(auth: Mapping[str, Any], signer: str) -> tuple[Schemes, Requirements]:
     return {"bearer": {"type": "http", "scheme": "bearer", "description": auth["doc"]}}, [{"bearer": []}]
 
 
-def _bearer_or_tams(auth: Mapping[str, Any]) -> tuple[Schemes, Requirements]:
-    schemes, requirements = _bearer(auth)
+def _bearer_or_tams(auth: Mapping[str, Any], signer: str) -> tuple[Schemes, Requirements]:
+    schemes, requirements = _bearer(auth, signer)
     schemes["tamsRsa"] = {
         "type": "apiKey",
         "in": "header",
@@ -491,7 +486,7 @@ def _bearer_or_tams(auth: Mapping[str, Any]) -> tuple[Schemes, Requirements]:
     return schemes, [*requirements, {"tamsRsa": []}]
 
 
-def _aliyun(auth: Mapping[str, Any]) -> tuple[Schemes, Requirements]:
+def _aliyun(auth: Mapping[str, Any], signer: str) -> tuple[Schemes, Requirements]:
     schemes: Schemes = {
         "appKey": {"type": "apiKey", "in": "header", "name": "x-ca-key", "description": "The AppKey."},
         "signature": {
@@ -501,13 +496,13 @@ def _aliyun(auth: Mapping[str, Any]) -> tuple[Schemes, Requirements]:
             "description": "HmacSHA256 over the request with the AppSecret, with the other gateway headers "
             f"({', '.join(h for h in auth['headers'] if h not in ('x-ca-key', 'x-ca-signature'))}); "
             "see x-sdcontracts-signature.",
-            "x-sdcontracts-signature": _signature(auth, _SIGNERS[auth["scheme"]]),
+            "x-sdcontracts-signature": _signature(auth, signer),
         },
     }
     return schemes, [{"appKey": [], "signature": []}]
 
 
-def _key_headers(auth: Mapping[str, Any]) -> tuple[Schemes, Requirements]:
+def _key_headers(auth: Mapping[str, Any], signer: str) -> tuple[Schemes, Requirements]:
     schemes: Schemes = {
         header: {"type": "apiKey", "in": "header", "name": header, "description": auth["doc"]}
         for header in auth["headers"]
@@ -515,21 +510,19 @@ def _key_headers(auth: Mapping[str, Any]) -> tuple[Schemes, Requirements]:
     return schemes, [{header: [] for header in auth["headers"]}]
 
 
-def _body_signature(auth: Mapping[str, Any]) -> tuple[Schemes, Requirements]:
+def _body_signature(auth: Mapping[str, Any], signer: str) -> tuple[Schemes, Requirements]:
     return {}, []  # PublicKey and Signature are body fields, required by the request schemas
 
 
-_SCHEMES: dict[str, Callable[[Mapping[str, Any]], tuple[Schemes, Requirements]]] = {
+# provider.json's auth scheme -> its OpenAPI security schemes; a scheme OpenAPI cannot state (a body
+# signature, or one no builder knows) has none, and is described in x-sdcontracts-auth alone
+_SCHEMES: dict[str, Callable[[Mapping[str, Any], str], tuple[Schemes, Requirements]]] = {
     "bearer": _bearer,
     "bearer-or-tams-rsa": _bearer_or_tams,
-    "picpik-sha1-signature": _body_signature,
     "aliyun-api-gateway-hmac-sha256": _aliyun,
     "key-headers": _key_headers,
 }
 
 
-def _security(info: Mapping[str, Any]) -> tuple[Schemes, Requirements]:
-    scheme = info["auth"]["scheme"]
-    if scheme not in _SCHEMES:
-        raise ValueError(f"{info['id']}: no OpenAPI form for the auth scheme {scheme!r}")
-    return _SCHEMES[scheme](info["auth"])
+def _security(auth: Mapping[str, Any], signer: str) -> tuple[Schemes, Requirements]:
+    return _SCHEMES.get(auth["scheme"], _body_signature)(auth, signer)

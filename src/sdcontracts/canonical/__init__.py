@@ -17,6 +17,9 @@ it, and faithful translation.
 - `translate(request, provider)`: the provider's payload, or `Untranslatable` naming every field
   it cannot take and why; ``adapt=True`` adapts what it can and reports each `Adaptation`.
 - `canonicalize(provider, payload)`: back to the canonical request.
+- `generate_all(request, clients)` (`agenerate_all` with async clients, concurrently): the request
+  through every client given, one `Outcome` per provider. A single client takes a canonical
+  request too: ``client.generate(request)``, ``client.translate(request)`` (image uploads done).
 
 Where each field goes is ``schemas/<provider>/canonical.json``.
 """
@@ -27,14 +30,15 @@ import base64
 
 from ..models.canonical import CanonicalRequest, ControlNetUnit, Image, Lora
 from ._capabilities import Capabilities, Capability, capabilities
+from ._fanout import Outcome, agenerate_all, generate_all
 from ._mapping import CANONICAL_FIELDS, canonical_schema
 from ._matrix import matrix, render
 from ._translate import Adaptation, Problem, Translation, Untranslatable, canonicalize, translate
 
 __all__ = [
     "CANONICAL_FIELDS", "Adaptation", "CanonicalRequest", "Capabilities", "Capability", "ControlNetUnit", "Image",
-    "Lora", "Problem", "Translation", "Untranslatable", "canonical_schema", "canonicalize", "capabilities", "image",
-    "matrix", "render", "translate",
+    "Lora", "Outcome", "Problem", "Translation", "Untranslatable", "agenerate_all", "canonical_schema",
+    "canonicalize", "capabilities", "generate_all", "image", "matrix", "render", "translate",
 ]  # fmt: skip
 
 
@@ -43,3 +47,10 @@ def image(data: bytes | None = None, *, url: str | None = None, resource_id: str
     several of them (the same image, for providers taking different forms)."""
     encoded = base64.b64encode(data).decode("ascii") if data is not None else None
     return Image(base64=encoded, url=url, resource_id=resource_id)
+
+
+for _name in __all__:
+    _value = globals()[_name]
+    if isinstance(_value, type) and _value.__module__.startswith(f"{__name__}._"):
+        _value.__module__ = __name__  # sdcontracts.canonical.Untranslatable, as it is imported
+del _name, _value

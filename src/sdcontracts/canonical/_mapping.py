@@ -21,6 +21,7 @@ from typing import Any
 from .._catalogue import check_provider
 from .._compiler import FREE, Node
 from .._pointer import parts
+from .._registry import get as registered
 from .._validation import compiled
 
 __all__ = ["CANONICAL_FIELDS", "Fixed", "Placement", "ProviderMap", "canonical_schema", "provider_map"]
@@ -178,8 +179,7 @@ def _walk(root: Node, tokens: tuple[Token, ...], where: str) -> Iterator[tuple[N
 @cache
 def provider_map(provider: str) -> ProviderMap:
     """The canonical placements of a provider, checked against its request schema."""
-    check_provider(provider)
-    data = _read(provider, "canonical.json")
+    data = registered(check_provider(provider)).canonical
     root = compiled(provider, "img2img.request", "caller").root
     where = f"schemas/{provider}/canonical.json"
     placements: dict[str, Placement] = {}

@@ -106,7 +106,7 @@ def translate(
     >>> translate(request, "zhiqite").payload["width"]
     Traceback (most recent call last):
       ...
-    sdcontracts.canonical._translate.Untranslatable: zhiqite cannot take this request: width: ...
+    sdcontracts.canonical.Untranslatable: zhiqite cannot take this request: width: ...
     >>> translation = translate(request, "zhiqite", adapt=True)
     >>> translation.payload["width"], translation.adaptations[0].why
     (496, 'zhiqite takes multiples of 8 from 128 to 1024')
@@ -149,7 +149,10 @@ def translate(
     report = validate(provider, payload, view="caller", strict=strict)
     if report.violations:  # pointers are spelt out only to name a violation's field
         where = {_concrete(placement.tokens, index): label for placement, index, label in placed}
-        problems += [_problem(mapping, where, violation) for violation in report.violations]
+        named = [p for p in problems]
+        problems += [
+            _problem(mapping, where, v) for v in report.violations if not _consequence(mapping, named, payload, v)
+        ]
     if problems:
         raise Untranslatable(provider, tuple(problems))
     return Translation(provider, payload, tuple(adaptations), tuple(filled), report.warnings)
@@ -182,7 +185,7 @@ def _convert(provider: str, placement: Placement, label: str, value: Any, proble
         return value[form]
     if placement.random is not None and value == placement.random:
         problems.append(Problem(label, f"{value!r} means a random seed to {provider}; leave the seed out for that"))
-        return _SKIP
+        return _SKIP  # a random seed's value: nothing placed
     if placement.as_integer:
         if not (isinstance(value, str) and value.isdecimal()):
             problems.append(Problem(label, f"{provider} names it by an integer id, not {value!r}"))
@@ -225,11 +228,11 @@ def _numeric(node: Any, value: int | float, fractions: bool) -> int | float:
             adapted = math.ceil(low / step) * step
         if high is not None and adapted > high:
             adapted = math.floor(high / step) * step
-    if low is not None and adapted < low:
+    if low is not None and (adapted < low if node.minimum is not None else adapted <= low):
         adapted = (
             low if node.minimum is not None else (math.floor(low) + 1 if integral else math.nextafter(low, math.inf))
         )
-    if high is not None and adapted > high:
+    if high is not None and (adapted > high if node.maximum is not None else adapted >= high):
         adapted = (
             high if node.maximum is not None else (math.ceil(high) - 1 if integral else math.nextafter(high, -math.inf))
         )
@@ -299,6 +302,30 @@ def _problem(mapping: ProviderMap, placed: Mapping[str, str], violation: Violati
         limit = next((limit for limit in mapping.limits if limit.rule == violation.rule), None)
         label = " x ".join(limit.fields) if limit is not None else pointer or "/"
     return Problem(label, violation.message, violation.rule, violation.doc)
+
+
+def _consequence(mapping: ProviderMap, named: list[Problem], payload: Any, violation: Violation) -> bool:
+    """A violation about a part of the payload only a field already named would have made (Tensor.Art's
+    ``inputInitialize`` when its image cannot go): one defect, one problem. It is one when it is
+    at (or names as missing) an ancestor of that field's place and the payload has nothing there."""
+    expected = violation.expected if violation.rule == "required" and isinstance(violation.expected, str) else None
+    at = parts(join(violation.path, expected) if expected is not None else violation.path)
+    return any(
+        list(place[: len(at)]) == at and _get(payload, place[: len(at) + 1]) is None
+        for place in _places(mapping, named)
+        if len(place) >= len(at)
+    )
+
+
+def _places(mapping: ProviderMap, named: list[Problem]) -> Iterator[tuple[str, ...]]:
+    """The concrete pointer tokens where each named field would have gone (``controlnet[0].image``
+    at item 0 of its list)."""
+    for problem in named:
+        path, _, rest = problem.field.partition("[")
+        placement = mapping.placements.get(f"{path}[].{rest.partition('.')[2]}" if rest else path)
+        if placement is not None:
+            index = rest.partition("]")[0] if rest else None
+            yield tuple(index if token is None else token for token in placement.tokens)  # type: ignore[misc]
 
 
 def _matches(tokens: tuple[Token, ...], concrete: list[str]) -> int | bool | None:

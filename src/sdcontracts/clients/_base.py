@@ -1,7 +1,12 @@
 """The machinery every provider client shares.
 
-A provider module describes its wire format once, in a *sans-IO* base class (`ProviderBase`
-subclass): how to build each request (`Spec`) and how to read each response. Every operation
+A client reads its provider's registry entry (`sdcontracts.provider(id)`): each request is built
+from provider.json's ``operations`` (method, path, where the task id goes), a task is read through
+its ``lifecycle`` pointers (status, images, id, progress, reason), errors through its codes, and the
+idempotency key is the request field the schema marks ``x-role: request-id`` and ``x-filled-by``.
+A provider module adds only what its wire format does beyond that, in a *sans-IO* base class
+(`ProviderBase` subclass): its auth, a body signature, an error envelope answered inside HTTP 200,
+a progress or reason it reports in its own way. Every operation
 (submit, poll until done, Tensor.Art's two-step upload), with its retries, is a generator of
 `Steps`: it yields "send this request" or "sleep this long" and returns the result. The only
 I/O is in the two drivers, `SyncClient._run` and `AsyncClient._run`, fifteen lines each; a
@@ -21,18 +26,18 @@ import asyncio
 import dataclasses
 import email.utils
 import functools
-import importlib
+import inspect
 import logging
 import random
+import sys
 import time
-from collections.abc import Awaitable, Callable, Generator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, ClassVar, Generic, TypedDict, TypeVar, Unpack
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypedDict, TypeVar, Unpack
 
 import httpx
 
-from .. import _catalogue
 from .._exceptions import (
     AuthError,
     ProviderError,
@@ -46,11 +51,18 @@ from .._exceptions import (
     TransportError,
 )
 from .._jsontext import json_bytes
+from .._pointer import resolve
+from .._registry import get as registered
 from .._report import Violation
+from .._roles import keyed, with_key
 from .._validation import validate as _validate
 
+if TYPE_CHECKING:
+    from .._provider import Operation
+    from ..canonical import CanonicalRequest, Translation
+
 __all__ = [
-    "AsyncClient", "ClientOptions", "Image", "ProviderBase", "Retry", "Send", "Spec", "Steps", "Submitted",
+    "AsyncClient", "ClientOptions", "Clock", "Image", "ProviderBase", "Retry", "Send", "Spec", "Steps", "Submitted",
     "SyncClient", "Task", "TaskState", "WaitOptions",
 ]  # fmt: skip
 
@@ -59,6 +71,17 @@ logger = logging.getLogger("sdcontracts.clients")
 R = TypeVar("R")
 T = TypeVar("T")
 Progress = Callable[["Task[Any]"], object]
+
+_ROOT = __name__.split(".")[0]
+# a canonical request or a translation exists only once its module is loaded: looked up there,
+# plain payloads never import the canonical package (nor pydantic)
+_CANONICAL_MODELS = f"{_ROOT}.models.canonical"
+_TRANSLATIONS = f"{_ROOT}.canonical._translate"
+
+
+def _instance(value: Any, module: str, name: str) -> bool:
+    loaded = sys.modules.get(module)
+    return loaded is not None and isinstance(value, getattr(loaded, name))
 
 
 class TaskState(StrEnum):
@@ -156,6 +179,21 @@ NO_RETRY = Retry(attempts=0)
 POLL_INTERVAL, WAIT_TIMEOUT = 2.0, 600.0  # `wait`'s defaults, in seconds
 
 
+class Clock(Protocol):
+    """What a client measures its ``wait`` deadline by: seconds, monotonic (`sdcontracts.mock.Clock`
+    and `sdcontracts.mock.ManualClock` are two)."""
+
+    def now(self) -> float: ...
+
+
+class _Monotonic:
+    def now(self) -> float:
+        return time.monotonic()
+
+
+MONOTONIC: Clock = _Monotonic()
+
+
 class WaitOptions(TypedDict, total=False):
     """`SyncClient.wait`'s options, which `generate` takes too (defaults: 2 s, 600 s, None, None)."""
 
@@ -174,7 +212,11 @@ class ClientOptions(TypedDict, total=False):
     disputed reading of the docs rejects too (default False: such values are sent, with warnings);
     ``headers``: sent with every request;
     ``transport``: an httpx transport (sync clients take an ``httpx.BaseTransport``, async ones an
-    ``httpx.AsyncBaseTransport``; the mock's works for both).
+    ``httpx.AsyncBaseTransport``; the mock's works for both);
+    ``clock``: what ``wait`` measures its deadline by (a `Clock`: ``now()`` in seconds; default the
+    monotonic clock); ``sleep``: how the client waits between polls and retries (default
+    ``time.sleep``, or ``asyncio.sleep`` for async clients, which also take a plain function). A
+    mock's ``ManualClock`` is both: ``clock=clock, sleep=clock.advance`` waits in mock time.
     """
 
     base_url: str | None
@@ -184,6 +226,8 @@ class ClientOptions(TypedDict, total=False):
     strict: bool
     headers: Mapping[str, str] | None
     transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None
+    clock: Clock | None
+    sleep: Callable[[float], Any] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,14 +260,24 @@ class Send:
 Steps = Generator[Send | float, Any, T]
 
 
+class _Keyed:
+    """``idempotent_submit``: whether the provider's requests carry an idempotency key the client
+    sets (then a submit may be resent), read from its schema, on the class as on an instance."""
+
+    def __get__(self, instance: object, owner: type[ProviderBase]) -> bool:
+        return keyed(owner.provider)
+
+
 class ProviderBase:
     """The sans-IO half of a client: requests to build and responses to read, no I/O.
 
-    Subclasses set ``provider`` and implement the ``_…`` hooks; everything else is shared.
+    Subclasses set ``provider`` and may override the ``_…`` hooks; the rest is read from the
+    provider's registry entry.
     """
 
     provider: ClassVar[str]
-    idempotent_submit: ClassVar[bool] = False
+    idempotent_submit: ClassVar[bool] = _Keyed()  # type: ignore[assignment]
+    uploads_images: ClassVar[bool] = False  # `_upload_steps` uploads image bytes, returning a resource id
 
     def __init__(
         self,
@@ -236,42 +290,42 @@ class ProviderBase:
         strict: bool = False,
         headers: Mapping[str, str] | None = None,
         transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
+        clock: Clock | None = None,
+        sleep: Callable[[float], Any] | None = None,
     ) -> None:
-        info = _catalogue.provider_info(self.provider)
+        spec = self.spec = registered(self.provider)
         self._transport = transport
-        self.base_url = (base_url or self.default_base_url(info)).rstrip("/")
+        self.base_url = (base_url or spec.base_url).rstrip("/")
         self.auth = auth
         self.timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
         self.retry = retry if retry is not None else Retry()
-        self._clock: Callable[[], float] = time.monotonic  # what `wait` measures its timeout by (tests drive it)
+        self.clock = clock or MONOTONIC  # what `wait` measures its deadline by
+        self._given_sleep = sleep
         self.validate = validate
         self.strict = strict  # validate strictly: a value the sources dispute is refused too
         self.headers = dict(headers or {})
         # provider error code -> kind, where provider.json documents (or sdcontracts chose) them
-        self._error_kinds: dict[str, str] = {
-            code: entry["kind"] for code, entry in info.get("errors", {}).get("codes", {}).items()
-        }
-        lifecycle = info["lifecycle"]
+        self._error_kinds: dict[str, str] = {code: entry["kind"] for code, entry in spec.error_codes.items()}
         self._states: dict[Any, TaskState] = {
-            status: TaskState(name)
-            for name in ("queued", "running", "succeeded", "failed", "canceled")
-            for status in lifecycle.get(name, ())
+            status: TaskState(phase) for phase, values in spec.lifecycle.phases.items() for status in values
         }
-
-    @staticmethod
-    def default_base_url(info: Mapping[str, Any]) -> str:
-        urls: dict[str, str] = info["base_urls"]
-        return next(iter(urls.values()))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, auth={self.auth!r})"
 
-    # -- hooks a provider implements ----------------------------------------------------------
+    # -- hooks a provider may override ------------------------------------------------------------
 
     def _prepare(self, payload: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
-        """Complete a submit payload (ids, signatures) before validation; return it and the
-        idempotency key set, if any."""
-        return payload, None
+        """Complete a submit payload after validation: its idempotency key (set when it has none),
+        its ``Action`` where one path serves several operations, and what `_complete` adds; return
+        it and the key."""
+        payload, key = with_key(self.provider, payload)
+        return self._complete(self.spec.submit, self._acted(self.spec.submit, payload)), key
+
+    def _complete(self, operation: Operation, body: dict[str, Any]) -> dict[str, Any]:
+        """A request body with what the provider needs in every body it receives (PICPIK's request
+        UUID and signature); unchanged by default."""
+        return body
 
     def seal(self, body: Any) -> Any:
         """``body`` with the credentials a provider carries in the body itself (PICPIK's
@@ -281,23 +335,121 @@ class ProviderBase:
         return body
 
     def _submit_spec(self, payload: dict[str, Any]) -> Spec:
-        raise NotImplementedError
+        operation = self.spec.submit
+        # only a submit carrying the idempotency key the client set is safe to repeat: same key, same task
+        return Spec(operation.name, operation.method, operation.path, json=payload, retryable=self.idempotent_submit)
 
     def _submitted(self, body: Any, key: str | None) -> Submitted:
-        raise NotImplementedError
+        pointer = self.spec.task_parameter.pointer
+        task_id = resolve(body, pointer)
+        if task_id is None:
+            raise TransportError(
+                f"img2img: the response has no task id at {pointer}", provider=self.provider, body=body
+            )
+        return Submitted(self.provider, str(task_id), key, body)
 
     def _task_spec(self, task_id: str) -> Spec:
-        raise NotImplementedError
+        return self._about(self.spec.query, task_id)
 
     def _task(self, task_id: str, body: Any) -> Task[Any]:
-        raise NotImplementedError
+        lifecycle = self.spec.lifecycle
+        status = resolve(body, lifecycle.status)
+        state = self.state_of(status)
+        reported = resolve(body, lifecycle.task_id) if lifecycle.task_id else None
+        return Task(
+            provider=self.provider,
+            id=str(reported or task_id),
+            state=state,
+            status=status,
+            progress=self._progress(body),
+            images=self._images(body),
+            reason=self._reason(body, state),
+            raw=body,
+            _parse=self._model("task.response"),
+        )
+
+    def _progress(self, body: Any) -> float | None:
+        """A task's progress, 0 to 1, where the provider reports one (lifecycle ``progress``, in percent)."""
+        pointer = self.spec.lifecycle.progress
+        percent = resolve(body, pointer) if pointer else None
+        return percent / 100 if isinstance(percent, int | float) else None
+
+    def _reason(self, body: Any, state: TaskState) -> str | None:
+        """Why a task failed, where the provider says (lifecycle ``reason``)."""
+        pointer = self.spec.lifecycle.reason
+        return (resolve(body, pointer) or None) if pointer else None
+
+    def _images(self, body: Any) -> tuple[Image, ...]:
+        """The images a task response lists (lifecycle ``images``)."""
+        where = self.spec.lifecycle.images
+        items = resolve(body, where["each"])
+        if not isinstance(items, list):
+            return ()
+        found = []
+        for item in items:
+            if not where["url"]:  # the item is the URL
+                if isinstance(item, str) and item:
+                    found.append(Image(url=item))
+                continue
+            url = resolve(item, where["url"]) if isinstance(item, dict) else None
+            if url:
+                found.append(
+                    Image(
+                        url=url,
+                        format=resolve(item, where["format"]) if "format" in where else None,
+                        expires_in=_int(resolve(item, where["expires_in"])) if "expires_in" in where else None,
+                        id=resolve(item, where["id"]) if "id" in where else None,
+                    )
+                )
+        return tuple(found)
 
     def _cancel_spec(self, task_id: str) -> Spec:
-        raise NotImplementedError(f"{self.provider} has no cancel operation")
+        operation = self.spec.operations.get("cancel")
+        if operation is None:
+            raise NotImplementedError(f"{self.provider} has no cancel operation")
+        return self._about(operation, task_id)
+
+    def _about(self, operation: Operation, task_id: str) -> Spec:
+        """The request of an operation about one task: its id where the operation takes it."""
+        path, params, body = operation.path, {}, {}
+        for parameter in operation.parameters:
+            if parameter.location == "path":
+                path = path.replace(f"{{{parameter.name}}}", task_id)
+            elif parameter.location == "query":
+                params[parameter.name] = task_id
+            else:
+                body[parameter.name] = task_id
+        json = self._complete(operation, self._acted(operation, body)) if operation.request is not None else None
+        return Spec(operation.name, operation.method, path, json=json, params=params)
+
+    @staticmethod
+    def _acted(operation: Operation, body: dict[str, Any]) -> dict[str, Any]:
+        """``body`` naming its operation by ``Action``, where one path serves several (PICPIK)."""
+        return body if operation.action is None or "Action" in body else {"Action": operation.action, **body}
+
+    def _error_message(self, fields: dict[str, Any]) -> Any:
+        """An error envelope's message, where provider.json's ``errors.message`` points."""
+        pointer = self.spec.info.get("errors", {}).get("message")
+        return resolve(fields, pointer) if pointer else None
 
     def _error(self, response: httpx.Response, body: Any, spec: Spec) -> ProviderError | None:
-        """The error a response means, or None when it is a success."""
-        raise NotImplementedError
+        """The error a response means, or None when it is a success: by default an HTTP error
+        status, its code and message read where provider.json's ``errors`` points."""
+        if response.is_success:
+            return None
+        errors = self.spec.info.get("errors", {})
+        fields = body if isinstance(body, dict) else {}
+        code = resolve(fields, errors["code"]) if "code" in errors else None
+        message = self._error_message(fields) or response.reason_phrase
+        missing = spec.operation in ("task", "cancel") and response.status_code == 404
+        return self._http_error(
+            response, str(message or "request failed"), code=None if code in (None, "") else str(code), body=body,
+            kind="not-found" if missing else None,
+        )  # fmt: skip
+
+    def _upload_steps(self, data: bytes, expire_sec: int | None, term: int | None) -> Steps[str]:
+        """Upload image bytes; return the resource id (providers with ``uploads_images``)."""
+        raise NotImplementedError(f"{self.provider} takes no image uploads")
 
     # -- shared helpers ------------------------------------------------------------------------
 
@@ -308,10 +460,11 @@ class ProviderBase:
         except TypeError:  # unhashable status in a garbled body
             return TaskState.UNKNOWN
 
-    def _model(self, schema: str) -> Callable[[Any], Any]:
-        """A parser for one of this provider's schemas, using its generated model; the model is
-        imported on first use, so reading a task's common fields never loads pydantic."""
-        return functools.partial(_parse_model, self.provider, schema)
+    def _model(self, schema: str) -> Callable[[Any], Any] | None:
+        """A parser for one of this provider's schemas, using its generated model (None when its
+        profile names no models); the model is imported on first use, so reading a task's common
+        fields never loads pydantic."""
+        return functools.partial(_parse_model, self.provider, schema) if self.spec.profile.models else None
 
     def _payload(self, payload: Any) -> dict[str, Any]:
         if hasattr(payload, "model_dump"):
@@ -334,12 +487,31 @@ class ProviderBase:
             if not report.ok:
                 raise RequestInvalid(report)
             warnings = report.warnings
-            for warning in warnings:
-                logger.warning(
-                    "%s request: %s [%s] %s", self.provider, warning.path or "/", warning.rule, warning.message
-                )
+            self._log_warnings(warnings)
         body, key = self._prepare(body)
         return body, key, warnings
+
+    def _log_warnings(self, warnings: tuple[Violation, ...]) -> None:
+        for warning in warnings:
+            logger.warning("%s request: %s [%s] %s", self.provider, warning.path or "/", warning.rule, warning.message)
+
+    def _translate_steps(
+        self, request: CanonicalRequest | Mapping[str, Any], models: Mapping[str, str] | None, adapt: bool
+    ) -> Steps[Translation]:
+        """`sdcontracts.canonical.translate` for this provider, after its image transport: an
+        image it takes only as an uploaded resource, given as bytes, is uploaded first."""
+        from ..canonical import CanonicalRequest, translate
+        from ..canonical._transport import uploads, with_uploads
+
+        canonical = request if isinstance(request, CanonicalRequest) else CanonicalRequest.model_validate(request)
+        if self.uploads_images:
+            ids: dict[str, str] = {}
+            for upload in uploads(canonical, self.provider):
+                ids[upload.field] = yield from self._upload_steps(upload.data, None, None)
+                logger.info("%s: uploaded %s as resource %s", self.provider, upload.field, ids[upload.field])
+            if ids:
+                canonical = with_uploads(canonical, ids)
+        return translate(canonical, self.provider, models=models, adapt=adapt, strict=self.strict)
 
     def _request(self, spec: Spec) -> httpx.Request:
         headers = {**self.headers, **spec.headers}
@@ -390,7 +562,7 @@ class ProviderBase:
 
     def _call(self, spec: Spec, deadline: float | None = None) -> Steps[Any]:
         """One request with retries: the parsed body, or the ProviderError it means. A retry that
-        would start after ``deadline`` (a wait's, by ``_clock``) is not made: the error is raised."""
+        would start after ``deadline`` (a wait's, by ``clock``) is not made: the error is raised."""
         attempt = 0
         while True:
             try:
@@ -402,7 +574,7 @@ class ProviderBase:
             except ProviderError as error:
                 failure = error
             delay = self._retry_delay(failure, attempt, spec)
-            if delay is None or (deadline is not None and self._clock() + delay > deadline):
+            if delay is None or (deadline is not None and self.clock.now() + delay > deadline):
                 raise failure
             logger.info(
                 "%s %s failed (%s); retry %d in %.2fs", self.provider, spec.operation, failure, attempt + 1, delay
@@ -411,7 +583,17 @@ class ProviderBase:
             attempt += 1
 
     def _submit_steps(self, payload: Any, validate: bool | None, raw: bool) -> Steps[Submitted]:
+        translated: tuple[Violation, ...] = ()
+        if not raw and _instance(payload, _TRANSLATIONS, "Translation"):
+            if payload.provider != self.provider:
+                raise ValueError(f"a translation for {payload.provider} given to the {self.provider} client")
+            payload = payload.payload
+        elif not raw and _instance(payload, _CANONICAL_MODELS, "CanonicalRequest"):
+            translation = yield from self._translate_steps(payload, None, False)
+            payload, validate, translated = translation.payload, False, translation.warnings  # validated there
+            self._log_warnings(translated)
         body, key, warnings = self._checked(payload, validate, raw)
+        warnings = warnings or translated
         submitted = self._submitted((yield from self._call(self._submit_spec(body))), key)
         return dataclasses.replace(submitted, warnings=warnings) if warnings else submitted
 
@@ -426,7 +608,7 @@ class ProviderBase:
         on_progress: Progress | None,
         max_poll_interval: float | None = None,
     ) -> Steps[Task[Any]]:
-        deadline = self._clock() + timeout
+        deadline = self.clock.now() + timeout
         seen: tuple[Any, ...] | None = None
         interval = poll_interval
         while True:
@@ -462,7 +644,7 @@ class ProviderBase:
                 reason=reason,
                 task=task,
             )
-        remaining = deadline - self._clock()
+        remaining = deadline - self.clock.now()
         if remaining <= 0:
             raise TaskTimeout(
                 f"task {task.id} is still {task.state.value} ({task.status}) after the wait deadline",
@@ -516,9 +698,16 @@ _NOT_JSON = object()
 
 
 def _parse_model(provider: str, schema: str, body: Any) -> Any:
-    title = _catalogue.raw_schema(provider, schema)["title"]
-    model = getattr(importlib.import_module(f"sdcontracts.models.{provider}"), title)
+    spec = registered(provider)
+    model = getattr(spec.hook("models"), spec.raw_schema(schema)["title"])
     return model.model_validate(body)
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def retry_after(response: httpx.Response) -> float | None:
@@ -560,7 +749,7 @@ class SyncClient(ProviderBase, Generic[R]):
         if transport is not None and not isinstance(transport, httpx.BaseTransport):
             raise TypeError(f"{type(self).__name__} needs a sync transport (httpx.BaseTransport), not {transport!r}")
         self._http = httpx.Client(timeout=self.timeout, transport=transport, follow_redirects=False)
-        self._sleep: Callable[[float], None] = time.sleep
+        self._sleep: Callable[[float], Any] = self._given_sleep or time.sleep
 
     def __enter__(self: _S) -> _S:
         return self
@@ -592,10 +781,25 @@ class SyncClient(ProviderBase, Generic[R]):
     def submit(self, payload: Any, *, validate: bool | None = None, raw: bool = False) -> Submitted:
         """Validate (unless ``validate=False``) and submit an img2img task.
 
+        ``payload`` is the provider's own (a mapping or its generated model), a
+        `sdcontracts.canonical.CanonicalRequest` (translated as by `translate`, raising
+        `~sdcontracts.canonical.Untranslatable` before anything is sent), or a `Translation`.
         ``raw=True`` sends ``payload`` exactly as given: no ids or signatures added (see `seal`),
         no validation. It is how the conformance suite sends requests that break the contract.
         """
         return self._run(self._submit_steps(payload, validate, raw))
+
+    def translate(
+        self,
+        request: CanonicalRequest | Mapping[str, Any],
+        *,
+        models: Mapping[str, str] | None = None,
+        adapt: bool = False,
+    ) -> Translation:
+        """`sdcontracts.canonical.translate` for this provider, with its image transport done:
+        an image it takes only as an uploaded resource (Tensor.Art), given as bytes, is uploaded
+        and its resource id used. Submit the result with `submit` or `generate`."""
+        return self._run(self._translate_steps(request, models, adapt))
 
     def get_task(self, task: str | Submitted) -> Task[R]:
         """The task's current state."""
@@ -642,7 +846,7 @@ class AsyncClient(ProviderBase, Generic[R]):
                 f"{type(self).__name__} needs an async transport (httpx.AsyncBaseTransport), not {transport!r}"
             )
         self._http = httpx.AsyncClient(timeout=self.timeout, transport=transport, follow_redirects=False)
-        self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+        self._sleep: Callable[[float], Any] = self._given_sleep or asyncio.sleep  # a coroutine function, or not
 
     async def __aenter__(self: _A) -> _A:
         return self
@@ -669,11 +873,24 @@ class AsyncClient(ProviderBase, Generic[R]):
                 except httpx.HTTPError as failure:
                     error = failure
             else:
-                await self._sleep(step)
+                slept = self._sleep(step)
+                if inspect.isawaitable(slept):
+                    await slept
 
     async def submit(self, payload: Any, *, validate: bool | None = None, raw: bool = False) -> Submitted:
-        """Validate (unless ``validate=False``) and submit an img2img task; ``raw`` as in `SyncClient.submit`."""
+        """Validate (unless ``validate=False``) and submit an img2img task; ``payload`` and
+        ``raw`` as in `SyncClient.submit`."""
         return await self._run(self._submit_steps(payload, validate, raw))
+
+    async def translate(
+        self,
+        request: CanonicalRequest | Mapping[str, Any],
+        *,
+        models: Mapping[str, str] | None = None,
+        adapt: bool = False,
+    ) -> Translation:
+        """`SyncClient.translate`'s twin: the provider's payload, its image uploads done."""
+        return await self._run(self._translate_steps(request, models, adapt))
 
     async def get_task(self, task: str | Submitted) -> Task[R]:
         """The task's current state."""

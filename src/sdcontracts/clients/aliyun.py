@@ -15,10 +15,10 @@ import httpx
 
 from .._exceptions import ProviderError
 from ..auth import AliyunGatewayAuth
-from ._base import AsyncClient, ClientOptions, Image, ProviderBase, Spec, Submitted, SyncClient, Task
+from ._base import AsyncClient, ClientOptions, ProviderBase, Spec, SyncClient, TaskState
 
 if TYPE_CHECKING:
-    from ..models.aliyun import TaskResponse
+    from ..models.aliyun import TaskResponse  # noqa: F401  (the quoted type argument of the client bases)
 
 __all__ = ["AliyunClient", "AsyncAliyunClient"]
 
@@ -40,28 +40,8 @@ class _Aliyun(ProviderBase):
         if resource_config:
             self.headers["X-SP-RESOURCE-CONFIG-ID"] = resource_config
 
-    def _submit_spec(self, payload: dict[str, Any]) -> Spec:
-        return Spec("img2img", "POST", "/scc/sd_img2img", json=payload, retryable=False)  # no idempotency key
-
-    def _submitted(self, body: Any, key: str | None) -> Submitted:
-        return Submitted(self.provider, str(body["data"]["taskId"]), key, body)
-
-    def _task_spec(self, task_id: str) -> Spec:
-        return Spec("task", "POST", "/scc/sd_get_result", json={"taskId": task_id})
-
-    def _task(self, task_id: str, body: Any) -> Task[TaskResponse]:
-        data = body.get("data") or {}
-        status = data.get("status")
-        return Task(
-            provider=self.provider,
-            id=str(data.get("taskId") or task_id),
-            state=self.state_of(status),
-            status=status,
-            images=tuple(Image(url=u) for u in data.get("images") or () if isinstance(u, str) and u),
-            reason=_message(body) or None,
-            raw=body,
-            _parse=self._model("task.response"),
-        )
+    def _reason(self, body: Any, state: TaskState) -> str | None:
+        return _message(body) or None if isinstance(body, dict) else None
 
     def _error(self, response: httpx.Response, body: Any, spec: Spec) -> ProviderError | None:
         fields = body if isinstance(body, dict) else {}

@@ -6,25 +6,24 @@
 >>> [image.url for image in task.images]                                        # doctest: +SKIP
 
 Errors are ``{code, reason, message, metadata}`` with the HTTP status in ``code``;
-``reason`` becomes the error's ``code``.
+``reason`` becomes the error's ``code``. Everything else (paths, the task id, status, progress,
+images) is read from ``schemas/novita/provider.json``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Unpack
+from typing import TYPE_CHECKING, Unpack
 
-import httpx
-
-from .._exceptions import ProviderError
+from .._registry import get as registered
 from ..auth import BearerAuth
-from ._base import AsyncClient, ClientOptions, Image, ProviderBase, Spec, Submitted, SyncClient, Task
+from ._base import AsyncClient, ClientOptions, ProviderBase, SyncClient
 
 if TYPE_CHECKING:
-    from ..models.novita import TaskResultResponse
+    from ..models.novita import TaskResultResponse  # noqa: F401  (the quoted type argument of the client bases)
 
 __all__ = ["AsyncNovitaClient", "NovitaClient"]
 
-BASE_URLS = {"novita": "https://api.novita.ai", "ppinfra": "https://api.ppinfra.com"}
+BASE_URLS = dict(registered("novita").base_urls)  # {"novita": "https://api.novita.ai", "ppinfra": …}
 
 
 class _Novita(ProviderBase):
@@ -32,54 +31,6 @@ class _Novita(ProviderBase):
 
     def __init__(self, api_key: str, **options: Unpack[ClientOptions]) -> None:
         super().__init__(auth=BearerAuth(api_key), **options)
-
-    def _submit_spec(self, payload: dict[str, Any]) -> Spec:
-        # No idempotency key exists: a submit is never repeated.
-        return Spec("img2img", "POST", "/v3/async/img2img", json=payload, retryable=False)
-
-    def _submitted(self, body: Any, key: str | None) -> Submitted:
-        return Submitted(self.provider, str(body["task_id"]), key, body)
-
-    def _task_spec(self, task_id: str) -> Spec:
-        return Spec("task", "GET", "/v3/async/task-result", params={"task_id": task_id})
-
-    def _task(self, task_id: str, body: Any) -> Task[TaskResultResponse]:
-        task = body.get("task") or {}
-        status = task.get("status")
-        progress = task.get("progress_percent")
-        images = tuple(
-            Image(url=i["image_url"], format=i.get("image_type"), expires_in=_int(i.get("image_url_ttl")))
-            for i in body.get("images") or ()
-            if isinstance(i, dict) and i.get("image_url")
-        )
-        return Task(
-            provider=self.provider,
-            id=str(task.get("task_id") or task_id),
-            state=self.state_of(status),
-            status=status,
-            progress=progress / 100 if isinstance(progress, int | float) else None,
-            images=images,
-            reason=task.get("reason") or None,
-            raw=body,
-            _parse=self._model("task.response"),
-        )
-
-    def _error(self, response: httpx.Response, body: Any, spec: Spec) -> ProviderError | None:
-        if response.is_success:
-            return None
-        fields = body if isinstance(body, dict) else {}
-        reason = fields.get("reason")
-        message = fields.get("message") or response.reason_phrase or "request failed"
-        not_found = spec.operation == "task" and response.status_code == 404
-        code = str(reason) if reason else None
-        return self._http_error(response, str(message), code=code, body=body, kind="not-found" if not_found else None)
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 class NovitaClient(_Novita, SyncClient["TaskResultResponse"]):

@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Any, Unpack
 import httpx
 
 from .._exceptions import ProviderError, TransportError
+from .._provider import Operation
 from ..auth import PicpikSignature
-from ._base import AsyncClient, ClientOptions, Image, ProviderBase, Spec, Submitted, SyncClient, Task
+from ._base import AsyncClient, ClientOptions, ProviderBase, Spec, SyncClient
 
 if TYPE_CHECKING:
-    from ..models.picpik import GetGenerateTaskDetailResponse
+    from ..models.picpik import GetGenerateTaskDetailResponse  # noqa: F401  (the quoted type argument of the client bases)
 
 __all__ = ["AsyncPicpikClient", "PicpikClient"]
 
@@ -35,38 +36,12 @@ class _Picpik(ProviderBase):
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, auth={self._signer!r})"
 
-    def _signed(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
-        body = {"Action": action, "request_uuid": str(uuid.uuid4()), **params}
-        return self._signer.sign(body)
-
     def seal(self, body: Any) -> Any:
         return self._signer.sign(body) if isinstance(body, Mapping) else body
 
-    def _prepare(self, payload: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
-        # Signed before validation, because PublicKey and Signature are required fields.
-        return self._signed(payload.get("Action", "GenerateImg2Img"), payload), None
-
-    def _submit_spec(self, payload: dict[str, Any]) -> Spec:
-        return Spec("img2img", "POST", "/", json=payload, retryable=False)  # no idempotency key
-
-    def _submitted(self, body: Any, key: str | None) -> Submitted:
-        return Submitted(self.provider, str(body["TaskUID"]), key, body)
-
-    def _task_spec(self, task_id: str) -> Spec:
-        return Spec("task", "POST", "/", json=self._signed("GetGenerateTaskDetail", {"TaskUID": task_id}))
-
-    def _task(self, task_id: str, body: Any) -> Task[GetGenerateTaskDetailResponse]:
-        status = body.get("TaskStatus")
-        return Task(
-            provider=self.provider,
-            id=task_id,
-            state=self.state_of(status),
-            status=status,
-            images=tuple(Image(url=u) for u in body.get("FinalPictureUrls") or () if isinstance(u, str) and u),
-            reason=body.get("TaskErrorMsg") or None,
-            raw=body,
-            _parse=self._model("task.response"),
-        )
+    def _complete(self, operation: Operation, body: dict[str, Any]) -> dict[str, Any]:
+        # every body carries a request UUID and is signed: PublicKey and Signature are body fields
+        return self._signer.sign({"request_uuid": str(uuid.uuid4()), **body})
 
     def _error(self, response: httpx.Response, body: Any, spec: Spec) -> ProviderError | None:
         fields = body if isinstance(body, dict) else {}

@@ -15,24 +15,22 @@ Errors are ``google.rpc.Status`` (``{code, message, details}``); the real reason
 
 from __future__ import annotations
 
-import uuid
 from typing import TYPE_CHECKING, Any, Unpack
 
 import httpx
 
-from .._exceptions import ProviderError
 from ..auth import BearerAuth, TamsRsaAuth
-from ._base import AsyncClient, ClientOptions, Image, ProviderBase, Spec, Steps, Submitted, SyncClient, Task
+from ._base import AsyncClient, ClientOptions, ProviderBase, Spec, Steps, SyncClient
 
 if TYPE_CHECKING:
-    from ..models.tensorart import GetJobResponse
+    from ..models.tensorart import GetJobResponse  # noqa: F401  (the quoted type argument of the client bases)
 
 __all__ = ["AsyncTensorArtClient", "TensorArtClient"]
 
 
 class _TensorArt(ProviderBase):
     provider = "tensorart"
-    idempotent_submit = True
+    uploads_images = True
 
     def __init__(
         self,
@@ -51,62 +49,27 @@ class _TensorArt(ProviderBase):
             raise ValueError("give either token=…, or app_id=… with private_key=… (not both)")
         super().__init__(auth=auth, **options)
 
-    @staticmethod
-    def default_base_url(info: Any) -> str:
-        urls: dict[str, str] = info["base_urls"]
-        return urls["sdk-default"]  # the official SDK's host; each app has its own endpoint
-
-    def _prepare(self, payload: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
-        for name in ("requestId", "request_id"):
-            if isinstance(payload.get(name), str) and payload[name]:
-                return payload, payload[name]
-        key = uuid.uuid4().hex
-        return {"requestId": key, **payload}, key
-
-    def _submit_spec(self, payload: dict[str, Any]) -> Spec:
-        return Spec("img2img", "POST", "/v1/jobs", json=payload, retryable=True)  # requestId: same id, same job
-
-    def _submitted(self, body: Any, key: str | None) -> Submitted:
-        return Submitted(self.provider, str(body["job"]["id"]), key, body)
-
-    def _task_spec(self, task_id: str) -> Spec:
-        return Spec("task", "GET", f"/v1/jobs/{task_id}")
-
-    def _task(self, task_id: str, body: Any) -> Task[GetJobResponse]:
-        job = body.get("job") or {}
-        status = job.get("status")
-        success = job.get("successInfo") or {}
-        images = tuple(
-            Image(url=r["url"], id=r.get("id"), expires_in=_int(r.get("expiredIn")))
-            for r in success.get("images") or ()
-            if isinstance(r, dict) and r.get("url")
-        )
-        return Task(
-            provider=self.provider,
-            id=str(job.get("id") or task_id),
-            state=self.state_of(status),
-            status=status,
-            progress=_progress(job),
-            images=images,
-            reason=(job.get("failedInfo") or {}).get("reason") or None,
-            raw=body,
-            _parse=self._model("task.response"),
-        )
-
-    def _cancel_spec(self, task_id: str) -> Spec:
-        return Spec("cancel", "DELETE", f"/v1/jobs/{task_id}")
-
-    def _error(self, response: httpx.Response, body: Any, spec: Spec) -> ProviderError | None:
-        if response.is_success:
+    def _progress(self, body: Any) -> float | None:
+        """Mean progress of the images being processed in the latest stage, 0 to 1."""
+        job = body.get("job") if isinstance(body, dict) else None
+        if not isinstance(job, dict):
             return None
-        fields = body if isinstance(body, dict) else {}
-        grpc = fields.get("code")
+        if job.get("status") == "SUCCESS":
+            return 1.0
+        stages = (job.get("runningInfo") or {}).get("stages") or ()
+        values: list[float] = [
+            image["progress"]
+            for stage in stages[-1:]
+            if isinstance(stage, dict)
+            for image in stage.get("processingImages") or ()
+            if isinstance(image, dict) and isinstance(image.get("progress"), int | float)
+        ]
+        return sum(values) / len(values) / 100 if values else None
+
+    def _error_message(self, fields: dict[str, Any]) -> str:
+        # the real reason is often in details[].message, beside a bare "params valid"
         details = [d.get("message") for d in fields.get("details") or () if isinstance(d, dict) and d.get("message")]
-        message = "; ".join(str(m) for m in [fields.get("message"), *details] if m) or response.reason_phrase
-        code = str(grpc) if grpc is not None else None
-        missing = spec.operation in ("task", "cancel") and (response.status_code == 404 or code == "5")
-        kind = "not-found" if missing else None
-        return self._http_error(response, message or "request failed", code=code, body=body, kind=kind)
+        return "; ".join(str(m) for m in [fields.get("message"), *details] if m)
 
     def _upload_steps(self, data: bytes, expire_sec: int | None, term: int | None) -> Steps[str]:
         request: dict[str, Any] = {}
@@ -114,35 +77,14 @@ class _TensorArt(ProviderBase):
             request["expireSec"] = str(expire_sec)
         if term is not None:
             request["term"] = term
-        created = yield from self._call(Spec("resource", "POST", "/v1/resource/image", json=request))
+        operation = self.spec.operations["resource"]
+        created = yield from self._call(Spec(operation.name, operation.method, operation.path, json=request))
         headers = {str(k): str(v) for k, v in (created.get("headers") or {}).items()}
         put = Spec(
             "upload", "PUT", created["putUrl"], content=data, headers=headers, authenticated=False, expect="empty"
         )
         yield from self._call(put)
         return str(created["resourceId"])
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _progress(job: dict[str, Any]) -> float | None:
-    """Mean progress of the images being processed in the latest stage, 0 to 1."""
-    if job.get("status") == "SUCCESS":
-        return 1.0
-    stages = (job.get("runningInfo") or {}).get("stages") or ()
-    values: list[float] = [
-        image["progress"]
-        for stage in stages[-1:]
-        if isinstance(stage, dict)
-        for image in stage.get("processingImages") or ()
-        if isinstance(image, dict) and isinstance(image.get("progress"), int | float)
-    ]
-    return sum(values) / len(values) / 100 if values else None
 
 
 class TensorArtClient(_TensorArt, SyncClient["GetJobResponse"]):

@@ -9,66 +9,31 @@ string); the status codes beyond 2 (success) are not documented.
 
 from __future__ import annotations
 
-import uuid
 from typing import TYPE_CHECKING, Any, Unpack
 
 import httpx
 
 from .._exceptions import ProviderError
 from ..auth import ZhiqiteKeyAuth
-from ._base import AsyncClient, ClientOptions, Image, ProviderBase, Spec, Submitted, SyncClient, Task
+from ._base import AsyncClient, ClientOptions, ProviderBase, Spec, SyncClient, TaskState
 
 if TYPE_CHECKING:
-    from ..models.zhiqite import QueryTaskInfoResponse
+    from ..models.zhiqite import QueryTaskInfoResponse  # noqa: F401  (the quoted type argument of the client bases)
 
 __all__ = ["AsyncZhiqiteClient", "ZhiqiteClient"]
 
 
 class _Zhiqite(ProviderBase):
     provider = "zhiqite"
-    idempotent_submit = True
 
     def __init__(self, access_key_id: str, access_key_secret: str, **options: Unpack[ClientOptions]) -> None:
         super().__init__(auth=ZhiqiteKeyAuth(access_key_id, access_key_secret), **options)
 
-    def _prepare(self, payload: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
-        scripts = payload.get("alwayson_scripts")
-        if not isinstance(scripts, dict):
-            return payload, None  # validation reports the missing object
-        if isinstance(scripts.get("id_task"), str) and scripts["id_task"]:
-            return payload, scripts["id_task"]
-        key = uuid.uuid4().hex
-        return {**payload, "alwayson_scripts": {**scripts, "id_task": key}}, key
-
-    def _submit_spec(self, payload: dict[str, Any]) -> Spec:
-        # id_task names the task, so repeating the submit cannot create a second one.
-        return Spec("img2img", "POST", "/AIGCImgOpenServ/saas/sd/v2/controlnet", json=payload, retryable=True)
-
-    def _submitted(self, body: Any, key: str | None) -> Submitted:
-        return Submitted(self.provider, str(body["data"]["task_id"]), key, body)
-
-    def _task_spec(self, task_id: str) -> Spec:
-        return Spec("task", "POST", "/AIGCImgOpenServ/saas/sd/v2/queryTaskInfo", json={"businessTaskId": task_id})
-
-    def _task(self, task_id: str, body: Any) -> Task[QueryTaskInfoResponse]:
-        data = body.get("data") or {}
-        status = data.get("status")
-        state = self.state_of(status)
-        images = tuple(
-            Image(url=item["image_url"])
-            for item in data.get("differentialImageRspList") or ()
-            if isinstance(item, dict) and item.get("image_url")
-        )
-        return Task(
-            provider=self.provider,
-            id=str(data.get("id_task") or data.get("task_id") or task_id),
-            state=state,
-            status=status,
-            images=images,
-            reason=(data.get("desc") or body.get("msg") or None) if state.value == "failed" else None,
-            raw=body,
-            _parse=self._model("task.response"),
-        )
+    def _reason(self, body: Any, state: TaskState) -> str | None:
+        if state is not TaskState.FAILED or not isinstance(body, dict):
+            return None
+        data = body.get("data")
+        return (data.get("desc") if isinstance(data, dict) else None) or body.get("msg") or None
 
     def _error(self, response: httpx.Response, body: Any, spec: Spec) -> ProviderError | None:
         fields = body if isinstance(body, dict) else {}

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._exceptions import (
     AuthError,
@@ -26,13 +26,15 @@ from .._exceptions import (
     TaskTimeout,
 )
 from .._images import read_image
-from .._protojson import snake_name
+from .._registry import ByProvider
 from .._roles import output_of, with_fresh_ids
 from .._validation import validate
 from ..clients._base import SyncClient
-from ..strategies._images import jpeg, png
 from ._cases import Case
 from ._targets import BudgetExhausted
+
+if TYPE_CHECKING:
+    from .._provider import Provider
 
 __all__ = ["PREPARE", "Verdict", "check", "needs_preparation", "preparation_requests"]
 
@@ -82,7 +84,8 @@ def _check_valid(client: SyncClient[Any], case: Case, *, poll_interval: float, t
         variable = f"SDCONTRACTS_{provider.upper()}_PAYLOAD"
         verdict.problems.append(f"{variable} makes the request invalid: {report.violations[0]}")
         return verdict
-    payload = PREPARE.get(provider, _unchanged)(client, payload)
+    prepare = PREPARE[provider]
+    payload = prepare(client, payload) if prepare is not None else payload
     verdict.sent = payload
     try:
         submitted = client.submit(payload)
@@ -210,47 +213,24 @@ def _merged(payload: Any, overrides: dict[str, Any] | None) -> Any:
     return merged
 
 
-def _unchanged(client: SyncClient[Any], payload: Any) -> Any:
-    return payload
-
-
 # -- per-provider preparation of valid requests -------------------------------------------------------
 
 
-def _tensorart_resources(client: SyncClient[Any], payload: Any) -> Any:
-    """Upload a real source image and a JPEG mask of its size, and point the job at them.
-
-    Generated resource ids name nothing; Tensor.Art (and the mock) refuse ids never uploaded.
-    """
-    upload: Callable[[bytes], str] = client.upload_image  # type: ignore[attr-defined]
-    job = copy.deepcopy(payload)
-    for member, key, make in _resource_fields(job):
-        member[key] = upload(make(512, 512))
-    return job
+def _hook(name: str) -> Callable[[Provider], Any]:
+    return lambda spec: getattr(spec.hook("strategies"), name, None)
 
 
-_Resource = tuple[dict[str, Any], str, Callable[[int, int], bytes]]  # stage member, key, the image it needs
-
-
-def _resource_fields(job: Any) -> list[_Resource]:
-    """The image resource fields of a Tensor.Art job: (stage member, key, the image it needs)."""
-    found: list[_Resource] = []
-    for stage in job.get("stages") or () if isinstance(job, dict) else ():
-        member = next((v for k, v in stage.items() if k != "type"), None) if isinstance(stage, dict) else None
-        if not isinstance(member, dict):
-            continue
-        for name, make in (("imageResourceId", png), ("maskImageResourceId", jpeg)):
-            found += [(member, key, make) for key in (name, snake_name(name)) if key in member]
-    return found
-
-
-PREPARE: dict[str, Callable[[SyncClient[Any], Any], Any]] = {"tensorart": _tensorart_resources}
+# provider -> what makes a valid request sendable, where its strategies module says (Tensor.Art
+# uploads the images a job names: generated resource ids name nothing, and are refused)
+PREPARE: Mapping[str, Callable[[SyncClient[Any], Any], Any] | None] = ByProvider(_hook("prepare"))
+_REQUESTS: Mapping[str, Callable[[Any], int] | None] = ByProvider(_hook("preparation_requests"))
 
 
 def preparation_requests(provider: str, payload: Any) -> int:
     """Requests `PREPARE` sends for ``payload`` before its submit (for budget plans): a
     Tensor.Art upload is two, the resource and then the PUT."""
-    return 2 * len(_resource_fields(payload)) if provider == "tensorart" else 0
+    count = _REQUESTS[provider]
+    return count(payload) if count is not None else 0
 
 
 def needs_preparation(provider: str, payload: Any) -> bool:

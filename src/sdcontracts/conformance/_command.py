@@ -30,10 +30,11 @@ __all__ = ["add_parser", "main"]
 
 EXIT_OK, EXIT_DISAGREE, EXIT_USAGE, EXIT_INCONCLUSIVE = 0, 1, 2, 3
 
-_ENV_HELP = "\n".join(f"  {provider:<10} " + "  ".join(names.values()) for provider, names in LIVE_CREDENTIALS.items())
-
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    variables = "\n".join(
+        f"  {provider:<10} " + "  ".join(names.values()) for provider, names in LIVE_CREDENTIALS.items()
+    )
     parser = commands.add_parser(
         "conformance",
         help="send generated valid and invalid requests to a target and report who agrees with the contract",
@@ -45,7 +46,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "  mock          the in-process mock (default): no network, no credentials\n"
         "  http://H:P    a running `sdcontracts mock serve`\n"
         "  live          the providers' real endpoints, for those whose credentials are set:\n"
-        f"{_ENV_HELP}\n"
+        f"{variables}\n"
         "                (plus SDCONTRACTS_<PROVIDER>_BASE_URL, and SDCONTRACTS_<PROVIDER>_PAYLOAD: JSON merged\n"
         "                into every request, e.g. real model names); at most --budget requests per provider\n"
         "  replay:FILE   a cassette written by --record: the recorded answers, offline\n\n"
@@ -61,7 +62,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--provider", dest="providers", metavar="PROVIDER", action="extend", nargs="+", choices=all_providers(),
-        help="providers to run (repeatable; default: all five)",
+        help="providers to run (repeatable; default: all, plugins included)",
     )  # fmt: skip
     parser.add_argument("--target", default="mock", help="mock (default), http://HOST:PORT, live or replay:FILE")
     parser.add_argument("--examples", type=_positive, metavar="N", help="cases per provider (default: 100)")

@@ -24,7 +24,8 @@ from urllib.parse import urlsplit
 
 from .._catalogue import provider_info
 from .._catalogue import providers as all_providers
-from .._redact import REDACTED, SECRET_HEADERS, redact_body, scrub, sent_credentials
+from .._redact import REDACTED, redact_body, scrub, secret_headers, sent_credentials
+from .._registry import get as registered
 from ._budget import Plan
 from ._cases import VALID
 from ._checks import Verdict
@@ -362,9 +363,9 @@ def _case_document(result: RunResult, verdict: Verdict, exchanges: list[Exchange
 
 
 def _submit_exchange(provider: str, exchanges: list[Exchange]) -> Exchange | None:
-    operation = provider_info(provider)["operations"]["img2img"]
+    operation = registered(provider).submit
     for exchange in exchanges:
-        if exchange.method == operation["method"] and urlsplit(exchange.url).path == operation["path"]:
+        if exchange.method == operation.method and urlsplit(exchange.url).path == operation.path:
             return exchange
     return None
 
@@ -392,14 +393,10 @@ def _parsed(exchange: Exchange, live: bool) -> Any:
 
 
 def _env_for(provider: str, header: str, value: str, for_shell: bool) -> str:
-    """A live credential header's value as a reference to the variable holding it (or REDACTED)."""
-    names = LIVE_CREDENTIALS[provider]
-    variable = {
-        "authorization": names.get("api_key") or names.get("token"),
-        "x-ca-key": names.get("app_key"),
-        "x-request-req-accesskeyid": names.get("access_key_id"),
-        "x-request-req-accesskeysecret": names.get("access_key_secret"),
-    }.get(header.lower())
+    """A live credential header's value as a reference to the variable holding it (or REDACTED: a
+    signature, or a header the provider's profile does not tie to a credential)."""
+    credential = registered(provider).profile.secret_headers.get(header.lower())
+    variable = LIVE_CREDENTIALS[provider].get(credential) if credential is not None else None
     if variable is None:
         return REDACTED
     reference = f"${variable}" if for_shell else f"<${variable}>"
@@ -410,7 +407,8 @@ def _headers(provider: str, headers: dict[str, str], live: bool, *, for_shell: b
     kept = {k: v for k, v in headers.items() if k.lower() not in _SKIPPED_HEADERS}
     if not live:
         return kept
-    return {k: (_env_for(provider, k, v, for_shell) if k.lower() in SECRET_HEADERS else v) for k, v in kept.items()}
+    secret = secret_headers()
+    return {k: (_env_for(provider, k, v, for_shell) if k.lower() in secret else v) for k, v in kept.items()}
 
 
 def _curl(provider: str, exchange: Exchange, body_file: str, live: bool, in_process: bool) -> tuple[str, str | None]:
@@ -423,16 +421,26 @@ def _curl(provider: str, exchange: Exchange, body_file: str, live: bool, in_proc
         words += ["-H", _quote(f"{header}: {value}")]
     words += ["--data-binary", f"@{shlex.quote(body_file)}"]
     note = None
-    signed = {h.lower() for h in exchange.headers} & {"x-ca-signature"} or (
-        provider == "picpik" and live
-    )  # signatures cover the time, a nonce or the body: curl cannot renew them
-    if signed:
+    # signatures cover the time, a nonce or the body: curl cannot renew them (a body's, only redacted)
+    if _signature_headers(provider) & {h.lower() for h in exchange.headers} or (live and _signs_body(provider)):
         note = (
             "this provider signs each request (time and nonce, or the body); the recorded signature is "
             + ("redacted" if live else "valid only within the mock's signature window, once")
             + ": resend it through the client instead, e.g. by rerunning the command in 'regenerate'"
         )
     return " ".join(words), note
+
+
+def _signature_headers(provider: str) -> set[str]:
+    """The headers carrying a signature rather than a credential (the profile ties them to none)."""
+    return {header for header, credential in registered(provider).profile.secret_headers.items() if credential is None}
+
+
+def _signs_body(provider: str) -> bool:
+    """Whether the provider's submits carry credentials in the body (fields its schema marks ``x-secret``)."""
+    spec = registered(provider)
+    fields = spec.raw_schema(spec.submit.request).get("properties", {}) if spec.submit.request else {}
+    return any(isinstance(child, dict) and child.get("x-secret") for child in fields.values())
 
 
 def _quote(text: str) -> str:

@@ -32,7 +32,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .._catalogue import provider_info, providers
+from .._catalogue import providers
+from .._registry import ByProvider
+from .._registry import get as registered
 from ..clients import Retry, client_class
 from ..clients._base import SyncClient
 from ._cassette import Cassette, ReplayTransport
@@ -53,16 +55,8 @@ __all__ = [
 ]
 
 LIVE_BUDGET = 20  # requests per provider, unless --budget says otherwise
-LIVE_CREDENTIALS: dict[str, dict[str, str]] = {
-    "novita": {"api_key": "SDCONTRACTS_NOVITA_API_KEY"},
-    "tensorart": {"token": "SDCONTRACTS_TENSORART_TOKEN", "base_url": "SDCONTRACTS_TENSORART_BASE_URL"},
-    "picpik": {"public_key": "SDCONTRACTS_PICPIK_PUBLIC_KEY", "private_key": "SDCONTRACTS_PICPIK_PRIVATE_KEY"},
-    "aliyun": {"app_key": "SDCONTRACTS_ALIYUN_APP_KEY", "app_secret": "SDCONTRACTS_ALIYUN_APP_SECRET"},
-    "zhiqite": {
-        "access_key_id": "SDCONTRACTS_ZHIQITE_ACCESS_KEY_ID",
-        "access_key_secret": "SDCONTRACTS_ZHIQITE_ACCESS_KEY_SECRET",
-    },
-}
+# provider -> credential -> the variable a live run reads it from (SDCONTRACTS_<ID>_<CREDENTIAL>, its profile's)
+LIVE_CREDENTIALS: Mapping[str, dict[str, str]] = ByProvider(lambda spec: spec.live_credentials)
 _CONNECT_TIMEOUT = 5.0  # seconds a preflight waits for a connection or a health answer
 
 Observer = Callable[[str, httpx.Request, httpx.Response], None]  # (provider, request, response)
@@ -168,7 +162,7 @@ class Target:
         for provider in chosen:
             if provider in self.skipped:
                 continue
-            url = self.base_urls.get(provider) or client_class(provider).default_base_url(provider_info(provider))
+            url = self.base_urls.get(provider) or registered(provider).base_url
             address = _address(url)
             if address not in seen:
                 seen.add(address)
@@ -302,12 +296,12 @@ def url_target(url: str, *, budget: int | None = None) -> Target:
     parts = urlsplit(url)
     if not parts.hostname:
         raise ValueError(f"{url!r} has no host: give the mock's address, e.g. http://127.0.0.1:8000")
-    from ..mock import DEFAULT_CREDENTIALS  # the published test values (importing them needs no extra)
-
     base = url.rstrip("/")
-    # Tensor.Art by its Bearer token, as `Mock.credentials` gives it (RSA signing has its own tests)
+    # each provider's default credential set, as `Mock.credentials` gives it (Tensor.Art's RSA has its own tests)
     credentials: dict[str, dict[str, Any]] = {
-        p: {"token": c["token"]} if p == "tensorart" else dict(c) for p, c in DEFAULT_CREDENTIALS.items()
+        p: {name: spec.profile.credentials[name] for name in spec.profile.credential_sets["default"]}
+        for p in providers()
+        for spec in [registered(p)]
     }
     target = Target(url, True, credentials, {p: base for p in credentials}, budget=budget)
     target.poll_interval, target.max_poll_interval = 0.25, 2.0

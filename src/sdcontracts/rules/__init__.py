@@ -1,6 +1,7 @@
 """Cross-field and prose rules, one module per provider (``sdcontracts.rules.<provider>``).
 
-Each module defines ``RULES``, a `RuleSet`; importing it registers its rules.
+Each module defines ``RULES``, a `RuleSet`; importing it registers its rules. A provider's profile
+names its module (``"rules"``); a provider without one has no prose rules.
 
 >>> from sdcontracts.rules import rules_for
 >>> [r.id for r in rules_for("picpik")][:1]
@@ -9,20 +10,26 @@ Each module defines ``RULES``, a `RuleSet`; importing it registers its rules.
 
 from __future__ import annotations
 
-import importlib
+import threading
 
-from .._catalogue import check_provider
+from .. import _registry as _providers
 from ._registry import Finding, Rule, RuleConflict, RuleSet
 
 __all__ = ["Finding", "Rule", "RuleConflict", "RuleSet", "rules_for", "ruleset"]
 
 
+_EMPTY: dict[str, RuleSet] = {}  # providers whose profile names no rules module
+_LOCK = threading.Lock()
+
+
 def ruleset(provider: str) -> RuleSet:
     """The rule set of a provider (importing its module registers the rules)."""
-    check_provider(provider)
-    module = importlib.import_module(f"{__name__}.{provider}")
-    rules: RuleSet = module.RULES
-    return rules
+    module = _providers.get(provider).hook("rules")
+    if module is not None:
+        rules: RuleSet = module.RULES
+        return rules
+    with _LOCK:
+        return _EMPTY.setdefault(provider, RuleSet(provider))
 
 
 def rules_for(provider: str, schema: str | None = None) -> tuple[Rule, ...]:

@@ -1,9 +1,12 @@
-"""Tensor.Art job rules: the stage workflow constraints the doc states in prose.
+"""Tensor.Art job rules: the stage workflow constraints the doc states in prose, and the view of a
+job they read.
 
-The payload is parsed once into a `_Job` (stages, their types and members, in the spelling
-the payload used: every field may be lowerCamel or snake_case in protobuf JSON), and each rule
-reads that. Stages whose ``type`` is missing or unknown are left out of the rules' view: the
-schema reports them, and a rule guessing at them would report one defect twice.
+A payload is parsed once into a `Job` (stages, their types and members, in the spelling the payload
+used: every field may be lowerCamel or snake_case in protobuf JSON), and each rule reads that. Stages
+whose ``type`` is missing or unknown are left out of the view: the schema reports them, and a rule
+guessing at them would report one defect twice. The view is public: the mock sizes a job's images,
+checks its uploads and prices it through it, conformance uploads the images a job names, and the
+strategies edit the jobs they draw.
 
 Every rule but the two that depend on the stages' order (nested-diffusion, latent-upscaler) is
 also stated in JSON Schema (``engine``, built below from the same constants and the schema's own
@@ -27,9 +30,7 @@ from .._protojson import snake_name
 from ._access import field, number
 from ._registry import Finding, RuleSet
 
-Fragments = Mapping[str, Mapping[str, Any]]
-
-__all__ = ["RULES"]
+__all__ = ["RULES", "Job", "Stage"]
 
 DIFFUSION = "DIFFUSION"
 INPUT = "INPUT_INITIALIZE"
@@ -67,13 +68,15 @@ def _foreign_keys() -> dict[str, tuple[str, ...]]:
 
 
 @dataclass(slots=True)
-class _Stage:
-    index: int
+class Stage:
+    """One stage of a job with a known type, as the payload spells it."""
+
+    index: int  # its position in the payload's stage list
     stages_key: str  # "stages" as the payload spells it
     type: str  # a known type (stages with a missing or unknown type are not in the view)
-    body: dict[str, Any]
+    body: dict[str, Any]  # the stage object itself
     member_key: str | None  # this stage's own member, in the spelling used
-    member: Any
+    member: Any  # its value (the payload's own object: editing it edits the payload)
     after_diffusion: bool  # a DIFFUSION stage comes before this one
 
     @property
@@ -84,42 +87,73 @@ class _Stage:
     def member_path(self) -> str:
         return join(self.path, self.member_key or "")
 
+    def get(self, name: str) -> Any:
+        """A field of the member, in either spelling (None when absent, or the member is no object)."""
+        found = field(self.member, name, protojson=True)
+        return found[1] if found else None
+
+    @property
+    def diffusion(self) -> Any:
+        """The diffusion parameters this stage runs with: a DIFFUSION stage's member, or the
+        ``diffusion`` nested in another stage's member (None when it has none)."""
+        return self.member if self.type == DIFFUSION else self.get("diffusion")
+
 
 @dataclass(slots=True)
-class _Job:
+class Job:
+    """A Tensor.Art job as the rules, the mock, conformance and the strategies read it."""
+
     stages_path: str
-    stages: list[_Stage]
+    stages: list[Stage]  # the stages with a known type, in order
     complete: bool  # every stage is an object with a known type
     diffusions: int
+    count: int  # stages in the payload, whatever their type
+
+    @classmethod
+    def of(cls, payload: Any) -> Job | None:
+        """The view of ``payload``; None when it has no stage list."""
+        found = field(payload, "stages", protojson=True)
+        if found is None or not isinstance(found[1], list):
+            return None
+        key, value = found
+        spellings = _member_spellings()
+        stages: list[Stage] = []
+        complete = True
+        diffusions = 0
+        for index, body in enumerate(value):
+            kind = body.get("type") if isinstance(body, dict) else None
+            if not isinstance(kind, str) or (kind != "DEFAULT" and kind not in spellings):
+                complete = False
+                continue
+            member_key = None
+            for spelling in spellings.get(kind, ()):
+                if spelling in body:
+                    member_key = spelling
+                    break
+            stages.append(Stage(index, key, kind, body, member_key, body.get(member_key), diffusions > 0))
+            if kind == DIFFUSION:
+                diffusions += 1
+        return cls(join("", key), stages, complete, diffusions, len(value))
+
+    def first(self, kind: str) -> Stage | None:
+        """The first stage of type ``kind``."""
+        return next((stage for stage in self.stages if stage.type == kind), None)
+
+    def resources(self) -> list[tuple[Stage, str, str]]:
+        """The image resources the job names: (stage, the key as spelt, "imageResourceId" or
+        "maskImageResourceId"), the source image first."""
+        found = []
+        for stage in self.stages:
+            if not isinstance(stage.member, dict):
+                continue
+            for name in RESOURCE_FIELDS:
+                found += [(stage, key, name) for key in dict.fromkeys((name, snake_name(name))) if key in stage.member]
+        return found
 
 
-def _job(payload: Any) -> _Job | None:
-    """The job as the rules see it; None when there is no stage list to check."""
-    found = field(payload, "stages", protojson=True)
-    if found is None or not isinstance(found[1], list):
-        return None
-    key, value = found
-    spellings = _member_spellings()
-    stages: list[_Stage] = []
-    complete = True
-    diffusions = 0
-    for index, body in enumerate(value):
-        kind = body.get("type") if isinstance(body, dict) else None
-        if not isinstance(kind, str) or (kind != "DEFAULT" and kind not in spellings):
-            complete = False
-            continue
-        member_key = None
-        for spelling in spellings.get(kind, ()):
-            if spelling in body:
-                member_key = spelling
-                break
-        stages.append(_Stage(index, key, kind, body, member_key, body.get(member_key), diffusions > 0))
-        if kind == DIFFUSION:
-            diffusions += 1
-    return _Job(join("", key), stages, complete, diffusions)
+RESOURCE_FIELDS = ("imageResourceId", "maskImageResourceId")  # an uploaded source image, an inpaint mask
 
-
-RULES = RuleSet("tensorart", prepare={"img2img.request": _job})
+RULES = RuleSet("tensorart", prepare={"img2img.request": Job.of})
 
 
 @RULES.rule(
@@ -131,7 +165,7 @@ RULES = RuleSet("tensorart", prepare={"img2img.request": _job})
         {"minItems": 1, "prefixItems": [_stage_of(INPUT)], "contains": _stage_of(INPUT), "maxContains": 1}
     ),
 )
-def _input_first(job: _Job) -> Iterator[Finding]:
+def _input_first(job: Job) -> Iterator[Finding]:
     inputs = [s for s in job.stages if s.type == INPUT]
     if not inputs:
         if job.complete:
@@ -152,7 +186,7 @@ def _input_first(job: _Job) -> Iterator[Finding]:
     note="A stage is a tagged union: its type names the one member it carries (the schema's x-members).",
     engine=lambda schema: {_definition(schema): {"anyOf": [_carries_only(kind) for kind in members()]}},
 )
-def _stage_member(job: _Job) -> Iterator[Finding]:
+def _stage_member(job: Job) -> Iterator[Finding]:
     for stage in job.stages:
         if stage.type == "DEFAULT":
             yield Finding(
@@ -182,7 +216,7 @@ def _stage_member(job: _Job) -> Iterator[Finding]:
     note="Post-processing stages refer to 'the' diffusion stage: a job has at most one.",
     engine=lambda schema: _stages({"contains": _stage_of(DIFFUSION), "minContains": 0, "maxContains": 1}),
 )
-def _single_diffusion(job: _Job) -> Iterator[Finding]:
+def _single_diffusion(job: Job) -> Iterator[Finding]:
     for stage in [s for s in job.stages if s.type == DIFFUSION][1:]:
         yield Finding(stage.path, f"stage {stage.index} is a second DIFFUSION stage; a job has at most one")
 
@@ -198,7 +232,7 @@ def _single_diffusion(job: _Job) -> Iterator[Finding]:
         }
     },
 )
-def _count_without_diffusion(job: _Job) -> Iterator[Finding]:
+def _count_without_diffusion(job: Job) -> Iterator[Finding]:
     if job.diffusions or not job.complete:
         return
     for stage in job.stages:
@@ -217,7 +251,7 @@ def _count_without_diffusion(job: _Job) -> Iterator[Finding]:
     doc="Although not using Diffusion, image_to_adetailer still needs parameters with the original image "
     "diffusion / image_to_upscaler still requires parameters with the original image diffusion",
 )
-def _nested_diffusion(job: _Job) -> Iterator[Finding]:
+def _nested_diffusion(job: Job) -> Iterator[Finding]:
     for stage in job.stages:
         if stage.type not in NEEDS_OWN_DIFFUSION or stage.after_diffusion or not isinstance(stage.member, dict):
             continue
@@ -239,7 +273,7 @@ def is_latent_upscaler(name: object) -> bool:
     doc="When using Image to Upscaler, image_to_upscaler.hr_upscaler prohibits the use of late, as late only "
     "takes effect during the Diffusion phase of txt2img",
 )
-def _latent_upscaler(job: _Job) -> Iterator[Finding]:
+def _latent_upscaler(job: Job) -> Iterator[Finding]:
     for stage in job.stages:
         if stage.type != UPSCALER or not stage.after_diffusion:
             continue
@@ -258,7 +292,7 @@ def _latent_upscaler(job: _Job) -> Iterator[Finding]:
     note="Inpainting redraws the mask's white area, so IMAGE_TO_INPAINT needs maskImageResourceId.",
     engine=lambda schema: {_definition(schema, members()[INPAINT]): _given("maskImageResourceId")},
 )
-def _inpaint_mask(job: _Job) -> Iterator[Finding]:
+def _inpaint_mask(job: Job) -> Iterator[Finding]:
     for stage in job.stages:
         if stage.type != INPAINT or not isinstance(stage.member, dict):
             continue
@@ -281,7 +315,7 @@ def _inpaint_mask(job: _Job) -> Iterator[Finding]:
         }
     },
 )
-def _upscaler_target(job: _Job) -> Iterator[Finding]:
+def _upscaler_target(job: Job) -> Iterator[Finding]:
     for stage, upscaler in _upscalers(job):
         missing = [n for n in ("hrResizeX", "hrResizeY") if field(upscaler, n, protojson=True) is None]
         if missing:
@@ -323,7 +357,7 @@ UPSCALER_AREA = RULES.dispute(
         }
     },
 )
-def _upscaler_area(job: _Job) -> Iterator[Finding]:
+def _upscaler_area(job: Job) -> Iterator[Finding]:
     for stage, upscaler in _upscalers(job):
         x = _size(upscaler, "hrResizeX", 128, None)
         y = _size(upscaler, "hrResizeY", 128, None)
@@ -348,7 +382,7 @@ def _upscaler_area(job: _Job) -> Iterator[Finding]:
         _definition(schema, DIFFUSION_MEMBER): _area(schema, DIFFUSION_MEMBER, "width", "height", 0, MAX_AREA)
     },
 )
-def _diffusion_area(job: _Job) -> Iterator[Finding]:
+def _diffusion_area(job: Job) -> Iterator[Finding]:
     for stage, key, diffusion in _diffusions(job):
         width = _size(diffusion, "width", 512, 1536)
         height = _size(diffusion, "height", 512, 1536)
@@ -374,7 +408,7 @@ def _size(obj: dict[str, Any], name: str, low: int, high: int | None) -> int | N
     return int(value)
 
 
-def _upscalers(job: _Job) -> Iterator[tuple[_Stage, dict[str, Any]]]:
+def _upscalers(job: Job) -> Iterator[tuple[Stage, dict[str, Any]]]:
     """Upscaler members whose target size is given by hrResizeX/Y (hrScale absent)."""
     for stage in job.stages:
         upscaler = stage.member if stage.type == UPSCALER else None
@@ -382,7 +416,7 @@ def _upscalers(job: _Job) -> Iterator[tuple[_Stage, dict[str, Any]]]:
             yield stage, upscaler
 
 
-def _diffusions(job: _Job) -> Iterator[tuple[_Stage, str | None, dict[str, Any]]]:
+def _diffusions(job: Job) -> Iterator[tuple[Stage, str | None, dict[str, Any]]]:
     """Every diffusion parameter object: DIFFUSION stages' (key None: the member itself) and
     those nested in other members (under ``key``)."""
     for stage in job.stages:

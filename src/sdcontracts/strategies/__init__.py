@@ -33,6 +33,8 @@ except ImportError:
     raise MissingExtra("hypothesis", "sdcontracts.strategies") from None
 
 from .._compiler import Node
+from .._keywords import KEYWORDS, Keyword
+from .._registry import get as registered
 from .._validation import compiled, validate
 from ._schema import Mutation, choice, integers_between, mutations, value_strategy
 
@@ -54,17 +56,11 @@ class InvalidCase:
 
 
 def _shapes(provider: str) -> tuple[Callable[..., st.SearchStrategy[Any]] | None, dict[str, Any]]:
-    if provider == "tensorart":
-        from ._tensorart import BREAKERS as TENSORART_BREAKERS
-        from ._tensorart import jobs
-
-        return jobs, TENSORART_BREAKERS
-    if provider == "picpik":
-        from ._picpik import BREAKERS as PICPIK_BREAKERS
-        from ._picpik import requests
-
-        return requests, PICPIK_BREAKERS
-    return None, {}
+    """The provider's strategy hooks, where its profile names a module (``strategies``): ``requests``
+    (root, lenient) draws the valid requests its prose rules allow, ``BREAKERS`` (rule id -> a strategy
+    of root) one request breaking each prose rule. Without them, requests come from the schema alone."""
+    hooks = registered(provider).hook("strategies")
+    return getattr(hooks, "requests", None), dict(getattr(hooks, "BREAKERS", {}))
 
 
 @cache
@@ -158,28 +154,23 @@ def rule_ids(provider: str, schema: str = DEFAULT) -> list[str]:
         if id(node) in seen or node.free:
             return
         seen.add(id(node))
-        if node.types is not None and node.enum is None and node.const is None:
-            found.add("type")
-        for rule, present in (
-            ("enum", node.enum is not None), ("const", node.const is not None), ("minimum", node.minimum is not None),
-            ("maximum", node.maximum is not None), ("exclusive-minimum", node.exclusive_minimum is not None),
-            ("exclusive-maximum", node.exclusive_maximum is not None), ("multiple-of", node.multiple_of is not None),
-            ("min-length", bool(node.min_length)), ("max-length", node.max_length is not None),
-            ("pattern", node.pattern is not None), ("max-items", node.max_items is not None),
-            ("min-items", bool(node.min_items)), ("required", bool(node.required)), ("unknown-field", node.closed),
-            ("format", node.int64), ("duplicate-field", any(len(s) > 1 for s in node.spellings.values())),
-        ):  # fmt: skip
-            if present:
-                found.add(rule)
-        if node.image is not None:
-            found.update({"image-encoding", "image-format"})
-            if node.image.max_width is not None:
-                found.add("image-dimensions")
-            if node.image.max_bytes is not None:
-                found.add("image-size")
+        for keyword in KEYWORDS:
+            if keyword.present(node) and (node.enum is None or keyword.name in ("type", "const", "enum")):
+                found.update(_reachable(keyword, node))
+        if any(len(s) > 1 for s in node.spellings.values()):
+            found.add("duplicate-field")
         for child in [*node.properties.values(), node.items, node.additional]:
             if child is not None:
                 walk(child)
 
     walk(compiled(provider, schema).root)
     return sorted(found)
+
+
+def _reachable(keyword: Keyword, node: Node) -> tuple[str, ...]:
+    """The rules of ``keyword`` a mutation of ``node`` can break: an image's dimensions and size
+    only where the schema bounds them."""
+    if keyword.name != "x-image" or node.image is None:
+        return keyword.rules
+    bounded = {"image-dimensions": node.image.max_width is not None, "image-size": node.image.max_bytes is not None}
+    return tuple(rule for rule in keyword.rules if bounded.get(rule, True))

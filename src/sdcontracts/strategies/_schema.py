@@ -32,7 +32,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from .._compiler import FREE, Node
+from .._compiler import FREE, Node, json_text
 from .._pointer import join
 from ._images import image_strings
 
@@ -277,9 +277,10 @@ def _value_strategy(node: Node, overrides: Overrides, lenient: bool) -> st.Searc
             low = node.min_items or 0
             high = node.max_items if node.max_items is not None else max(low, 3)
             each = value_strategy(items, overrides, lenient=lenient)
-            sized = st.lists(each, min_size=low, max_size=min(high, low + 3))
+            unique = json_text if node.unique_items else None  # the engine's equality: JSON-equal items repeat
+            sized = st.lists(each, min_size=low, max_size=min(high, low + 3), unique_by=unique)
             if node.max_items is not None and high > low + 3:
-                sized = st.one_of(sized, st.lists(each, min_size=high, max_size=high))
+                sized = st.one_of(sized, st.lists(each, min_size=high, max_size=high, unique_by=unique))
             choices.append(sized)
         elif kind == "object":
             choices.append(objects(node, overrides, lenient))
@@ -372,93 +373,185 @@ def _accepted(node: Node, keyword: str, strict: bool) -> Any:
     return node.lenient.bounds[keyword]
 
 
-def _bound_breaks(node: Node, value: Any, path: list[str | int], pointer: str, strict: bool) -> Iterator[Mutation]:
+# -- one function per keyword: the mutations breaking it (`sdcontracts._keywords` names each) --------
+
+Breaks = Iterator["Mutation"]
+
+
+def _numeric(node: Node, value: Any) -> bool:
+    return not isinstance(value, bool) and (isinstance(value, int | float) or (node.int64 and isinstance(value, str)))
+
+
+def _past(node: Node, value: Any, bound: float, direction: int) -> Any:
+    """One step past ``bound``: on the value's grid (integers, multiples), else the next float."""
     step = node.multiple_of or 1
     integral = (node.types is not None and "number" not in node.types) or node.int64 or node.multiple_of
-    as_text = node.int64 and isinstance(value, str)
+    beyond = bound + direction * step if integral else math.nextafter(bound, direction * math.inf)
+    beyond = int(beyond) if integral else beyond
+    return str(beyond) if node.int64 and isinstance(value, str) else beyond
 
-    def past(bound: float, direction: int) -> Any:
-        beyond = bound + direction * step if integral else math.nextafter(bound, direction * math.inf)
-        beyond = int(beyond) if integral else beyond
-        return str(beyond) if as_text else beyond
 
-    low, high = _accepted(node, "minimum", strict), _accepted(node, "maximum", strict)
-    if low is not None:
-        yield Mutation("minimum", pointer, _set(path, past(low, -1)))
-    if high is not None:
-        yield Mutation("maximum", pointer, _set(path, past(high, +1)))
-    low, high = _accepted(node, "exclusiveMinimum", strict), _accepted(node, "exclusiveMaximum", strict)
-    if low is not None:
-        yield Mutation("exclusive-minimum", pointer, _set(path, low))
-    if high is not None:
-        yield Mutation("exclusive-maximum", pointer, _set(path, high))
+def break_type(node: Node, value: Any, path: list[str | int], strict: bool) -> Breaks:
+    relaxed = None if strict else node.lenient
+    allowed = set(node.types or ()) | set(relaxed.types or () if relaxed is not None else ())
+    allowed |= {"integer"} if "number" in allowed else set()
+    kind = next(t for t in ("string", "integer", "object", "array") if t not in allowed)
+    yield Mutation("type", join("", *path), _set(path, _EXAMPLE_OF[kind]))
+
+
+def break_const(node: Node, value: Any, path: list[str | int], strict: bool) -> Breaks:
+    yield Mutation("const", join("", *path), _set(path, f"{node.const[0]}X"))  # type: ignore[index]
+
+
+def break_enum(node: Node, value: Any, path: list[str | int], strict: bool) -> Breaks:
+    values = node.enum or ()
+    strings_ = [v for v in values if isinstance(v, str)]
+    numbers_ = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+    outside = f"{strings_[0]}X" if strings_ else max(numbers_) + 1 if numbers_ else "X"
+    yield Mutation("enum", join("", *path), _set(path, outside))
+
+
+def _beyond(keyword: str, rule: str, direction: int) -> Callable[[Node, Any, list[str | int], bool], Breaks]:
+    def breaks(node: Node, value: Any, path: list[str | int], strict: bool) -> Breaks:
+        bound = _accepted(node, keyword, strict)
+        if bound is not None and _numeric(node, value):
+            yield Mutation(rule, join("", *path), _set(path, _past(node, value, bound, direction)))
+
+    return breaks
+
+
+def _at(keyword: str, rule: str) -> Callable[[Node, Any, list[str | int], bool], Breaks]:
+    def breaks(node: Node, value: Any, path: list[str | int], strict: bool) -> Breaks:
+        bound = _accepted(node, keyword, strict)
+        if bound is not None and _numeric(node, value):
+            yield Mutation(rule, join("", *path), _set(path, bound))
+
+    return breaks
+
+
+break_minimum = _beyond("minimum", "minimum", -1)
+break_maximum = _beyond("maximum", "maximum", +1)
+break_exclusive_minimum = _at("exclusiveMinimum", "exclusive-minimum")
+break_exclusive_maximum = _at("exclusiveMaximum", "exclusive-maximum")
+
+
+def break_multiple_of(node: Node, value: Any, path: list[str | int], strict: bool) -> Breaks:
     if node.multiple_of and isinstance(value, int) and not isinstance(value, bool):
         off = value + 1 if node.maximum is None or value + 1 <= node.maximum else value - 1
-        yield Mutation("multiple-of", pointer, _set(path, off))
+        yield Mutation("multiple-of", join("", *path), _set(path, off))
+
+
+def break_format(node: Node, value: Any, path: list[str | int], strict: bool) -> Breaks:
+    if node.int64 and isinstance(value, str):
+        yield Mutation("format", join("", *path), _set(path, "12a"))
+
+
+def _text(node: Node, value: Any) -> bool:
+    return isinstance(value, str) and not node.int64
+
+
+def break_min_length(node: Node, value: Any, path: list[str | int], strict: bool) -> Breaks:
+    shortest = _accepted(node, "minLength", strict)
+    if shortest and _text(node, value):
+        yield Mutation("min-length", join("", *path), _set(path, "z" * (shortest - 1)))
+
+
+def break_max_length(node: Node, value: Any, path: list[str | int], strict: bool) -> Breaks:
+    longest = _accepted(node, "maxLength", strict)
+    if longest is not None and _text(node, value):
+        yield Mutation("max-length", join("", *path), _set(path, "z" * (longest + 1)))
+
+
+def break_pattern(node: Node, value: Any, path: list[str | int], strict: bool) -> Breaks:
+    if node.pattern is not None and _text(node, value):
+        yield Mutation("pattern", join("", *path), _set(path, "~not~matching~"))
+
+
+def break_image(node: Node, value: Any, path: list[str | int], strict: bool) -> Breaks:
+    from ._images import broken_images
+
+    if node.image is not None and _text(node, value):
+        for rule, text in broken_images(node.image):
+            yield Mutation(rule, join("", *path), _set(path, text))
+
+
+def break_max_items(node: Node, value: Any, path: list[str | int], strict: bool) -> Breaks:
+    most = _accepted(node, "maxItems", strict)
+    if most is None or not isinstance(value, list) or not value:
+        return
+    grown = [value[0]] * (most + 1) if not node.unique_items else _distinct(value, most + 1)
+    if grown is not None:
+        yield Mutation("max-items", join("", *path), _set(path, grown))
+
+
+def _distinct(value: list[Any], size: int) -> list[Any] | None:
+    """``size`` different items made from the list's own (numbers counted up, text numbered), or
+    None when its items are neither."""
+    first = value[0]
+    if isinstance(first, str):
+        return [f"{first}{index}" for index in range(size)]
+    if isinstance(first, int) and not isinstance(first, bool):
+        return [first + index for index in range(size)]
+    return None
+
+
+def break_min_items(node: Node, value: Any, path: list[str | int], strict: bool) -> Breaks:
+    least = _accepted(node, "minItems", strict)
+    if least and isinstance(value, list):
+        yield Mutation("min-items", join("", *path), _set(path, value[: least - 1]))
+
+
+def break_unique_items(node: Node, value: Any, path: list[str | int], strict: bool) -> Breaks:
+    """The list's first item repeated at its end (replacing its last where the list is full)."""
+    if not node.unique_items or not isinstance(value, list) or not value:
+        return
+    most = _accepted(node, "maxItems", strict)
+    repeated = [*value, value[0]] if most is None or len(value) < most else [*value[:-1], value[0]]
+    if len(repeated) > 1:
+        yield Mutation("unique-items", join("", *path, len(repeated) - 1), _set(path, repeated))
+
+
+def break_required(node: Node, value: Any, path: list[str | int], strict: bool) -> Breaks:
+    if not isinstance(value, dict):
+        return
+    relaxed = None if strict else node.lenient
+    for name in node.required:
+        if relaxed is not None and name in relaxed.required:
+            continue  # its absence is a warning only
+        spelling = next((s for s in node.spellings[name] if s in value), None)
+        if spelling is not None:
+            yield Mutation("required", join("", *path), _edit(path, functools.partial(_drop, key=spelling)))
+
+
+def break_additional_properties(node: Node, value: Any, path: list[str | int], strict: bool) -> Breaks:
+    if node.closed and isinstance(value, dict):
+        pointer = join("", *path, "unexpected_field")
+        yield Mutation("unknown-field", pointer, _edit(path, lambda d: d.update(unexpected_field=1)))
+
+
+_VALUELESS = frozenset({"type", "const", "enum"})  # an enum node is broken by these alone
 
 
 def mutations(
     node: Node, value: Any, path: list[str | int] | None = None, *, strict: bool = False
 ) -> Iterator[Mutation]:
     """Every one-constraint mutation of ``value`` (valid for ``node``), anywhere inside it: each
-    breaks what every reading of a disputed constraint rejects, or (``strict``) the strict one."""
+    breaks what every reading of a disputed constraint rejects, or (``strict``) the strict one.
+    Each keyword's own function (`sdcontracts._keywords`) breaks it; this walks the value."""
+    from .._keywords import KEYWORDS
+
     path = path or []
-    pointer = join("", *path)
     if node.free:
         return
-    relaxed = None if strict else node.lenient
-    if node.types is not None and node.enum is None and node.const is None:
-        allowed = set(node.types) | set(relaxed.types or () if relaxed is not None else ())
-        allowed |= {"integer"} if "number" in allowed else set()
-        kind = next(t for t in ("string", "integer", "object", "array") if t not in allowed)
-        yield Mutation("type", pointer, _set(path, _EXAMPLE_OF[kind]))
-    if node.const is not None:
-        yield Mutation("const", pointer, _set(path, f"{node.const[0]}X"))
-    if node.enum is not None:
-        strings_ = [v for v in node.enum if isinstance(v, str)]
-        numbers_ = [v for v in node.enum if isinstance(v, int | float) and not isinstance(v, bool)]
-        outside = f"{strings_[0]}X" if strings_ else max(numbers_) + 1 if numbers_ else "X"
-        yield Mutation("enum", pointer, _set(path, outside))
-        return
-    if isinstance(value, bool) or value is None:
-        return
-    if isinstance(value, int | float) or (node.int64 and isinstance(value, str)):
-        yield from _bound_breaks(node, value, path, pointer, strict)
-        if node.int64 and isinstance(value, str):
-            yield Mutation("format", pointer, _set(path, "12a"))
-        return
-    if isinstance(value, str):
-        shortest, longest = _accepted(node, "minLength", strict), _accepted(node, "maxLength", strict)
-        if shortest:
-            yield Mutation("min-length", pointer, _set(path, "z" * (shortest - 1)))
-        if longest is not None:
-            yield Mutation("max-length", pointer, _set(path, "z" * (longest + 1)))
-        if node.pattern is not None:
-            yield Mutation("pattern", pointer, _set(path, "~not~matching~"))
-        if node.image is not None:
-            yield from _image_breaks(node, path, pointer)
-        return
-    if isinstance(value, list):
-        most, least = _accepted(node, "maxItems", strict), _accepted(node, "minItems", strict)
-        if most is not None and value:
-            yield Mutation("max-items", pointer, _set(path, [value[0]] * (most + 1)))
-        if least:
-            yield Mutation("min-items", pointer, _set(path, value[: least - 1]))
-        if node.items is not None:
-            for index, item in enumerate(value):
-                yield from mutations(node.items, item, [*path, index], strict=strict)
-        return
-    if isinstance(value, dict):
-        for name in node.required:
-            if relaxed is not None and name in relaxed.required:
-                continue  # its absence is a warning only
-            spelling = next((s for s in node.spellings[name] if s in value), None)
-            if spelling is not None:
-                yield Mutation("required", pointer, _edit(path, functools.partial(_drop, key=spelling)))
-        if node.closed:
-            yield Mutation(
-                "unknown-field", join(pointer, "unexpected_field"), _edit(path, lambda d: d.update(unexpected_field=1))
-            )
+    breaks = _breaks()
+    for keyword in KEYWORDS:
+        if keyword.present(node) and (node.enum is None or keyword.name in _VALUELESS):
+            yield from breaks[keyword.name](node, value, path, strict)
+    if isinstance(value, list) and node.items is not None and node.enum is None:
+        for index, item in enumerate(value):
+            yield from mutations(node.items, item, [*path, index], strict=strict)
+    if isinstance(value, dict) and node.enum is None:
+        pointer = join("", *path)
         for key, item in value.items():
             canonical = node.names.get(key)
             if canonical is None:
@@ -495,8 +588,9 @@ def _placeholder(node: Node) -> Any:
     return "" if "string" in node.types else None
 
 
-def _image_breaks(node: Node, path: list[str | int], pointer: str) -> Iterator[Mutation]:
-    from ._images import broken_images
+@functools.cache
+def _breaks() -> dict[str, Callable[..., Breaks]]:
+    """Keyword name -> its mutate function, as the keyword objects name them."""
+    from .._keywords import KEYWORDS
 
-    for rule, text in broken_images(node.image):  # type: ignore[arg-type]
-        yield Mutation(rule, pointer, _set(path, text))
+    return {keyword.name: keyword.mutator() for keyword in KEYWORDS}

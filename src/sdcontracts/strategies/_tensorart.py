@@ -8,6 +8,7 @@ mask, an upscaler target, and width x height within the area bound.
 
 from __future__ import annotations
 
+import copy
 import functools
 from typing import Any
 
@@ -15,10 +16,11 @@ from hypothesis import strategies as st
 
 from .._compiler import Node
 from .._protojson import snake_name
-from ..rules.tensorart import MAX_AREA, MIN_AREA, is_latent_upscaler, members
+from ..rules.tensorart import MAX_AREA, MIN_AREA, Job, is_latent_upscaler, members
+from ._images import jpeg, png
 from ._schema import choice, integers_between, value_strategy
 
-__all__ = ["BREAKERS", "jobs"]
+__all__ = ["BREAKERS", "jobs", "preparation_requests", "prepare", "requests"]
 
 WORKFLOWS = (
     ("DIFFUSION",),
@@ -106,6 +108,11 @@ def _with(draw: st.DrawFn, body: dict[str, Any], name: str, value: Any) -> None:
     body[_key(draw, name)] = value
 
 
+def requests(root: Node, lenient: bool = False) -> st.SearchStrategy[dict[str, Any]]:
+    """Valid jobs (the strategies' hook, see `sdcontracts.strategies`)."""
+    return jobs(root, lenient=lenient)
+
+
 @st.composite
 def jobs(draw: st.DrawFn, root: Node, workflow: tuple[str, ...] | None = None, lenient: bool = False) -> dict[str, Any]:
     """A valid job: INPUT_INITIALIZE, then one of the documented workflows (``lenient``: its
@@ -161,13 +168,14 @@ def _upscalers(root: Node, *, latent: bool) -> list[Any]:
 # -- breakers: one job per rule, breaking that rule only ---------------------------------------------
 
 
-def _stage(job: dict[str, Any], kind: str) -> dict[str, Any]:
-    return next(s for s in job["stages"] if s["type"] == kind)
-
-
-def _member(stage: dict[str, Any]) -> dict[str, Any]:
-    body: dict[str, Any] = next(v for k, v in stage.items() if k != "type")
-    return body
+def _member(job: dict[str, Any], kind: str | None = None, index: int = 0) -> dict[str, Any]:
+    """The member of the job's first stage of type ``kind`` (of its ``index``-th stage when None),
+    the job's own object: editing it edits the job."""
+    view = Job.of(job)
+    assert view is not None
+    stage = view.first(kind) if kind is not None else view.stages[index]
+    assert stage is not None and isinstance(stage.member, dict)
+    return stage.member
 
 
 @st.composite
@@ -194,14 +202,14 @@ def _two_diffusions(draw: st.DrawFn, root: Node) -> dict[str, Any]:
 @st.composite
 def _count_without_diffusion(draw: st.DrawFn, root: Node) -> dict[str, Any]:
     job = draw(jobs(root, draw(st.sampled_from([w for w in WORKFLOWS if "DIFFUSION" not in w]))))
-    _with(draw, _member(job["stages"][0]), "count", draw(st.integers(2, 4)))
+    _with(draw, _member(job, "INPUT_INITIALIZE"), "count", draw(st.integers(2, 4)))
     return job
 
 
 @st.composite
 def _no_nested_diffusion(draw: st.DrawFn, root: Node) -> dict[str, Any]:
     job = draw(jobs(root, draw(st.sampled_from([w for w in WORKFLOWS if "DIFFUSION" not in w]))))
-    member = _member(job["stages"][1])
+    member = _member(job, index=1)
     member.pop("diffusion", None)
     return job
 
@@ -211,7 +219,7 @@ def _latent_after_diffusion(draw: st.DrawFn, root: Node) -> dict[str, Any]:
     job = draw(jobs(root, ("DIFFUSION", "IMAGE_TO_UPSCALER")))
     _with(
         draw,
-        _member(_stage(job, "IMAGE_TO_UPSCALER")),
+        _member(job, "IMAGE_TO_UPSCALER"),
         "hrUpscaler",
         draw(st.sampled_from(_upscalers(root, latent=True))),
     )
@@ -221,21 +229,21 @@ def _latent_after_diffusion(draw: st.DrawFn, root: Node) -> dict[str, Any]:
 @st.composite
 def _no_mask(draw: st.DrawFn, root: Node) -> dict[str, Any]:
     job = draw(jobs(root, draw(st.sampled_from([("IMAGE_TO_INPAINT",), ("DIFFUSION", "IMAGE_TO_INPAINT")]))))
-    _without(_member(_stage(job, "IMAGE_TO_INPAINT")), "maskImageResourceId")
+    _without(_member(job, "IMAGE_TO_INPAINT"), "maskImageResourceId")
     return job
 
 
 @st.composite
 def _no_target(draw: st.DrawFn, root: Node) -> dict[str, Any]:
     job = draw(jobs(root, ("DIFFUSION", "IMAGE_TO_UPSCALER")))
-    _without(_member(_stage(job, "IMAGE_TO_UPSCALER")), "hrScale", "hrResizeY")
+    _without(_member(job, "IMAGE_TO_UPSCALER"), "hrScale", "hrResizeY")
     return job
 
 
 @st.composite
 def _upscaler_area(draw: st.DrawFn, root: Node) -> dict[str, Any]:
     job = draw(jobs(root, ("DIFFUSION", "IMAGE_TO_UPSCALER")))
-    member = _member(_stage(job, "IMAGE_TO_UPSCALER"))
+    member = _member(job, "IMAGE_TO_UPSCALER")
     _without(member, "hrScale")
     # below the minimum; above the spec's cap (an error in the strict profile, a warning otherwise);
     # above async-tensorart's, which both readings reject
@@ -248,7 +256,7 @@ def _upscaler_area(draw: st.DrawFn, root: Node) -> dict[str, Any]:
 @st.composite
 def _diffusion_area(draw: st.DrawFn, root: Node) -> dict[str, Any]:
     job = draw(jobs(root, ("DIFFUSION",)))
-    member = _member(_stage(job, "DIFFUSION"))
+    member = _member(job, "DIFFUSION")
     width, height = draw(st.sampled_from([(1536, 1408), (1472, 1472), (1536, 1536)]))
     _with(draw, member, "width", width)
     _with(draw, member, "height", height)
@@ -267,3 +275,23 @@ BREAKERS = {
     "tensorart.upscaler-area": _upscaler_area,
     "tensorart.diffusion-area": _diffusion_area,
 }
+
+
+# -- conformance: what a valid job needs before it is sent --------------------------------------------
+
+
+def prepare(client: Any, payload: Any) -> Any:
+    """A copy of the job with a real source image and a JPEG mask of its size uploaded through
+    ``client`` (a `TensorArtClient`) for each resource it names: generated resource ids name
+    nothing, and Tensor.Art (and the mock) refuse ids never uploaded."""
+    job = copy.deepcopy(payload)
+    view = Job.of(job)
+    for stage, key, name in view.resources() if view is not None else ():
+        stage.member[key] = client.upload_image(png(512, 512) if name == "imageResourceId" else jpeg(512, 512))
+    return job
+
+
+def preparation_requests(payload: Any) -> int:
+    """Requests `prepare` sends for ``payload``: two per upload (the resource, then the PUT)."""
+    view = Job.of(payload)
+    return 2 * len(view.resources()) if view is not None else 0
