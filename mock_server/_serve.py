@@ -111,8 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"sdcontracts mock serve: error: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
         return 2
     server = uvicorn.Server(server_config(create_app(mock)))
-    for handler in mock.handlers.values():
-        handler.warm()
+    for served in mock.handlers.values():
+        served.warm()
     # What is built so far (schemas, compiled validators, handlers) lives as long as the server: frozen,
     # the collector's full passes walk only what requests made, not the thousands of objects behind it.
     gc.freeze()
