@@ -246,16 +246,14 @@ class Results:
         lines += [
             f"| {t.section} | {t.what} | {t.measured} | {'met' if t.met else '**MISSED**'} |" for t in self.targets()
         ]
-        stamp = (
-            f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, in a {'quick' if self.quick else 'full'} run"
-        )
+        stamp = f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC ({'quick' if self.quick else 'full'} rounds)"
         blocks = {
             "validation": self._validation_md(), "translation": self._translation_md(), "mock": self._mock_md(),
             "generation": self._generation_md(), "startup": self._startup_md(), "codegen": self._codegen_md(),
         }  # fmt: skip
         for section, block in blocks.items():
             if block:
-                lines += ["", f"## {TITLES[section]}", "", f"Measured {stamp}.", *block]
+                lines += ["", f"## {TITLES[section]}", "", f"Measured {stamp}.", "", *block]
         lines += ["", *self.notes]
         return "\n".join(lines).rstrip() + "\n"
 
