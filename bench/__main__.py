@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import _results
 
-SECTIONS = ("validation", "translation", "mock", "proxy", "generation", "startup", "codegen")
+SECTIONS = tuple(_results.TITLES)  # in the report's order
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,7 +68,9 @@ def main(argv: list[str] | None = None) -> int:
 
             results.codegen = codegen.run(quick=args.quick)
     results.seconds = time.perf_counter() - started
-    text = results.markdown()
+    ran = tuple(section for section in SECTIONS if section in args.only)
+    previous = args.out.read_text(encoding="utf-8") if args.out.exists() else None
+    text = _results.merge(results.markdown(ran), previous, ran)  # the sections not run keep their figures
     args.out.write_text(text, encoding="utf-8")
     print(text)
     missed = [t for t in results.targets() if not t.met]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import importlib.metadata
 import os
@@ -14,7 +15,7 @@ from typing import Any
 
 from ._stats import Sample
 
-__all__ = ["Results", "Target"]
+__all__ = ["TITLES", "Results", "Target", "merge"]
 
 _PACKAGES = (
     "sdcontracts",
@@ -37,6 +38,20 @@ class Target:
     what: str
     measured: str
     met: bool
+    section: str = ""  # the bench section that measured it (SECTIONS), set by `Results.targets`
+
+
+# Each section's heading in RESULTS.md, in the report's order: a run of some sections keeps the others'
+# figures from the file (`merge`), so the headings name the blocks.
+TITLES = {
+    "validation": "Validation", "translation": "Translation", "mock": "Mock throughput", "proxy": "Proxy",
+    "generation": "Generation", "startup": "Start-up", "codegen": "Codegen",
+}  # fmt: skip
+
+
+# The share of the bare endpoint's rate the HTTP mock must reach (issue 19): a Tensor.Art job costs the
+# mock more (its job view, its uploads looked up) than the bare endpoint's one parse.
+_BARE_SHARE = {"novita submit": 0.7, "tensorart job": 0.6}
 
 
 def _us(sample: Sample) -> str:
@@ -94,8 +109,21 @@ class Results:
     # -- targets ---------------------------------------------------------------------------
 
     def targets(self) -> list[Target]:
+        """Every target the sections that ran measured, each tagged with its section."""
+        by_section = {
+            "validation": self._validation_targets(), "translation": self._translation_targets(),
+            "mock": self._mock_targets() if self.mock else [],
+            "proxy": self._proxy_targets() if self.proxy is not None else [],
+            "generation": self._generation_targets(),
+            "startup": self._startup_targets(),
+        }  # fmt: skip
+        return [dataclasses.replace(t, section=section) for section, found in by_section.items() for t in found]
+
+    def _validation_targets(self) -> list[Target]:
         found: list[Target] = []
         for row in self.validation or []:
+            if row.image is not None and row.image >= 512 * 1024:
+                found.append(self._image_target(row))
             if row.case != "valid":
                 continue
             ours = row.results["sdcontracts.validate"]
@@ -115,6 +143,10 @@ class Results:
                     reused.ratio(ours) >= 30,
                 )
             )
+        return found
+
+    def _translation_targets(self) -> list[Target]:
+        found: list[Target] = []
         for row in self.translation or []:
             seconds = row.translate.median
             found.append(
@@ -122,10 +154,10 @@ class Results:
                     f"{row.provider}: translate and validate a request under 50 µs", _us(row.translate), seconds < 50e-6
                 )
             )
-        if self.mock:
-            found += self._mock_targets()
-        if self.proxy is not None:
-            found += self._proxy_targets()
+        return found
+
+    def _generation_targets(self) -> list[Target]:
+        found: list[Target] = []
         for gen in self.generation or []:
             slowest = min(gen.valid_rate, gen.invalid_rate)
             found.append(
@@ -144,12 +176,29 @@ class Results:
                         seconds is not None and seconds < 10,
                     )
                 )
+        return found
+
+    def _startup_targets(self) -> list[Target]:
+        found: list[Target] = []
         if self.startup is not None:
             imported = self.startup.imported.median
             found.append(Target('python -c "import sdcontracts" under 150 ms', _ms(imported), imported < 0.150))
             for provider, (cold, _) in self.startup.first.items():
                 found.append(Target(f"{provider}: first validate() under 50 ms", _ms(cold.median), cold.median < 0.050))
         return found
+
+    @staticmethod
+    def _image_target(row: Any) -> Target:
+        from .validation import FLOOR, NO_IMAGE
+
+        ours = row.results["sdcontracts.validate"].median
+        floor = row.results[FLOOR].median + row.results[NO_IMAGE].median
+        return Target(
+            f"{row.provider}: validate() {row.case.removeprefix('valid + ')} within 2x of the pybase64 floor "
+            "plus validate() without it",
+            f"{ours / floor:.2f}x",
+            ours / floor <= 2,
+        )
 
     def _mock_targets(self) -> list[Target]:
         found = []
@@ -158,10 +207,12 @@ class Results:
             ours, bare, prism = by.get((operation, "HTTP mock")), by.get((operation, "bare Starlette")), None
             prism = next((r for (op, server), r in by.items() if op == operation and server.startswith("Prism")), None)
             if ours and bare:
-                share = ours.rate.median / bare.rate.median
+                share, wanted = ours.rate.median / bare.rate.median, _BARE_SHARE.get(operation, 0.8)
                 found.append(
                     Target(
-                        f"{operation}: HTTP mock at least 80% of the bare endpoint's rate", f"{share:.0%}", share >= 0.8
+                        f"{operation}: HTTP mock at least {wanted:.0%} of the bare endpoint's rate",
+                        f"{share:.0%}",
+                        share >= wanted,
                     )
                 )
             if ours and prism:
@@ -202,31 +253,41 @@ class Results:
 
     # -- report ----------------------------------------------------------------------------
 
-    def markdown(self) -> str:
+    def markdown(self, sections: tuple[str, ...] = tuple(TITLES)) -> str:
+        """The report of this run; ``sections`` are the ones it ran (each says when it was measured)."""
         lines = [
             "# Benchmark results",
             "",
             "Written by `make bench` (`python -m bench`); every figure is a median over",
             "repeated rounds with its spread (half the interquartile range), beside a baseline from the same",
-            "run. Absolute times vary between machines and runs; the ratios are what to compare.",
+            "run. Absolute times vary between machines and runs; the ratios are what to compare. A run of some",
+            "sections (`--only`) keeps the others' figures and targets from the previous report; each section",
+            "says when it was measured.",
             "",
         ]
         lines += _machine()
-        lines.append(f"- run: {'quick (smoke figures only)' if self.quick else 'full'}, {self.seconds:,.0f} s")
-        lines += ["", "## Targets", "", "| target | measured | |", "|---|---|---|"]
-        lines += [f"| {t.what} | {t.measured} | {'met' if t.met else '**MISSED**'} |" for t in self.targets()]
-        lines += self._validation_md() + self._translation_md() + self._mock_md() + self._proxy_md()
-        lines += self._generation_md() + self._startup_md()
-        lines += [*self._codegen_md(), "", *self.notes]
+        ran = ", ".join(sections)
+        lines.append(f"- run: {'quick (smoke figures only)' if self.quick else 'full'}, {self.seconds:,.0f} s: {ran}")
+        lines += ["", "## Targets", "", "| section | target | measured | |", "|---|---|---|---|"]
+        lines += [
+            f"| {t.section} | {t.what} | {t.measured} | {'met' if t.met else '**MISSED**'} |" for t in self.targets()
+        ]
+        stamp = f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC ({'quick' if self.quick else 'full'} rounds)"
+        blocks = {
+            "validation": self._validation_md(), "translation": self._translation_md(), "mock": self._mock_md(),
+            "proxy": self._proxy_md(), "generation": self._generation_md(), "startup": self._startup_md(),
+            "codegen": self._codegen_md(),
+        }  # fmt: skip
+        for section, block in blocks.items():
+            if block:
+                lines += ["", f"## {TITLES[section]}", "", f"Measured {stamp}.", "", *block]
+        lines += ["", *self.notes]
         return "\n".join(lines).rstrip() + "\n"
 
     def _validation_md(self) -> list[str]:
         if not self.validation:
             return []
         lines = [
-            "",
-            "## Validation",
-            "",
             "Seconds per call on the same payload; the ratio is each engine's time over `sdcontracts.validate`'s",
             "(above 1: slower than ours). `sdcontracts.validate` does the full job: schema, prose rules, image",
             "headers, and explanations when invalid; jsonschema-rs and jsonschema see the same schema file.",
@@ -244,8 +305,6 @@ class Results:
         if not self.translation:
             return []
         lines = [
-            "## Translation",
-            "",
             "`sdcontracts.canonical.translate` of one canonical request (it places, converts and validates),",
             "beside `validate()` alone on the payload it makes (the caller's view).",
             "",
@@ -261,9 +320,6 @@ class Results:
         if not self.mock:
             return []
         lines = [
-            "",
-            "## Mock throughput",
-            "",
             "Requests per second and latency under load on 127.0.0.1, the server on one core and the load",
             f"generator on the other ({_load_generator()}, 32 connections); the in-process rows are one",
             "client calling in a loop. The ratio is each server's rate over the HTTP mock's.",
@@ -290,9 +346,6 @@ class Results:
         from .proxy import DIRECT, LAYOUTS
 
         lines = [
-            "",
-            "## Proxy",
-            "",
             "A valid Novita submit straight to the HTTP mock, through `sdcontracts proxy novita` (enforce mode,",
             "`--log-level warning`) in front of it, through the same proxy sending with httpx's pooled transport",
             "(`create_app(..., transport=httpx.AsyncHTTPTransport())`: its forwarder before this run's), and through",
@@ -336,9 +389,6 @@ class Results:
         if not self.generation:
             return []
         lines = [
-            "",
-            "## Generation",
-            "",
             "Cases per second from `sdcontracts.strategies`, drawn as the conformance suite draws them, beside",
             "hypothesis-jsonschema's `from_schema` on the same schema file (in a side environment with the last",
             "Hypothesis it works with); and the wall time of `sdcontracts conformance --examples 1000` per",
@@ -360,9 +410,6 @@ class Results:
         if s is None:
             return []
         lines = [
-            "",
-            "## Start-up",
-            "",
             "Fresh interpreters. The import's baseline is `python -c pass`; the first `validate()`'s is the",
             "second call in the same process (the first compiles the schema for both engines).",
             "",
@@ -383,9 +430,6 @@ class Results:
         if c is None:
             return []
         return [
-            "",
-            "## Codegen",
-            "",
             "`sdcontracts generate` (what `make generate` runs, without the reinstall) for all five providers,",
             f"beside one `datamodel-codegen` process per schema file ({c.files} files) with the same options.",
             "",
@@ -395,3 +439,46 @@ class Results:
             f"| datamodel-codegen per file | {c.naive.median:.2f} s ±{c.naive.spread:.0%} | "
             f"{c.naive.ratio(c.ours):.2f} |",
         ]
+
+
+def merge(report: str, previous: str | None, sections: tuple[str, ...]) -> str:
+    """``report`` (a run of ``sections``) with what ``previous`` (the report file before it) holds of
+    the other sections: their blocks and their rows of the targets table, in the report's order."""
+    if not previous:
+        return report
+    new, old = _blocks(report), _blocks(previous)
+    kept = [row for row in old.get("Targets", []) if _row_section(row) in set(TITLES) - set(sections)]
+    targets = new["Targets"] + kept
+    order = {section: index for index, section in enumerate(TITLES)}
+    head, rows = [line for line in targets if not _row_section(line)], [line for line in targets if _row_section(line)]
+    rows.sort(key=lambda row: order[_row_section(row)])  # stable: each section's rows stay in their order
+    lines = [*new[""], "## Targets", *_table(head, rows)]
+    for section, title in TITLES.items():
+        block = new.get(title) if section in sections else old.get(title)
+        if block is not None:
+            lines += [f"## {title}", *block]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _blocks(text: str) -> dict[str, list[str]]:
+    """The lines under each ``## `` heading, by its title; "" holds those before the first."""
+    blocks: dict[str, list[str]] = {"": []}
+    current = blocks[""]
+    for line in text.splitlines():
+        if line.startswith("## "):
+            current = blocks.setdefault(line[3:].strip(), [])
+        else:
+            current.append(line)
+    return blocks
+
+
+def _row_section(line: str) -> str:
+    """The section of a targets-table row ("" for any other line)."""
+    cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+    return cells[0] if line.startswith("|") and cells and cells[0] in TITLES else ""
+
+
+def _table(head: list[str], rows: list[str]) -> list[str]:
+    """The targets block: its lines before the rows (blank line, header, rule), the rows, a blank line."""
+    before = [line for line in head if line.startswith("|")]
+    return ["", *before, *rows, ""]

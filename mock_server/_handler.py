@@ -12,7 +12,6 @@ else (not the other providers, not the journal, not the routes).
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -20,9 +19,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
 from sdcontracts import ProviderInvalid, Report, validate
+from sdcontracts._jsontext import parse_json
 from sdcontracts._pointer import parts
 from sdcontracts._registry import get as registered
 from sdcontracts._roles import idempotency_key, output_of
+from sdcontracts._validation import compiled
 
 from ._faults import Fault
 from ._state import CANCELED, FAILED, SUCCEEDED, Clock, MockTask, RateLimiter, Store
@@ -94,6 +95,11 @@ class Handler:
             self._operations[route.operation] = answer
         # operation -> the schema its request body must satisfy, checked before ``op_<operation>`` runs
         self._requests = {name: op.request for name, op in self.spec.operations.items() if op.request is not None}
+
+    def warm(self) -> None:
+        """Compile the schemas requests are validated against now, not on the first request."""
+        for schema in dict.fromkeys(self._requests.values()):
+            compiled(self.provider, schema)
 
     def status(self, phase: str) -> Any:
         """The provider's status value for a task in ``phase`` (provider.json's lifecycle)."""
@@ -374,7 +380,7 @@ def read_json(request: MockRequest, max_body_bytes: int, body_timeout: float) ->
     if kind != "application/json":
         return None, f"Content-Type must be application/json, not {kind or 'missing'}"
     try:
-        return json.loads(request.body.decode("utf-8")), None
+        return parse_json(request.body), None
     except UnicodeDecodeError:
         return None, "the body is not UTF-8"
     except ValueError as error:  # not JSON, or (a plain ValueError) a number too long to read

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import shutil
 import signal
@@ -111,6 +112,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"sdcontracts mock serve: error: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
         return 2
     server = uvicorn.Server(server_config(create_app(mock)))
+    for served in mock.handlers.values():
+        served.warm()
+    # What is built so far (schemas, compiled validators, handlers) lives as long as the server: frozen,
+    # the collector's full passes walk only what requests made, not the thousands of objects behind it.
+    gc.freeze()
 
     # Ctrl-C and SIGTERM ask the server to stop, whenever they arrive: before uvicorn has taken the
     # signals (while it starts), while it serves (it takes them, and hands them back here once it has

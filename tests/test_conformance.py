@@ -420,3 +420,26 @@ def test_reports_render_a_skipped_provider_with_its_reason() -> None:
     assert "picpik (" in table(result) and "skipped, no live credentials" in table(result)
     assert "Skipped: no live credentials" in markdown(result)
     assert ET.fromstring(junit(result)).find("testsuite/testcase/skipped") is not None
+
+
+def test_seeded_cases_do_not_depend_on_the_modules_the_process_loaded(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hypothesis borrows literals from a process's own modules; the cases of a seed ignore them, so
+    the same seed gives the same cases in a test suite, an application and a fresh process."""
+    import importlib
+    import sys
+
+    from sdcontracts.conformance._cases import valid_payloads
+
+    before = valid_payloads("zhiqite", "img2img.request", 24, 2026)
+    literals = [f"borrowed-{i}" for i in range(200)] + [str(10**k) for k in range(1, 12)]
+    source = "VALUES = [" + ", ".join([*map(repr, literals), *(str(n) for n in range(-50, 5000, 7))]) + "]\n"
+    (tmp_path / "app_constants_module.py").write_text(source, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.import_module("app_constants_module")
+    try:
+        after = valid_payloads("zhiqite", "img2img.request", 24, 2026)
+    finally:
+        sys.modules.pop("app_constants_module", None)
+    assert before == after

@@ -162,3 +162,20 @@ def test_the_hand_written_jpeg_decodes_to_its_size_and_level(width: int, height:
     image = Image.open(io.BytesIO(jpeg(width, height, level)))
     image.load()
     assert ("JPEG", (width, height), (level, level)) == (image.format, image.size, image.getextrema())
+
+
+def test_a_node_a_strategy_was_built_for_keeps_its_address_to_itself() -> None:
+    """Strategies are cached per node by id: the cached node is held, so a node made after a schema
+    compiled for one test is dropped never finds that schema's strategy under its own id."""
+    import gc
+
+    from sdcontracts._compiler import Node
+    from sdcontracts.strategies._schema import value_strategy
+
+    temporary = Node("#/temporary", types=frozenset({"integer"}), minimum=7, maximum=7)
+    value_strategy(temporary)
+    address = id(temporary)
+    del temporary
+    gc.collect()
+    later = [Node("#/later", types=frozenset({"string"}), const=("x",)) for _ in range(2_000)]
+    assert [] == [node for node in later if id(node) == address]

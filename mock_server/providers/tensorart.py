@@ -155,17 +155,18 @@ class TensorArtHandler(Handler):
     # -- operations ------------------------------------------------------------------------------
 
     def kept(self, payload: Any, request: MockRequest) -> Any:
-        job = Job.of(payload)
-        return job.count if job is not None else 0  # the stage count its answers report
+        # the stage count its answers report (Job.count), read without building the job again
+        found = field(payload, "stages", protojson=True)
+        return len(found[1]) if found is not None and isinstance(found[1], list) else 0
 
     def op_img2img(self, request: MockRequest, body: Any, params: dict[str, str], fault: Fault) -> MockResponse:
         job = Job.of(body)
         assert job is not None  # validated: the job has its stage list
-        problem = self._resources_problem(job, request)
-        if problem is not None:
-            return problem
+        source = self._source(job, request)
+        if isinstance(source, MockResponse):
+            return source
         task = self.new_task(
-            body, request=request, fault=fault, size=self._size(job),
+            body, request=request, fault=fault, size=self._size(job, source),
             task_id=str(10**17 + int.from_bytes(os.urandom(8)) % (9 * 10**17)),  # an 18-digit uint64
         )  # fmt: skip
         job_answer = {"id": task.id, "status": "CREATED"} if not task.polls else self._job(task, request, poll=False)
@@ -234,8 +235,10 @@ class TensorArtHandler(Handler):
 
     # -- helpers ---------------------------------------------------------------------------------
 
-    def _resources_problem(self, job: Job, request: MockRequest) -> MockResponse | None:
-        """Referenced resources must exist and be uploaded; a mask must be a JPEG of the source's size."""
+    def _source(self, job: Job, request: MockRequest) -> Resource | MockResponse | None:
+        """The uploaded source image (None when the job names none), or the error when a resource
+        the job names does not exist or was never uploaded, or its mask is not a JPEG of the source's
+        size."""
         source: Resource | None = None
         for stage in job.stages:
             if stage.type == INPUT and stage.get("imageResourceId") is not None:
@@ -256,7 +259,7 @@ class TensorArtHandler(Handler):
                     return self.error(
                         "invalid", f"{where}: the mask is {size}, the image {source.width}x{source.height}", request
                     )
-        return None
+        return source
 
     def _uploaded(self, resource_id: Any) -> Resource | str:
         resource = self.store.resource(str(resource_id))
@@ -266,10 +269,8 @@ class TensorArtHandler(Handler):
             return f"resource {resource_id} was never uploaded (PUT the image to its putUrl)"
         return resource
 
-    def _size(self, job: Job) -> tuple[int, int]:
+    def _size(self, job: Job, source: Resource | None) -> tuple[int, int]:
         base: tuple[int, int] | None = None
-        first = job.first(INPUT)
-        source = self.store.resource(str(first.get("imageResourceId") if first is not None else None))
         if source is not None and source.width and source.height:
             base = (source.width, source.height)
         for stage in job.stages:

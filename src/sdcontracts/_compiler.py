@@ -29,14 +29,15 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ._images import ImageLimits
+from ._pointer import parts
 from ._protojson import snake_name
 
 if TYPE_CHECKING:
     from ._disputes import Dispute
 
 __all__ = [
-    "FREE", "INT64_MAX", "INT64_MIN", "Leniency", "Node", "SchemaError", "caller_document", "compile_engine_schema",
-    "compile_nodes", "ecma_pattern", "int64_keywords",
+    "FREE", "INT64_MAX", "INT64_MIN", "Leniency", "Node", "SchemaError", "add_fragments", "caller_document",
+    "compile_engine_schema", "compile_nodes", "ecma_pattern", "int64_keywords",
 ]  # fmt: skip
 
 _DECIMAL = re.compile(r"[+-]?[0-9]+")
@@ -375,6 +376,17 @@ def compile_engine_schema(schema: Mapping[str, Any]) -> tuple[dict[str, Any], di
     formats: dict[str, Callable[[str], bool]] = {}
     protojson = bool(schema.get("x-protojson", False))
     return _engine_form(copy.deepcopy(dict(schema)), protojson, formats), formats
+
+
+def add_fragments(schema: dict[str, Any], fragments: Mapping[str, Mapping[str, Any]]) -> None:
+    """Make the subschema at each JSON Pointer in ``fragments`` also require its fragment (a rule
+    stated in JSON Schema, `rules.Rule.engine`), by ``allOf``; the pointer names a subschema of
+    ``schema`` that exists (the root, a ``$defs`` entry), else KeyError."""
+    for pointer, fragment in fragments.items():
+        target = schema
+        for token in parts(pointer):
+            target = target[token]
+        target.setdefault("allOf", []).append(fragment)
 
 
 def _engine_form(schema: Any, protojson: bool, formats: dict[str, Callable[[str], bool]]) -> Any:

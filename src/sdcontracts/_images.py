@@ -1,11 +1,12 @@
-"""Check base64-encoded images without decoding them.
+"""Check base64-encoded images: one SIMD pass over the string, then only the header is read.
 
 Providers take images as base64 strings and document limits on the decoded file (bytes) and
-on the picture (pixels). Both are read here from the string itself: the byte size from its
-length, the pixel size from the image header, decoding only the few bytes the header parser
-asks for. Base64 maps every 4 characters to 3 bytes, so any byte range can be decoded on its
-own; a JPEG whose frame header sits behind large metadata costs a few small decodes, not one
-big one.
+on the picture (pixels). A string too long for the byte limit is refused from its length
+alone. Otherwise one validating decode by pybase64 (SIMD; ~30 µs for a 512 KiB image, where
+checking the alphabet with ``bytes.translate`` took ~400 µs and ``binascii``'s strict decode
+~1,500 µs on the same string: bench/RESULTS.md) checks the alphabet and padding, and the
+header parser reads the few bytes it needs of what it decoded. The reason a string is not
+base64 is worked out only when it is not.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from __future__ import annotations
 import binascii
 import struct
 from dataclasses import dataclass
-from typing import NamedTuple, Protocol
+from typing import NamedTuple
+
+import pybase64
 
 __all__ = ["ImageInfo", "ImageLimits", "check_base64_image", "read_base64_image", "read_image"]
 
 _ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-_ALPHABET_PAD = _ALPHABET + b"="
 _PNG = b"\x89PNG\r\n\x1a\n"
 _PNG_SIZE = struct.Struct(">II")
 _JPEG_MARKER_LIMIT = 512  # segments scanned before giving up on finding the frame header
@@ -72,9 +74,9 @@ def check_base64_image(text: str, limits: ImageLimits) -> tuple[str, str] | None
             f"{limits.max_bytes:,} bytes ({limits.max_bytes / 1048576:g} MiB) are allowed"
         )
     try:
-        data = _decode_small(text)
-        if data is not None and len(data) >= 24 and data[:8] == _PNG and data[12:16] == b"IHDR":
-            # the usual case, a small PNG within the limits, answered here: a third of the time
+        data = _check_alphabet(text)
+        if len(data) >= 24 and data[:8] == _PNG and data[12:16] == b"IHDR":
+            # the usual case, a PNG within the limits, answered here: a third of the time
             # validating a typical Novita request took went to the general path
             width, height = _PNG_SIZE.unpack_from(data, 16)
             wide, tall, size = limits.max_width, limits.max_height, limits.max_bytes
@@ -84,7 +86,7 @@ def check_base64_image(text: str, limits: ImageLimits) -> tuple[str, str] | None
                 and (size is None or len(data) <= size)
             ):
                 return None
-        info = read_base64_image(text) if data is None else _parse(data[:33], _BytesReader(data))
+        info = _parse(data)
     except _Invalid as problem:
         return problem.rule, problem.message
     if limits.max_bytes is not None and info.size > limits.max_bytes:
@@ -102,50 +104,28 @@ def check_base64_image(text: str, limits: ImageLimits) -> tuple[str, str] | None
     return None
 
 
-_DECODE_WHOLE = 8192  # base64 characters
-
-
-def _decode_small(text: str) -> bytes | None:
-    """The bytes of a small base64 string, by one strict decode that checks the alphabet and
-    padding in C (cheaper than checking then decoding); None for a string the large path reads.
-    Raises `_Invalid` with the reason when the string is not standard padded base64."""
-    if not 0 < len(text) <= _DECODE_WHOLE or len(text) & 3:
-        return None
-    try:
-        return binascii.a2b_base64(text, strict_mode=True)
-    except (binascii.Error, ValueError):  # ValueError: non-ASCII text
-        raise _explain_alphabet(text) from None
-
-
 def read_base64_image(text: str) -> ImageInfo:
     """Read format, pixel size and decoded byte size from a base64 image string."""
-    data = _decode_small(text)
-    if data is not None:
-        return _parse(data[:33], _BytesReader(data))
-    raw = _check_alphabet(text)
-    tail = raw[-2:]  # padding is at most "==": strip the tail, not a copy of the whole image
-    padding = len(tail) - len(tail.rstrip(b"="))
-    reader = _Base64Reader(raw, len(raw) // 4 * 3 - padding)
-    return _parse(reader.read(0, 33), reader)  # 33 bytes: every header below fits
+    return _parse(_check_alphabet(text))
 
 
 def read_image(data: bytes) -> ImageInfo:
     """Read format and pixel size from raw image bytes (only the header is looked at)."""
     try:
-        return _parse(data[:33], _BytesReader(data))
+        return _parse(data)
     except _Invalid as problem:
         raise ValueError(problem.message) from None
 
 
-def _parse(head: bytes, reader: _Reader) -> ImageInfo:
-    size = reader.size
+def _parse(data: bytes) -> ImageInfo:
+    head, size = data[:33], len(data)  # 33 bytes: every header below fits
     if head[:8] == _PNG:
         if len(head) < 24 or head[12:16] != b"IHDR":
             raise _Invalid("image-format", "the PNG header is truncated")
         width, height = struct.unpack(">II", head[16:24])
         return ImageInfo("png", width, height, size)
     if head[:2] == b"\xff\xd8":
-        width, height = _jpeg_size(reader)
+        width, height = _jpeg_size(data)
         return ImageInfo("jpeg", width, height, size)
     if head[:6] in (b"GIF87a", b"GIF89a"):
         width, height = struct.unpack("<HH", head[6:10])
@@ -164,18 +144,16 @@ def _parse(head: bytes, reader: _Reader) -> ImageInfo:
 
 
 def _check_alphabet(text: str) -> bytes:
-    """The string as ASCII bytes if it is standard padded base64; else raise with the reason.
+    """The bytes a standard padded base64 string encodes; else raise `_Invalid` with the reason.
 
-    The happy path is a few C-speed passes (isascii, encode, translate, find); the reason is
-    worked out only on failure.
+    pybase64's validating decode accepts exactly the strings of the alphabet, padded with at most
+    two '=' to a multiple of 4 (tests/test_images_differential.py holds it to the check it replaced).
     """
-    n = len(text)
-    if n and not n & 3 and text.isascii():
-        raw = text.encode("ascii")
-        if not raw.translate(None, _ALPHABET_PAD):
-            pad = raw.find(b"=")
-            if pad == -1 or (pad >= n - 2 and raw[pad:] == b"=" * (n - pad)):
-                return raw
+    if text:  # pybase64 reads "" as no bytes; it is no image
+        try:
+            return pybase64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError):  # ValueError: non-ASCII text
+            pass
     raise _explain_alphabet(text)
 
 
@@ -211,49 +189,13 @@ def _explain_alphabet(text: str) -> _Invalid:
     )
 
 
-class _Reader(Protocol):
-    size: int
-
-    def read(self, offset: int, count: int) -> bytes: ...
-
-
-class _BytesReader:
-    __slots__ = ("data", "size")
-
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-        self.size = len(data)
-
-    def read(self, offset: int, count: int) -> bytes:
-        return self.data[offset : offset + count]
-
-
-class _Base64Reader:
-    """Random access to the bytes a padded base64 string encodes."""
-
-    __slots__ = ("raw", "size")
-
-    def __init__(self, raw: bytes, size: int) -> None:
-        self.raw = raw
-        self.size = size
-
-    def read(self, offset: int, count: int) -> bytes:
-        if offset >= self.size or count <= 0:
-            return b""
-        first = offset // 3
-        last = min((offset + count + 2) // 3, len(self.raw) // 4)
-        chunk = binascii.a2b_base64(self.raw[first * 4 : last * 4])
-        skip = offset - first * 3
-        return chunk[skip : skip + count]
-
-
-def _jpeg_size(reader: _Reader) -> tuple[int, int]:
+def _jpeg_size(data: bytes) -> tuple[int, int]:
     offset = 2
     for _ in range(_JPEG_MARKER_LIMIT):
-        marker = reader.read(offset, 4)
+        marker = data[offset : offset + 4]
         while len(marker) >= 2 and marker[0] == 0xFF and marker[1] == 0xFF:  # fill bytes
             offset += 1
-            marker = reader.read(offset, 4)
+            marker = data[offset : offset + 4]
         if len(marker) < 4 or marker[0] != 0xFF:
             break
         kind = marker[1]
@@ -262,7 +204,7 @@ def _jpeg_size(reader: _Reader) -> tuple[int, int]:
             continue
         length = struct.unpack(">H", marker[2:4])[0]
         if 0xC0 <= kind <= 0xCF and kind not in (0xC4, 0xC8, 0xCC):
-            frame = reader.read(offset + 5, 4)
+            frame = data[offset + 5 : offset + 9]
             if len(frame) < 4:
                 break
             height, width = struct.unpack(">HH", frame)

@@ -2,9 +2,11 @@
 
 Two engines read the same compiled schema. jsonschema-rs decides validity in microseconds;
 only when it says "invalid" (rare on a service's request path) does the Python interpreter
-walk the payload to explain each violation. The provider's rules and the few checks only
-Python can run (image headers, JSON-ness of free-form values) always run. Whatever the
-payload is, the answer is a `Report`: bad input is reported, never raised.
+walk the payload to explain each violation. The few checks only Python can run (image headers,
+JSON-ness of free-form values) always run, and so do the provider's rules, except those that
+JSON Schema states exactly: jsonschema-rs checks those too (`rules.Rule.engine`), and they run in
+Python, to explain, only on a payload it rejects. Whatever the payload is, the answer is a
+`Report`: bad input is reported, never raised.
 
 Verdicts are graded: a constraint the sources dispute gives a *warning* where the value is
 within the lenient reading (``Report.warnings``; ``ok`` stays true), an *error* otherwise;
@@ -26,10 +28,11 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from . import _catalogue
-from ._compiler import caller_document, compile_engine_schema, compile_nodes
+from ._compiler import add_fragments, caller_document, compile_engine_schema, compile_nodes
 from ._engine import Enough, Findings, Interpreter, graded, show
 from ._report import Report, Violation
 from .rules import Rule, ruleset
+from .rules._registry import Check
 
 __all__ = ["VIEWS", "VIOLATION_LIMIT", "View", "compiled", "validate"]
 
@@ -39,9 +42,13 @@ VIEWS: tuple[View, ...] = ("wire", "caller")
 
 
 class CompiledSchema:
-    """One provider schema, compiled for both engines, with its rules."""
+    """One provider schema, compiled for both engines, with its rules.
 
-    def __init__(self, provider: str, name: str, view: View = "wire") -> None:
+    ``rules_in_engine=False`` leaves the rules out of jsonschema-rs's schema, every rule then
+    running in Python on every payload: the reference the differential tests hold the default to.
+    """
+
+    def __init__(self, provider: str, name: str, view: View = "wire", *, rules_in_engine: bool = True) -> None:
         import jsonschema_rs  # deferred: keeps `import sdcontracts` cheap
 
         self.provider = provider
@@ -58,14 +65,21 @@ class CompiledSchema:
 
         self.root = compile_nodes(self.schema, doc_for, provider=provider, name=name)
         self.interpreter = Interpreter(self.root)
+        rules = ruleset(provider)
+        self.rules: tuple[Rule, ...] = rules.for_schema(name)
         engine_schema, formats = compile_engine_schema(self.schema)
+        in_engine: set[str] = set()  # the rules jsonschema-rs checks too
+        for rule in self.rules:
+            if rule.engine is not None and rules_in_engine:
+                add_fragments(engine_schema, rule.engine(self.schema))
+                in_engine.add(rule.id)
         self.engine_schema = engine_schema
         self.formats = formats
         self._fast = jsonschema_rs.validator_for(engine_schema, formats=formats, validate_formats=True)
-        rules = ruleset(provider)
-        self.rules: tuple[Rule, ...] = rules.for_schema(name)
         self._prepare = rules.prepare.get(name)
         self._checks = tuple((r.id, r.check, _catalogue.doc_reference(provider, r.doc, r.source)) for r in self.rules)
+        # what a payload jsonschema-rs accepts still needs: the rules it could not check
+        self._python_checks = tuple(check for check in self._checks if check[0] not in in_engine)
         self._valid = Report(provider, name)
 
     def validate(self, payload: Any, strict: bool = False) -> Report:
@@ -77,12 +91,14 @@ class CompiledSchema:
         found = Findings(VIOLATION_LIMIT + 1)  # one over: telling "exactly the limit" from "more"
         if fast_ok:
             self.interpreter.python_checks(payload, found)
+            checks = self._python_checks
         else:
             self.interpreter.violations(payload, found)  # every check, the Python-only ones too
-            if not found and readable:
-                self._fallback(payload, found)
-        if self.rules and len(found) <= VIOLATION_LIMIT:
-            self._run_rules(payload, found)
+            checks = self._checks
+        if checks and len(found) <= VIOLATION_LIMIT:
+            self._run_rules(payload, found, checks)
+        if not found and not fast_ok and readable:
+            self._fallback(payload, found)
         if not found:
             return self._valid
         if len(found) > VIOLATION_LIMIT:
@@ -97,7 +113,7 @@ class CompiledSchema:
         report = Report(self.provider, self.name, errors, tuple(v for v in found if v.severity != "error"))
         return report.strict() if strict else report
 
-    def _run_rules(self, payload: Any, found: Findings) -> None:
+    def _run_rules(self, payload: Any, found: Findings, checks: tuple[tuple[str, Check, str], ...]) -> None:
         subject = payload
         if self._prepare is not None:
             try:
@@ -109,7 +125,7 @@ class CompiledSchema:
             return
         try:
             # checks called directly, not through Rule.findings: this loop runs on every request
-            for rule, check, doc in self._checks:
+            for rule, check, doc in checks:
                 try:
                     for finding in check(subject):
                         dispute = finding.dispute
@@ -133,7 +149,7 @@ class CompiledSchema:
         )  # fmt: skip
 
     def _fallback(self, payload: Any, found: Findings) -> None:
-        """jsonschema-rs said invalid but the interpreter found nothing: report what it saw.
+        """jsonschema-rs said invalid but neither the interpreter nor the rules found anything: report what it saw.
 
         This is a disagreement between the engines, which the differential tests exist to
         prevent; reporting it beats silently calling the payload valid. (When jsonschema-rs

@@ -2,12 +2,14 @@
 
 Half of a provider's cases are valid requests; the other half go round the rule ids the schema
 and rules can break (`rule_ids`), so every documented constraint gets its share. The same
-provider, count and seed give the same cases, on any machine: Hypothesis runs with a fixed seed,
-no example database and the generate phase only.
+provider, count and seed give the same cases, on any machine and in any process: Hypothesis runs
+with a fixed seed, no example database, the generate phase only, and none of the literals it would
+otherwise borrow from the process's own modules (`_own_constants`).
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -90,10 +92,35 @@ def _draw(count: int, seed: int, draw_one: Any) -> list[Any]:
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
         )(hypothesis_seed(seed + attempt)(given(st.data())(collect)))
-        run()
+        with _own_constants():
+            run()
     if len(found) < count:  # Hypothesis stops early when the space looks exhausted
         raise RuntimeError(f"Hypothesis produced only {len(found)} distinct cases of the {count} wanted")
     return found[:count]
+
+
+@contextlib.contextmanager
+def _own_constants() -> Iterator[None]:
+    """Hypothesis (6.131 on) now and then draws a literal found in the modules the process loaded from
+    outside site-packages and the standard library: the same seed gave other cases in a process that
+    had imported other code (a test suite, an application, `bench/`) than in a fresh one. For the
+    draw it finds none. The hooks are private: where they are missing, the draw is as it was."""
+    try:
+        from hypothesis.internal.conjecture import providers
+        from hypothesis.internal.constants_ast import Constants
+
+        original, cache = providers._get_local_constants, providers.CONSTANTS_CACHE.cache
+    except (ImportError, AttributeError):  # pragma: no cover - another Hypothesis
+        yield
+        return
+    none = Constants()
+    cache.clear()  # values permitted per kind of choice, computed from the constants seen so far
+    setattr(providers, "_get_local_constants", lambda: none)  # noqa: B010 - a module function, swapped
+    try:
+        yield
+    finally:
+        setattr(providers, "_get_local_constants", original)  # noqa: B010
+        cache.clear()
 
 
 def _fingerprint(value: Any) -> Any:

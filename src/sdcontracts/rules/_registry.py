@@ -6,6 +6,11 @@ made of it, parsed once for all its rules) and yields `Finding`s; it must not as
 payload is schema-valid, and it skips what it cannot interpret, because the schema already
 reports that (one defect, one violation).
 
+A rule JSON Schema can state exactly may also carry it as schema fragments (``engine``), which
+validation adds to the schema jsonschema-rs runs: a payload it then finds valid skips the rule's
+check, which would have found nothing; any other payload runs every check, as before, so the
+verdicts (ids, pointers, messages, severities) are the check's own.
+
 Rules register themselves by id when their provider module is imported; registering an id
 twice is an error at import time, never a silent override.
 """
@@ -19,7 +24,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 if TYPE_CHECKING:  # imported by the first rule that records a dispute: `import sdcontracts` stays cheap
     from .._disputes import Decision, Dispute
 
-__all__ = ["Finding", "Rule", "RuleConflict", "RuleSet", "registered"]
+__all__ = ["Engine", "Finding", "Rule", "RuleConflict", "RuleSet", "registered"]
 
 
 class Finding(NamedTuple):
@@ -35,6 +40,10 @@ class Finding(NamedTuple):
 
 
 Check = Callable[[Any], Iterable[Finding]]
+# The schema fragments stating a rule, from the provider's raw schema: {a JSON Pointer into the
+# schema ("" the root, "/$defs/Stage"): the subschema the value there must also meet}. On every
+# payload the schema accepts, the fragments accept it exactly when the check finds nothing.
+Engine = Callable[[Mapping[str, Any]], Mapping[str, Mapping[str, Any]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +57,7 @@ class Rule:
     source: str
     check: Check
     note: str = ""  # our reading, where the doc implies rather than states the rule
+    engine: Engine | None = None  # the rule as schema fragments, when JSON Schema states it exactly
 
     def __repr__(self) -> str:
         return f"<Rule {self.id} on {self.schema}>"
@@ -87,10 +97,17 @@ class RuleSet:
         self.prepare: dict[str, Callable[[Any], Any]] = dict(prepare or {})
 
     def rule(
-        self, name: str, *, doc: str, source: str = "doc", schema: str = "img2img.request", note: str = ""
+        self,
+        name: str,
+        *,
+        doc: str,
+        source: str = "doc",
+        schema: str = "img2img.request",
+        note: str = "",
+        engine: Engine | None = None,
     ) -> Callable[[Check], Check]:
         def register(check: Check) -> Check:
-            rule = Rule(f"{self.provider}.{name}", self.provider, schema, doc, source, check, note)
+            rule = Rule(f"{self.provider}.{name}", self.provider, schema, doc, source, check, note, engine)
             if rule.id in _REGISTRY:
                 raise RuleConflict(f"rule {rule.id!r} is registered twice")
             _REGISTRY[rule.id] = rule

@@ -7,18 +7,25 @@ whose ``type`` is missing or unknown are left out of the view: the schema report
 guessing at them would report one defect twice. The view is public: the mock sizes a job's images,
 checks its uploads and prices it through it, conformance uploads the images a job names, and the
 strategies edit the jobs they draw.
+
+Every rule but the two that depend on the stages' order (nested-diffusion, latent-upscaler) is
+also stated in JSON Schema (``engine``, built below from the same constants and the schema's own
+ranges), so jsonschema-rs checks it and a valid job skips its Python check. A fragment only has
+to agree with its check where the schema and the rules declared before it hold (stages an array
+of objects of known types, each field within its documented range, one INPUT_INITIALIZE first):
+anywhere else jsonschema-rs says invalid anyway, and every check runs in Python to explain it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from .. import _catalogue
 from .._engine import show
-from .._pointer import join
+from .._pointer import join, parts
 from .._protojson import snake_name
 from ._access import field, number
 from ._registry import Finding, RuleSet
@@ -29,6 +36,7 @@ DIFFUSION = "DIFFUSION"
 INPUT = "INPUT_INITIALIZE"
 UPSCALER = "IMAGE_TO_UPSCALER"
 INPAINT = "IMAGE_TO_INPAINT"
+DIFFUSION_MEMBER = "diffusion"  # the Stage field holding diffusion parameters, nested ones too
 NEEDS_OWN_DIFFUSION = frozenset({"IMAGE_TO_ADETAILER", UPSCALER, INPAINT})
 MAX_AREA = 2_073_600  # SDXL; 512 and 768 engines stop at 1,048,576, but the request does not name the engine
 MIN_AREA = 262_144
@@ -45,7 +53,11 @@ def members() -> dict[str, str]:
 @lru_cache(maxsize=1)
 def _member_spellings() -> dict[str, tuple[str, ...]]:
     """Stage type -> its member's spellings: lowerCamel, then snake_case when that differs."""
-    return {t: tuple(dict.fromkeys((m, snake_name(m)))) for t, m in members().items()}
+    return {t: _spellings(m) for t, m in members().items()}
+
+
+def _spellings(name: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys((name, snake_name(name))))
 
 
 @lru_cache(maxsize=1)
@@ -149,6 +161,9 @@ RULES = RuleSet("tensorart", prepare={"img2img.request": Job.of})
     doc='"stages": [{"type": "INPUT_INITIALIZE", "inputInitialize": {"image_resource_id": …, "count": …}}, …]',
     note="No sentence states it: every example, in the doc and in the spec's SDK, starts with one "
     "INPUT_INITIALIZE stage, which gives the job its input image, seed and count.",
+    engine=lambda schema: _stages(
+        {"minItems": 1, "prefixItems": [_stage_of(INPUT)], "contains": _stage_of(INPUT), "maxContains": 1}
+    ),
 )
 def _input_first(job: Job) -> Iterator[Finding]:
     inputs = [s for s in job.stages if s.type == INPUT]
@@ -169,6 +184,7 @@ def _input_first(job: Job) -> Iterator[Finding]:
     "imageToAdetailer?; imageToInpaint? }",
     source="spec",
     note="A stage is a tagged union: its type names the one member it carries (the schema's x-members).",
+    engine=lambda schema: {_definition(schema): {"anyOf": [_carries_only(kind) for kind in members()]}},
 )
 def _stage_member(job: Job) -> Iterator[Finding]:
     for stage in job.stages:
@@ -198,6 +214,7 @@ def _stage_member(job: Job) -> Iterator[Finding]:
     doc="if has diffusion stage, this diffusion will be ignored, else need to be specified",
     source="spec",
     note="Post-processing stages refer to 'the' diffusion stage: a job has at most one.",
+    engine=lambda schema: _stages({"contains": _stage_of(DIFFUSION), "minContains": 0, "maxContains": 1}),
 )
 def _single_diffusion(job: Job) -> Iterator[Finding]:
     for stage in [s for s in job.stages if s.type == DIFFUSION][1:]:
@@ -207,6 +224,13 @@ def _single_diffusion(job: Job) -> Iterator[Finding]:
 @RULES.rule(
     "count-without-diffusion",
     doc="Do not perform the Diffusion operation, therefore inputInitialize.count can only be 1",
+    engine=lambda schema: {
+        "": {
+            "if": {"properties": {"stages": {"contains": _stage_of(DIFFUSION)}}, "required": ["stages"]},
+            # the one INPUT_INITIALIZE stage is the first (input-initialize-first holds)
+            "else": _stages({"prefixItems": [_fields(members()[INPUT], _fields("count", {"const": 1}))]})[""],
+        }
+    },
 )
 def _count_without_diffusion(job: Job) -> Iterator[Finding]:
     if job.diffusions or not job.complete:
@@ -266,6 +290,7 @@ def _latent_upscaler(job: Job) -> Iterator[Finding]:
     "inpaint-mask",
     doc="Then we need a mask image",
     note="Inpainting redraws the mask's white area, so IMAGE_TO_INPAINT needs maskImageResourceId.",
+    engine=lambda schema: {_definition(schema, members()[INPAINT]): _given("maskImageResourceId")},
 )
 def _inpaint_mask(job: Job) -> Iterator[Finding]:
     for stage in job.stages:
@@ -284,6 +309,11 @@ def _inpaint_mask(job: Job) -> Iterator[Finding]:
     doc="hr_scale or hr_resize_x must be specified. If hr_scale is specified, hr_resize_x will be ignored. / "
     "hr_scale or hr_resize_y must be specified. If hr_scale is specified, hr_resize_y will be ignored.",
     source="spec",
+    engine=lambda schema: {
+        _definition(schema, members()[UPSCALER]): {
+            "anyOf": [_given("hrScale"), {"allOf": [_given("hrResizeX"), _given("hrResizeY")]}]
+        }
+    },
 )
 def _upscaler_target(job: Job) -> Iterator[Finding]:
     for stage, upscaler in _upscalers(job):
@@ -313,7 +343,20 @@ UPSCALER_AREA = RULES.dispute(
 )
 
 
-@RULES.rule("upscaler-area", doc="262,144 ≤ hr_resize_x * hr_resize_y ≤ 2,073,600", source="spec")
+@RULES.rule(
+    "upscaler-area",
+    doc="262,144 ≤ hr_resize_x * hr_resize_y ≤ 2,073,600",
+    source="spec",
+    # the strict bound: between it and the dispute's, jsonschema-rs says invalid and the check warns
+    engine=lambda schema: {
+        _definition(schema, members()[UPSCALER]): {
+            "anyOf": [
+                _given("hrScale"),
+                _area(schema, members()[UPSCALER], "hrResizeX", "hrResizeY", MIN_AREA, MAX_AREA),
+            ]
+        }
+    },
+)
 def _upscaler_area(job: Job) -> Iterator[Finding]:
     for stage, upscaler in _upscalers(job):
         x = _size(upscaler, "hrResizeX", 128, None)
@@ -335,6 +378,9 @@ def _upscaler_area(job: Job) -> Iterator[Finding]:
     "262,144 ≤ height * width ≤ 2,073,600, Maximum 1536",
     source="spec",
     note="The request does not say which engine the model is, so the widest (SDXL) bound is enforced.",
+    engine=lambda schema: {
+        _definition(schema, DIFFUSION_MEMBER): _area(schema, DIFFUSION_MEMBER, "width", "height", 0, MAX_AREA)
+    },
 )
 def _diffusion_area(job: Job) -> Iterator[Finding]:
     for stage, key, diffusion in _diffusions(job):
@@ -382,3 +428,84 @@ def _diffusions(job: Job) -> Iterator[tuple[Stage, str | None, dict[str, Any]]]:
         nested = field(stage.member, "diffusion", protojson=True)
         if nested is not None and isinstance(nested[1], dict):
             yield stage, nested[0], nested[1]
+
+
+# -- the rules in JSON Schema (Rule.engine) -----------------------------------------------------------
+
+
+def _given(name: str) -> dict[str, Any]:
+    """The field is there, in either spelling."""
+    return {"anyOf": [{"required": [spelling]} for spelling in _spellings(name)]}
+
+
+def _fields(name: str, schema: Any) -> dict[str, Any]:
+    """The field, in whichever spelling it is given, meets ``schema``."""
+    return {"properties": {spelling: schema for spelling in _spellings(name)}}
+
+
+def _stage_of(kind: str) -> dict[str, Any]:
+    return {"properties": {"type": {"const": kind}}, "required": ["type"]}
+
+
+def _stages(schema: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The job's stage list meets ``schema`` (in a fragment of its own: ``prefixItems`` beside the
+    schema's ``items`` would change what ``items`` applies to)."""
+    return {"": {"properties": {"stages": schema}}}
+
+
+def _carries_only(kind: str) -> dict[str, Any]:
+    """A stage of type ``kind`` carrying its own member and no other type's (the schema allows no
+    other fields in a stage: ``propertyNames`` is the cheapest way to say it to jsonschema-rs)."""
+    return {
+        **_stage_of(kind),
+        **_given(members()[kind]),
+        "propertyNames": {"enum": ["type", *_spellings(members()[kind])]},
+    }
+
+
+def _definition(schema: Mapping[str, Any], member: str | None = None) -> str:
+    """The JSON Pointer of the ``$defs`` entry of a stage, or of the stage field ``member``."""
+    stage = str(schema["properties"]["stages"]["items"]["$ref"])[1:]
+    return stage if member is None else str(_at(schema, stage)["properties"][member]["$ref"])[1:]
+
+
+def _at(schema: Mapping[str, Any], pointer: str) -> Any:
+    for token in parts(pointer):
+        schema = schema[token]
+    return schema
+
+
+def _area(schema: Mapping[str, Any], member: str, x: str, y: str, low: int, high: int) -> dict[str, Any]:
+    """``low`` ≤ x * y ≤ ``high`` where x and y are given, for x and y on the grids the schema gives
+    them (minimum, multipleOf, maximum): for each run of x values, the y range allowed."""
+    properties = _at(schema, _definition(schema, member))["properties"]
+    (x_start, x_step, x_stop), (y_start, y_step, y_stop) = (
+        (int(p["minimum"]), int(p["multipleOf"]), p.get("maximum")) for p in (properties[x], properties[y])
+    )
+    runs: list[list[Any]] = []  # [first x, last x (None: no end), (lowest y, highest y) or None: no y]
+    width = x_start
+    while x_stop is None or width <= x_stop:
+        lowest = max(y_start, -(-low // (width * y_step)) * y_step)
+        highest = high // (width * y_step) * y_step
+        highest = highest if y_stop is None else min(highest, y_stop)
+        allowed = (lowest, highest) if lowest <= highest else None
+        if runs and runs[-1][2] == allowed:
+            runs[-1][1] = width
+        else:
+            runs.append([width, width, allowed])
+        if highest < y_start:  # and so for every wider x: no y is allowed from here on
+            runs[-1][1] = x_stop
+            break
+        width += x_step
+    found = []
+    for first, last, allowed in runs:
+        if allowed is None:
+            bound: Any = False
+        else:
+            bound = {"minimum": allowed[0]} if allowed[0] > y_start else {}
+            bound |= {"maximum": allowed[1]} if y_stop is None or allowed[1] < y_stop else {}
+        if bound == {}:
+            continue
+        run = {"minimum": first} | ({} if last is None else {"maximum": last})
+        found.append({"if": _fields(x, run), "then": _fields(y, bound)})
+    return {"anyOf": [{"not": _given(x)}, {"allOf": found}]} if found else {}

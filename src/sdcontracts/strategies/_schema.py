@@ -36,7 +36,16 @@ from .._compiler import FREE, Node, json_text
 from .._pointer import join
 from ._images import image_strings
 
-__all__ = ["PLAUSIBLE", "Mutation", "Overrides", "choice", "integers_between", "mutations", "value_strategy"]
+__all__ = [
+    "PLAUSIBLE",
+    "Mutation",
+    "Overrides",
+    "choice",
+    "integers_between",
+    "mutations",
+    "per_node",
+    "value_strategy",
+]
 
 Overrides = dict[str, Callable[[Node], st.SearchStrategy[Any]]]  # schema location -> strategy builder
 TEXT = st.characters(exclude_categories=("Cs", "Cc"))  # no surrogates: every string encodes as UTF-8
@@ -223,7 +232,20 @@ def objects(node: Node, overrides: Overrides, lenient: bool = False) -> st.Searc
     return build()
 
 
-_BUILT: dict[tuple[int, bool], st.SearchStrategy[Any]] = {}  # (id(node), lenient) -> its strategy, without overrides
+_PER_NODE: dict[tuple[str, int, bool], tuple[Node, st.SearchStrategy[Any]]] = {}
+
+
+def per_node(
+    kind: str, node: Node, lenient: bool, build: Callable[[], st.SearchStrategy[Any]]
+) -> st.SearchStrategy[Any]:
+    """``build()``, once per (``kind``, ``node``, ``lenient``). The entry holds the node as well: keyed
+    by its ``id`` alone, a node that was freed (a schema compiled for one test) handed its strategy to
+    whatever node was later made at the same address."""
+    key = (kind, id(node), lenient)
+    entry = _PER_NODE.get(key)
+    if entry is None:
+        entry = _PER_NODE[key] = (node, build())
+    return entry[1]
 
 
 def value_strategy(node: Node, overrides: Overrides | None = None, *, lenient: bool = False) -> st.SearchStrategy[Any]:
@@ -234,11 +256,7 @@ def value_strategy(node: Node, overrides: Overrides | None = None, *, lenient: b
     payload costs draws, not strategy construction.
     """
     if not overrides:
-        key = (id(node), lenient)
-        built = _BUILT.get(key)
-        if built is None:
-            built = _BUILT[key] = _value_strategy(node, {}, lenient)
-        return built
+        return per_node("value", node, lenient, lambda: _value_strategy(node, {}, lenient))
     return _value_strategy(node, overrides, lenient)
 
 

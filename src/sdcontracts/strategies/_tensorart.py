@@ -18,7 +18,7 @@ from .._compiler import Node
 from .._protojson import snake_name
 from ..rules.tensorart import MAX_AREA, MIN_AREA, Job, is_latent_upscaler, members
 from ._images import jpeg, png
-from ._schema import choice, integers_between, value_strategy
+from ._schema import choice, integers_between, per_node, value_strategy
 
 __all__ = ["BREAKERS", "jobs", "preparation_requests", "prepare", "requests"]
 
@@ -67,16 +67,10 @@ def _grid(low: int, high: int) -> st.SearchStrategy[int]:
     return choice((low, high)) | choice(tuple(range(low, high + 1, 64)))
 
 
-_DIFFUSIONS: dict[tuple[int, bool], st.SearchStrategy[dict[str, Any]]] = {}
-
-
 def diffusions(root: Node, lenient: bool = False) -> st.SearchStrategy[dict[str, Any]]:
     """A DIFFUSION member (or a nested ``diffusion``) inside the area bound; built once per schema
     (``lenient``: in the forms only a disputed reading accepts too)."""
-    key = (id(root), lenient)
-    if key not in _DIFFUSIONS:
-        _DIFFUSIONS[key] = _diffusions(root, lenient)
-    return _DIFFUSIONS[key]
+    return per_node("tensorart-diffusions", root, lenient, lambda: _diffusions(root, lenient))
 
 
 def _diffusions(root: Node, lenient: bool) -> st.SearchStrategy[dict[str, Any]]:
