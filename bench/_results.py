@@ -456,7 +456,9 @@ def merge(report: str, previous: str | None, sections: tuple[str, ...]) -> str:
     for section, title in TITLES.items():
         block = new.get(title) if section in sections else old.get(title)
         if block is not None:
-            lines += [f"## {title}", *block]
+            while block and not block[-1].strip():
+                block = block[:-1]
+            lines += [f"## {title}", *block, ""]  # one blank line before the next heading, whichever run wrote it
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -66,3 +66,12 @@ def test_without_a_previous_report_the_run_is_the_report() -> None:
     """No RESULTS.md yet: the run's own report, unchanged."""
     report = Results(codegen=_codegen(2.5)).markdown(("codegen",))
     assert report == merge(report, None, ("codegen",))
+
+
+def test_every_heading_of_a_merged_report_follows_a_blank_line() -> None:
+    """A section run alone, placed before a kept one, still ends with a blank line (Markdown needs it
+    after a table)."""
+    previous = Results(startup=_startup(0.071), codegen=_codegen(4.0)).markdown(("startup", "codegen"))
+    merged = merge(Results(startup=_startup(0.09)).markdown(("startup",)), previous, ("startup",))
+    lines = merged.splitlines()
+    assert all(lines[i - 1] == "" for i, line in enumerate(lines) if line.startswith("## ") and i > 0)
