@@ -10,6 +10,7 @@ from functools import lru_cache
 from hypothesis import strategies as st
 
 from .._images import ImageLimits
+from ._packed import Packed
 
 __all__ = ["broken_images", "image_strings", "jpeg", "png"]
 
@@ -32,14 +33,21 @@ def _b64(width: int, height: int) -> str:
 
 
 @lru_cache(maxsize=32)
-def image_strings(limits: ImageLimits) -> st.SearchStrategy[str]:
-    """Base64 PNGs: small ones, and ones exactly at the documented pixel limits."""
+def packed_images(limits: ImageLimits) -> Packed:
+    """Base64 PNGs: small ones, and ones exactly at the documented pixel limits (and "" where
+    empty is allowed), chosen by one byte."""
     sizes = [(8, 8), (64, 48)]
     if limits.max_width is not None and limits.max_height is not None:
         w, h = limits.max_width, limits.max_height
         sizes += [(w, 16), (16, h), (w, h), (w - 1, h - 1)]
-    choice = st.sampled_from(sizes).map(lambda size: _b64(*size))
-    return st.one_of(st.just(""), choice) if limits.allow_empty else choice
+    options = ([None] if limits.allow_empty else []) + sizes
+    return Packed(1, lambda data: "" if (size := options[data[0] % len(options)]) is None else _b64(*size))
+
+
+@lru_cache(maxsize=32)
+def image_strings(limits: ImageLimits) -> st.SearchStrategy[str]:
+    """`packed_images`, as a strategy."""
+    return packed_images(limits).strategy()
 
 
 @lru_cache(maxsize=4)

@@ -15,6 +15,8 @@ from ._schema import choice, per_node, value_strategy
 
 __all__ = ["BREAKERS", "requests"]
 
+_COIN = st.booleans()  # built once: a strategy made inside a draw is validated inside every draw
+
 
 def _bodies(root: Node, lenient: bool) -> st.SearchStrategy[dict[str, Any]]:
     """The schema's bodies with ControlNetParams left empty, built once per schema: `requests` draws
@@ -69,7 +71,7 @@ def requests(draw: st.DrawFn, root: Node, lenient: bool = False) -> dict[str, An
         body.pop("SubModelIds", None)
         body.pop("SubModelParams", None)
     body["ControlNetParams"] = draw(_unit_lists(root, lenient))
-    if not body["ControlNetParams"] and draw(st.booleans()):
+    if not body["ControlNetParams"] and draw(_COIN):
         del body["ControlNetParams"]
     return body
 

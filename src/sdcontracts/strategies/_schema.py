@@ -24,6 +24,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import functools
+import itertools
 import math
 import re
 from collections.abc import Callable, Iterator
@@ -34,7 +35,8 @@ from hypothesis import strategies as st
 
 from .._compiler import FREE, Node, json_text
 from .._pointer import join
-from ._images import image_strings
+from ._images import image_strings, packed_images
+from ._packed import Packed, byte_strings, edge_or_interior, unsigned
 
 __all__ = [
     "PLAUSIBLE",
@@ -68,8 +70,8 @@ def _integer_bounds(node: Node) -> tuple[int | None, int | None]:
     return (None if low is None else math.ceil(low)), (None if high is None else math.floor(high))
 
 
-def integers(node: Node, default: tuple[int, int] = _INT) -> st.SearchStrategy[int]:
-    """Integers in the node's bounds and on its grid; each bound is drawn as often as the interior."""
+def packed_integers(node: Node, default: tuple[int, int] = _INT) -> Packed:
+    """Integers in the node's bounds and on its grid, each bound drawn as often as the interior."""
     low, high = _integer_bounds(node)
     low = default[0] if low is None else low
     high = max(low, default[1]) if high is None else high
@@ -77,36 +79,53 @@ def integers(node: Node, default: tuple[int, int] = _INT) -> st.SearchStrategy[i
     first, last = -(-low // step), high // step  # the grid points within [low, high]
     if first > last:
         raise ValueError(f"{node.location}: no integer fits its bounds")
-    grid = st.integers(first, last)
-    return st.one_of(st.sampled_from([first, last]), grid).map(lambda k: k * step)
+    return Packed(8, lambda data: (first + edge_or_interior(data, last - first + 1)) * step)
 
 
-def numbers(node: Node) -> st.SearchStrategy[float]:
+def integers(node: Node, default: tuple[int, int] = _INT) -> st.SearchStrategy[int]:
+    """`packed_integers`, as a strategy."""
+    return packed_integers(node, default).strategy()
+
+
+def packed_numbers(node: Node) -> Packed:
+    """Numbers in the node's bounds: each closed bound a quarter of the time, a round fraction of the
+    range (eighths) an eighth, otherwise anywhere inside (an open bound's next float at worst)."""
     low = node.minimum if node.minimum is not None else node.exclusive_minimum
     high = node.maximum if node.maximum is not None else node.exclusive_maximum
     low = -1e6 if low is None else float(low)
     high = 1e6 if high is None else float(high)
-    interior = st.floats(
-        low, high, exclude_min=node.exclusive_minimum is not None, exclude_max=node.exclusive_maximum is not None,
-        allow_nan=False, allow_infinity=False,
-    )  # fmt: skip
-    ends = [
-        v
-        for v, open_ in ((low, node.exclusive_minimum is not None), (high, node.exclusive_maximum is not None))
-        if not open_
-    ]
-    return st.one_of(st.sampled_from(ends), interior) if ends else interior
+    open_low, open_high = node.exclusive_minimum is not None, node.exclusive_maximum is not None
+    inner_low = math.nextafter(low, math.inf) if open_low else low
+    inner_high = math.nextafter(high, -math.inf) if open_high else high
+
+    def decode(data: bytes) -> float:
+        word = unsigned(data)
+        kind, rest = word & 7, word >> 3
+        if kind < 2 and not open_low:
+            return low
+        if 2 <= kind < 4 and not open_high:
+            return high
+        fraction = (rest % 9) / 8 if kind == 4 else (rest & ((1 << 52) - 1)) / (1 << 52)
+        return min(max(low + (high - low) * fraction, inner_low), inner_high)
+
+    return Packed(8, decode)
+
+
+def numbers(node: Node) -> st.SearchStrategy[float]:
+    """`packed_numbers`, as a strategy."""
+    return packed_numbers(node).strategy()
 
 
 _PIECE = re.compile(r"\[([^\]\\]+)\]\{(\d+)(?:,(\d+))?\}|([^\[\]\\{}()*+?.|^$])")
 
 
-def _simple_pattern(pattern: str) -> st.SearchStrategy[str] | None:
-    """A fast strategy for an anchored pattern of character classes with counts and literals
-    (``^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}…$``, ``^[0-9]{1,20}$``); None for anything else.
+def _simple_pattern(pattern: str) -> Packed | None:
+    """Texts for an anchored pattern of character classes with counts and literals
+    (``^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}…$``, ``^[0-9]{1,20}$``), a byte a character; None for
+    anything else.
 
-    ``from_regex`` handles every pattern but costs a few milliseconds a draw; the schemas'
-    patterns are all of this simple kind.
+    ``from_regex`` handles every pattern but costs a few milliseconds a draw, and ``st.text`` a
+    choice a character; the schemas' patterns are all of this simple kind.
     """
     if not (pattern.startswith("^") and pattern.endswith("$")):
         return None
@@ -116,17 +135,25 @@ def _simple_pattern(pattern: str) -> st.SearchStrategy[str] | None:
             return None
         position = match.end()
         if match.group(4) is not None:
-            parts.append(st.just(match.group(4)))
+            parts.append((match.group(4), 1, 1))
             continue
         chars = _expand_class(match.group(1))
         if chars is None:
             return None
         low = int(match.group(2))
-        high = int(match.group(3)) if match.group(3) is not None else low
-        parts.append(st.text(st.sampled_from(chars), min_size=low, max_size=high))
+        parts.append((chars, low, int(match.group(3)) if match.group(3) is not None else low))
     if position != len(body) or not parts:
         return None
-    return st.tuples(*parts).map("".join)
+
+    def decode(data: bytes) -> str:
+        text, index = [], 0
+        for chars, low, high in parts:
+            size = low + data[index] % (high - low + 1)
+            text += [chars[byte % len(chars)] for byte in data[index + 1 : index + 1 + size]]
+            index += 1 + high
+        return "".join(text)
+
+    return Packed(sum(1 + high for _, _, high in parts), decode)
 
 
 def _expand_class(spec: str) -> str | None:
@@ -144,14 +171,34 @@ def _expand_class(spec: str) -> str | None:
     return "".join(sorted(set(chars)))
 
 
-def strings(node: Node) -> st.SearchStrategy[str]:
+def packed_strings(node: Node) -> Packed | None:
+    """Texts inside the node's length range (each limit a quarter of the time where there is a
+    maximum) or of its pattern; None for a pattern `_simple_pattern` cannot read."""
     if node.pattern is not None:
-        simple = _simple_pattern(node.pattern_text)
-        return st.from_regex(node.pattern, fullmatch=True) if simple is None else simple
+        return _simple_pattern(node.pattern_text)
     low = node.min_length or 0
     high = node.max_length if node.max_length is not None else max(low, 24)
-    short = _texts(low, min(high, low + 24))
-    return st.one_of(short, st.just("x" * high), st.just("y" * low)) if node.max_length is not None else short
+    short, bounded = min(high, low + 24), node.max_length is not None
+
+    def decode(data: bytes) -> str:
+        word = unsigned(data)
+        kind = word & 3 if bounded else 0
+        if kind == 2:
+            return "x" * high
+        if kind == 3:
+            return "y" * low
+        text = TEXTS[(word >> 2) % len(TEXTS)]
+        return (text + "x" * (low - len(text)))[:short]
+
+    return Packed(4, decode)
+
+
+def strings(node: Node) -> st.SearchStrategy[str]:
+    packed = packed_strings(node)
+    if packed is not None:
+        return packed.strategy()
+    assert node.pattern is not None
+    return st.from_regex(node.pattern, fullmatch=True)
 
 
 # Free text, chosen in one draw: a character-by-character `st.text` costs a Hypothesis draw per
@@ -167,16 +214,6 @@ TEXTS = (
     "non\u00a0breaking\u3000spaces", "", " ", "0", "-1", "null", "true", "NaN", "x" * 24, "%s %d {0} ${x}",
     "lora:<lora:detail:0.8>", "[from:to:0.5]", "a, b,, c,", "\u200bzero\u200bwidth", "🎨" * 6,
 )  # fmt: skip
-
-
-@functools.cache
-def _texts(low: int, high: int) -> st.SearchStrategy[str]:
-    """A text of ``low`` to ``high`` characters from `TEXTS`, padded or cut to fit."""
-
-    def fit(text: str) -> str:
-        return (text + "x" * (low - len(text)))[:high]
-
-    return choice(TEXTS).map(fit)
 
 
 # ``st.integers(low, high)``, built once per pair of bounds (see `choice`)
@@ -195,7 +232,18 @@ def objects(node: Node, overrides: Overrides, lenient: bool = False) -> st.Searc
     soft = relaxed.required if relaxed is not None else frozenset()
     required = [n for n in node.properties if n in node.required]
     optional = [n for n in node.properties if n not in node.required]
-    children = {name: value_strategy(child, overrides, lenient=lenient) for name, child in node.properties.items()}
+    # the scalar fields, read off one byte string drawn per object; the others drawn one by one
+    packed = {
+        name: p for name, child in node.properties.items() if (p := _packed(child, overrides, lenient)) is not None
+    }
+    ends = list(itertools.accumulate(p.width for p in packed.values()))
+    slots = {name: (end - p.width, end, p.decode) for (name, p), end in zip(packed.items(), ends, strict=True)}
+    width = ends[-1] if ends else 0
+    children = {
+        name: value_strategy(child, overrides, lenient=lenient)
+        for name, child in node.properties.items()
+        if name not in packed
+    }
     aliased = {name for name in node.properties if len(node.spellings.get(name, (name,))) > 1}
     # the lenient forms an object may take: its absent optional fields null, as an SDK sends them,
     # and each field an SDK adds that no doc lists
@@ -219,7 +267,15 @@ def objects(node: Node, overrides: Overrides, lenient: bool = False) -> st.Searc
         spelt = [n for n in chosen if n in aliased]
         style = draw(integers_between(0, (1 << len(spelt)) - 1)) if spelt else 0
         snake = {n for i, n in enumerate(spelt) if style >> i & 1}
-        built = {(node.spellings[n][1] if n in snake else node.spellings.get(n, (n,))[0]): draw(children[n])
+        packet = draw(byte_strings(width)) if width else b""
+
+        def value(name: str) -> Any:
+            if name not in slots:
+                return draw(children[name])
+            start, end, decode = slots[name]
+            return decode(packet[start:end])
+
+        built = {(node.spellings[n][1] if n in snake else node.spellings.get(n, (n,))[0]): value(n)
                  for n in chosen}  # fmt: skip
         if taken:
             if nullable and taken & 1:
@@ -260,6 +316,35 @@ def value_strategy(node: Node, overrides: Overrides | None = None, *, lenient: b
     return _value_strategy(node, overrides, lenient)
 
 
+def _packed(node: Node, overrides: Overrides, lenient: bool) -> Packed | None:
+    """The node's values as a `Packed` scalar: a constant, an enum, or a value of one scalar type
+    with no lenient form; None for anything else."""
+    if node.location in overrides or node is FREE or node.free:
+        return None
+    if node.const is not None:
+        const = node.const[0]
+        return Packed(0, lambda _: const)
+    relaxed = node.lenient if lenient else None
+    if node.enum is not None:
+        values = (*node.enum, *relaxed.enum) if relaxed is not None else node.enum
+        return Packed(2, lambda data: values[unsigned(data) % len(values)])
+    if relaxed is not None or node.types is None or len(node.types) != 1:
+        return None
+    (kind,) = node.types
+    if kind == "boolean":
+        return Packed(1, lambda data: bool(data[0] & 1))
+    if kind == "integer":
+        return packed_integers(node, PLAUSIBLE.get(node.role or "", _INT64 if node.int64 else _INT))
+    if kind == "number":
+        return packed_numbers(node)
+    if kind == "string" and node.int64:
+        number = packed_integers(node, _INT64)
+        return Packed(number.width, lambda data: str(number.decode(data)))
+    if kind == "string" and node.image is not None:
+        return packed_images(node.image)
+    return packed_strings(node) if kind == "string" else None
+
+
 def _value_strategy(node: Node, overrides: Overrides, lenient: bool) -> st.SearchStrategy[Any]:
     if node.location in overrides:
         return overrides[node.location](node)
@@ -269,9 +354,10 @@ def _value_strategy(node: Node, overrides: Overrides, lenient: bool) -> st.Searc
         )
     if node.const is not None:
         return st.just(node.const[0])
+    packed = _packed(node, overrides, lenient)
+    if packed is not None:
+        return packed.strategy()
     relaxed = node.lenient if lenient else None
-    if node.enum is not None:
-        return st.sampled_from((*node.enum, *relaxed.enum) if relaxed is not None else node.enum)
     choices: list[st.SearchStrategy[Any]] = []
     if relaxed is not None:
         choices += _lenient_forms(node, relaxed)
