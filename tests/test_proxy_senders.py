@@ -7,13 +7,13 @@ import json
 import shutil
 import subprocess
 from collections.abc import Callable
-from typing import Any
 
 import novita_client  # type: ignore[import-untyped]
 import pytest
 from novita_client.exceptions import NovitaResponseError  # type: ignore[import-untyped]
 from payloads import valid_request
 from sdcontracts.mock import DEFAULT_CREDENTIALS
+from test_real_clients import call_as_recorded
 
 from sdcontracts._corpus import examples
 from sdcontracts.proxy import BackgroundProxy
@@ -27,20 +27,6 @@ KEY = DEFAULT_CREDENTIALS["novita"]["api_key"]
 def _no_poll_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
     """The SDK sleeps a second between polls; the mock's tasks advance per poll, not with time."""
     monkeypatch.setattr(novita_client.settings, "DEFAULT_POLL_INTERVAL", 0)
-
-
-def sdk_img2img(url: str) -> Any:
-    return novita_client.NovitaClient(KEY, url).img2img_v3(
-        model_name=RECORDED["model_name"],
-        input_image=RECORDED["image_base64"],
-        prompt=RECORDED["prompt"],
-        image_num=RECORDED["image_num"],
-        width=RECORDED["width"],
-        height=RECORDED["height"],
-        steps=RECORDED["steps"],
-        guidance_scale=RECORDED["guidance_scale"],
-        sampler_name=RECORDED["sampler_name"],
-    )
 
 
 def requests_by_outcome(proxy: BackgroundProxy) -> dict[tuple[str, str], float]:
@@ -61,7 +47,7 @@ def test_the_novita_sdk_completes_its_round_trip_through_the_proxy_its_disputed_
     """The SDK's body keeps the contract but for values the sources dispute (nulls on optional fields, a field
     its own request type adds): enforce mode forwards it, counted as warnings; the task succeeds, no drift."""
     proxy = sd_proxy("novita")
-    result = sdk_img2img(proxy.url)
+    result = call_as_recorded(proxy.url)
     polls = sd_http_mock.mock.journal.count("novita", "task")
     assert ("TASK_STATUS_SUCCEED", RECORDED["image_num"]) == (result.task.status.value, len(result.images_encoded))
     assert {("img2img", "warnings"): 1.0, ("task", "ok"): float(polls)} == requests_by_outcome(proxy)
@@ -73,7 +59,7 @@ def test_a_strict_proxy_refuses_the_novita_sdks_body_and_the_sdk_reports_novitas
 ) -> None:
     proxy = sd_proxy("novita", strict=True)
     with pytest.raises(NovitaResponseError, match="INVALID_REQUEST_BODY"):
-        sdk_img2img(proxy.url)
+        call_as_recorded(proxy.url)
     assert (0, {("img2img", "rejected"): 1.0}) == (
         sd_http_mock.mock.journal.count("novita"),
         requests_by_outcome(proxy),

@@ -33,8 +33,9 @@ def _no_poll_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(novita_client.settings, "DEFAULT_POLL_INTERVAL", 0)
 
 
-def _call_as_recorded(url: str) -> Any:
-    """The call the corpus records, against ``url``."""
+def call_as_recorded(url: str) -> Any:
+    """The call the corpus records (novita-client 0.7.1's img2img_v3), against ``url``: the mock, or a
+    proxy in front of it (test_proxy_senders)."""
     request = RECORDED.payload["request"]
     client = novita_client.NovitaClient("sk_mock_novita_key", url)
     return client.img2img_v3(
@@ -64,7 +65,7 @@ def test_recorded_sdk_body_has_its_provenance() -> None:
 def test_novita_sdk_default_body_completes_its_round_trip_over_http(sd_http_mock: HttpMock) -> None:
     """The SDK's call succeeds against the mock: submitted, polled to success, images downloaded;
     what it sent is byte for byte the recorded body, accepted with its warnings journaled."""
-    result = _call_as_recorded(sd_http_mock.url)
+    result = call_as_recorded(sd_http_mock.url)
     assert "TASK_STATUS_SUCCEED" == result.task.status.value
     assert RECORDED.payload["request"]["image_num"] == len(result.images_encoded)
     (submit,) = sd_http_mock.mock.journal.entries("novita", "img2img")
@@ -86,7 +87,7 @@ def test_novita_sdk_body_is_valid_with_warnings_and_invalid_when_strict() -> Non
 def test_strict_mock_rejects_the_sdk_body_in_novitas_error_shape(sd_http_mock: HttpMock) -> None:
     """With strict=True the mock answers the SDK's body 400 INVALID_REQUEST_BODY, naming the null."""
     with pytest.raises(Exception, match="INVALID_REQUEST_BODY"):
-        _call_as_recorded(sd_http_mock.url)
+        call_as_recorded(sd_http_mock.url)
     (submit,) = sd_http_mock.mock.journal.entries("novita", "img2img")
     assert 400 == submit.status
 
