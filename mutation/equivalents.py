@@ -93,20 +93,22 @@ EQUIVALENTS: tuple[Equivalent, ...] = (
     Equivalent("state", "put_resource", "self._evict()", "pass",
                "every read of the store (resource, get, add) evicts first, so no caller sees an upload past the bounds; "
                "it is held until the next request instead of dropped at once (memory, for one request's time)"),
-    *_each("state", "JournalEntry", "_parsed: Any = field(default=_UNPARSED, init=False, repr=False, compare=False)",
-           ("_parsed: Any = field(default=_UNPARSED, init=False, repr=False, compare=True)",
-            "_parsed: Any = field(default=_UNPARSED, init=True, repr=False, compare=False)"),
-           "nothing compares journal entries or passes _parsed when making one"),
+    Equivalent("state", "body", "return None", "pass",
+               "an empty body then reaches json.loads(b''), whose ValueError is caught into the same None"),
     Equivalent("state", "_parse", "return None", "pass",
                "both returns end the function; without the first, json.loads(b'') raises ValueError, caught into the same None"),
     Equivalent("state", "take", "return max(0.0, self.window - (now - spent[0][0])) if spent else self.window",
                "return max( -1.0, self.window - (now - spent[0][0])) if spent else self.window",
                "units older than the window were just dropped, so the wait computed is always above 0"),
     Equivalent("state", "take", "return None", "pass", _FALLS_THROUGH),
+    # -- src/sdcontracts/rules/picpik.py -------------------------------------------------------
+    Equivalent("picpik", "", "@functools.cache", "",
+               "the cache only saves re-reading the schema for a table that never changes, and no caller changes "
+               "the dict it returns: every answer is the same without it"),
     # -- src/sdcontracts/rules/tensorart.py ----------------------------------------------------
     *_each("tensorart", "", "@lru_cache(maxsize=1)", ("", "@lru_cache(maxsize= 0)", "@lru_cache(maxsize= 2)"), _CACHE),
     Equivalent("tensorart", "", "@dataclass(slots=True)", "@dataclass(slots=False)", _SLOTS),
-    Equivalent("tensorart", "_job", 'found = field(payload, "stages", protojson=True)',
+    Equivalent("tensorart", "of", 'found = field(payload, "stages", protojson=True)',
                'found = field(payload, "stages", protojson=False)', _SAME_SPELLING),
     Equivalent("tensorart", "_count_without_diffusion", 'count = field(stage.member, "count", protojson=True)',
                'count = field(stage.member, "count", protojson=False)', _SAME_SPELLING),
@@ -125,6 +127,14 @@ EQUIVALENTS: tuple[Equivalent, ...] = (
            ('height = _size(diffusion, "height", 513, 1536)', 'height = _size(diffusion, "height", 511, 1536)'),
            "a side below 512 beside one of at most 1536 never makes more than 2,073,600 pixels, so the lower bound "
            "never changes the answer"),
+    Equivalent("tensorart", "",
+               '{"minItems": 1, "prefixItems": [_stage_of(INPUT)], "contains": _stage_of(INPUT), "maxContains": 1}',
+               '{"minItems": 0, "prefixItems": [_stage_of(INPUT)], "contains": _stage_of(INPUT), "maxContains": 1}',
+               "contains (minContains 1 by default) already refuses an empty stage list, so minItems 1 adds nothing"),
+    Equivalent("tensorart", "_area", 'bound = {"minimum": allowed[0]} if allowed[0] > y_start else {}',
+               'bound = {"minimum": allowed[0]} if allowed[ 1] > y_start else {}',
+               "the two differ only when allowed[0] == y_start < allowed[1], and then add minimum y_start, which y's "
+               "own schema (minimum y_start, in either spelling) already requires"),
     # -- src/sdcontracts/_compiler.py ------------------------------------------------------------
     Equivalent("compiler", "", "@dataclass(eq=False, slots=True)", "@dataclass(eq=True, slots=True)",
                "nodes are compared by identity everywhere (is, id()), never with =="),
@@ -217,13 +227,11 @@ EQUIVALENTS: tuple[Equivalent, ...] = (
     Equivalent("engine", "_json_problems", 'Link = tuple[Any, "str | int"] | None  # (parent link, token)',
                "pass  # (parent link, token)",
                "the alias is only used in annotations, which `from __future__ import annotations` never evaluates"),
+    Equivalent("engine", "_check", 'elif kind == "array":', 'elif kind <= "array":',
+               'the kinds that reach this line are null, boolean, array and object (numbers and strings are taken '
+               'above), and of these only "array" is <= "array"'),
     # -- src/sdcontracts/auth.py -----------------------------------------------------------------
     Equivalent("auth", "", "@dataclass(frozen=True, slots=True)", "@dataclass(frozen=True, slots=False)", _SLOTS),
-    Equivalent("auth", "auth_flow",
-               'body = json.dumps(self.sign(params), ensure_ascii=False, separators=(",", ":")).encode("utf-8")',
-               'body = json.dumps(self.sign(params), ensure_ascii=True, separators=(",", ":")).encode("utf-8")',
-               'the body carries the same parameters either way ("é" or "\\u00e9" parse alike), and the signature '
-               "is computed on the parameters, not on the bytes"),
     # -- src/sdcontracts/canonical/_translate.py -------------------------------------------------
     Equivalent("translate", "_convert", "return _SKIP  # a random seed's value: nothing placed",
                "pass  # a random seed's value: nothing placed",

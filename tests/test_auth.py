@@ -430,3 +430,20 @@ def test_a_parsed_tams_header_is_an_immutable_value() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         first.signature = "t"  # type: ignore[misc]
     assert (first, 1) == (second, len({first, second}))
+
+
+def test_key_headers_puts_each_credential_in_its_own_header_and_names_what_it_sends() -> None:
+    """KeyHeadersAuth sends every value unsigned under its header, and sent_values lists exactly those values."""
+    scheme = auth.KeyHeadersAuth({"X-Api-Key": "k1", "X-Api-Secret": "s1"})
+    request = next(scheme.auth_flow(httpx.Request("GET", "https://api.example/v1")))
+    assert (("k1", "s1"), ("k1", "s1")) == (
+        (request.headers["X-Api-Key"], request.headers["X-Api-Secret"]),
+        scheme.sent_values(),
+    )
+
+
+@pytest.mark.parametrize("headers", [{}, {"X-Api-Key": ""}, {"X-Api-Key": "k", "X-Api-Secret": ""}])
+def test_key_headers_without_every_value_fails_at_construction(headers: dict[str, str]) -> None:
+    """No header, or a header with an empty value, is refused when the scheme is built, not on the wire."""
+    with pytest.raises(ValueError, match="every key header needs a value"):
+        auth.KeyHeadersAuth(headers)

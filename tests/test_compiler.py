@@ -13,7 +13,16 @@ import jsonschema_rs
 import pytest
 from conftest import b64, png
 
-from sdcontracts._compiler import FREE, SchemaError, compile_engine_schema, compile_nodes, ecma_pattern, int64_pattern
+from sdcontracts._compiler import (
+    FREE,
+    SchemaError,
+    add_fragments,
+    caller_document,
+    compile_engine_schema,
+    compile_nodes,
+    ecma_pattern,
+    int64_pattern,
+)
 from sdcontracts._engine import Interpreter
 
 
@@ -384,3 +393,40 @@ def test_patterns_python_and_ecma_262_read_differently_are_refused(pattern: str)
     """\\d, \\w, \\s, \\b, \\Z and a "$" before the end mean other things in Python: the schema must spell them out."""
     with pytest.raises(SchemaError, match="Python and ECMA-262 read differently"):
         ecma_pattern(pattern)
+
+
+# -- the caller's document and rule fragments -------------------------------------------------------
+
+FILLED = {
+    "type": "object",
+    "required": ["id", "key", "prompt", "absent"],
+    "properties": {
+        "id": {"type": "string", "x-filled-by": "client"},
+        "key": {"$ref": "#/$defs/Key"},
+        "prompt": {"type": "string"},
+        "jobs": {"type": "array", "items": {"type": "object", "required": ["sig", "n"],
+                 "properties": {"sig": {"$ref": "#/$defs/Key"}, "n": {"type": "integer"}}}},
+    },
+    "$defs": {"Key": {"type": "string", "x-filled-by": "credentials"}},
+}  # fmt: skip
+
+
+def test_the_caller_document_no_longer_requires_fields_a_client_fills_in_wherever_they_are() -> None:
+    """A field marked x-filled-by, directly or through a $ref, and in objects nested in arrays, is not required
+    of the caller; every other required name (one without a subschema too) still is."""
+    document = caller_document(FILLED)
+    assert (["prompt", "absent"], ["n"], ["id", "key", "prompt", "absent"]) == (
+        document["required"],
+        document["properties"]["jobs"]["items"]["required"],
+        FILLED["required"],  # the schema given is left as it was
+    )
+
+
+def test_rule_fragments_join_the_subschema_their_pointer_names() -> None:
+    """Each fragment is added by allOf to the subschema at its pointer (the root, a $defs entry), after any already there."""
+    schema: dict[str, Any] = {"allOf": [{"type": "object"}], "$defs": {"Stage": {"type": "object"}}}
+    add_fragments(schema, {"": {"minProperties": 1}, "/$defs/Stage": {"required": ["type"]}})
+    assert ([{"type": "object"}, {"minProperties": 1}], [{"required": ["type"]}]) == (
+        schema["allOf"],
+        schema["$defs"]["Stage"]["allOf"],
+    )

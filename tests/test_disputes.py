@@ -168,6 +168,19 @@ def test_an_error_beyond_the_lenient_bound_states_that_bound() -> None:
     assert (20, "n is 21, above the maximum 20 (allowed: at most 20)") == (violation.expected, violation.message)
 
 
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        ({"l": [1, 2, 3]}, (2, "l has 3 items; at most 2 allowed; the sources disagree: they disagree")),
+        ({"l": [1, 2, 3, 4]}, (3, "l has 4 items; at most 3 allowed")),
+    ],
+)
+def test_a_length_warning_states_the_strict_limit_and_its_error_the_lenient_one(payload: Any, expected: Any) -> None:
+    """Within the lenient count the warning cites the documented limit; beyond it the error cites the lenient one."""
+    (violation,) = Interpreter(compile_nodes(BOUNDS, lambda s: "")).violations(payload)
+    assert expected == (violation.expected, violation.message)
+
+
 # -- the record itself --------------------------------------------------------------------------------
 
 

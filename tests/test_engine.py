@@ -527,7 +527,8 @@ def test_a_nested_field_three_levels_down_is_found_but_not_four() -> None:
      ({"k": "v" * 60}, "1 field"), (["v" * 70], "1 item"), ([b"x", 2], "2 items"), (1.5, "1.5"),
      (b"z" * 70, repr(b"z" * 70)[:60] + "…"), ("é🙂", '"é🙂"'), ({"k": "é"}, '{"k": "é"}'), ([math.nan], "1 item"),
      ([math.inf, 1], "2 items"), (10**61, "an integer of 62 digits"), (-(10**64) + 1, "an integer of 64 digits"),
-     (["x" * 56], '["' + "x" * 56 + '"]'), (["x" * 57], "1 item")],
+     (["x" * 56], '["' + "x" * 56 + '"]'), (["x" * 57], "1 item"),
+     (10**512, "an integer of 513 digits"), (10**2048, "an integer of 2,049 digits")],  # the float log reads 511.99…
 )  # fmt: skip
 def test_values_are_shown_short_and_safe(value: Any, shown: str) -> None:
     """Strings over 60 characters are cut with their length; huge integers by their digits; containers by their size when long."""

@@ -435,6 +435,13 @@ def test_a_journal_entry_made_without_a_body_has_none_and_size_zero() -> None:
     assert (None, 0) == (record.body, record.body_size)
 
 
+def test_a_journal_entry_holds_the_bytes_of_its_body_path_fault_and_warnings() -> None:
+    """held, what journal_bytes counts, adds up everything the client chose: body 7, path 8, fault 7, warnings 5 + 6."""
+    record = JournalEntry(0.0, "novita", "task", "POST", "/v3/task", 200, None, json_body=b'{"a":1}',
+                          fault="timeout", body_size=7, warnings=("[r] /", "[q] /x"))  # fmt: skip
+    assert 7 + 8 + 7 + 5 + 6 == record.held
+
+
 @pytest.mark.parametrize(
     ("raw", "body"),
     [(b"", None), (b"not json", None), (b"[" * 100_000, None), (b'{"a": [1, null]}', {"a": [1, None]})],

@@ -9,6 +9,7 @@ import pytest
 
 import sdcontracts
 from sdcontracts._protojson import snake_name
+from sdcontracts.rules.tensorart import Job
 
 
 def diffusion(**extra: Any) -> dict[str, Any]:
@@ -35,6 +36,12 @@ INPAINT = {
     "type": "IMAGE_TO_INPAINT",
     "imageToInpaint": {"maskImageResourceId": "mask-1", "resizeMode": "JUST_RESIZE", "diffusion": diffusion()},
 }
+
+
+def upscale_to(x: int, y: int) -> dict[str, Any]:
+    """An upscaler stage whose target size is hrResizeX x hrResizeY."""
+    member = {"hrUpscaler": "Lanczos", "hrSecondPassSteps": 5, "denoisingStrength": 0.2, "hrResizeX": x, "hrResizeY": y}
+    return {"type": "IMAGE_TO_UPSCALER", "imageToUpscaler": member}
 
 
 def found(payload: Any, *, strict: bool = False) -> list[tuple[str, str]]:
@@ -306,22 +313,19 @@ def test_upscaler_needs_scale_or_both_resize_sides(target: dict[str, int], expec
 def test_upscaler_target_area_is_bounded(x: int, y: int, verdict: str) -> None:
     """262,144 ≤ hrResizeX·hrResizeY ≤ 2,073,600 (the spec) is certain; up to 8,294,400 (async-tensorart,
     and the doc's own 1536 x 2304) is disputed: a warning, an error in strict mode; beyond it an error."""
-    upscale = {
-        "type": "IMAGE_TO_UPSCALER",
-        "imageToUpscaler": {
-            "hrUpscaler": "Lanczos",
-            "hrSecondPassSteps": 5,
-            "denoisingStrength": 0.2,
-            "hrResizeX": x,
-            "hrResizeY": y,
-        },
-    }
-    payload = job(DIFFUSION, upscale)
+    payload = job(DIFFUSION, upscale_to(x, y))
     broken = [("tensorart.upscaler-area", "/stages/2/imageToUpscaler")]
     assert (broken if verdict == "error" else []) == found(payload)
     expected_warnings = [(*broken[0], "tensorart.upscaler-area-limit")] if verdict == "warning" else []
     assert expected_warnings == warned(payload)
     assert ([] if verdict == "valid" else broken) == found(payload, strict=True)
+
+
+def test_every_upscaler_area_is_checked_after_a_valid_one() -> None:
+    """A valid upscaler stage does not end the check: a later one out of bounds is still an error."""
+    assert [("tensorart.upscaler-area", "/stages/3/imageToUpscaler")] == found(
+        job(DIFFUSION, upscale_to(512, 512), upscale_to(128, 1984))
+    )
 
 
 @pytest.mark.parametrize(
@@ -729,3 +733,24 @@ def test_a_default_stage_beside_one_diffusion_is_not_a_second_diffusion(order: s
     default = {"type": "DEFAULT"}
     payload = job(default, DIFFUSION) if order == "default-first" else job(DIFFUSION, default)
     assert [] == messages(payload, "tensorart.single-diffusion")
+
+
+# -- the job view the mock and the strategies read ---------------------------------------------------
+
+
+def test_a_stages_diffusion_is_its_own_member_or_the_one_nested_in_it() -> None:
+    """A DIFFUSION stage runs with its member; another stage with the diffusion nested in its member, if any."""
+    view = Job.of(job(DIFFUSION, with_nested_diffusion(UPSCALE), UPSCALE))
+    assert view is not None
+    assert [None, diffusion(), diffusion(), None] == [stage.diffusion for stage in view.stages]
+
+
+@pytest.mark.parametrize("spell", [lambda payload: payload, snake_case_everything], ids=["camel", "snake"])
+def test_the_job_names_its_image_resources_as_spelt_source_first(spell: Any) -> None:
+    """resources lists the source image and the inpaint mask, each under the key the payload spells it with."""
+    view = Job.of(spell(job(INPAINT)))
+    assert view is not None
+    keys = [spell({name: 1}).popitem()[0] for name in ("imageResourceId", "maskImageResourceId")]
+    assert [(0, keys[0], "imageResourceId"), (1, keys[1], "maskImageResourceId")] == [
+        (stage.index, key, name) for stage, key, name in view.resources()
+    ]
