@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -165,24 +166,26 @@ def honest_cycle(mock: Mock, provider: str, url: str) -> TaskState:
         return client.generate(valid_request(provider), poll_interval=0).state  # type: ignore[no-any-return]
 
 
-def test_abuse_gets_each_providers_answer_while_honest_clients_are_served() -> None:
-    """Malformed bodies, forged and replayed signatures and two slowloris connections, at the same time as honest
-    clients of every provider: each abuse gets its provider's refusal, every honest task succeeds, nothing is a 5xx."""
-    mock = Mock(MockConfig(lifecycle="steps", max_body_bytes=LIMIT, body_timeout=SLOW))
-    with BackgroundServer(mock) as url, httpx.Client(timeout=10) as http:
-        slow_body, slow_head = half_sent(url, headers_done=True), half_sent(url, headers_done=False)
+Storm = tuple[list[TaskState], dict[tuple[str, str], httpx.Response], dict[str, httpx.Response], bytes]
+
+
+def storm(mock: Mock, urls: Mapping[str, str], signatures: Mapping[str, Any]) -> Storm:
+    """Honest clients of every provider (three each) at the same time as malformed bodies, the forged
+    and replayed ``signatures`` and two slowloris connections, each sent to ``urls[provider]`` (the
+    mock, or a proxy in front of it): the honest tasks' states, the malformed and signed answers,
+    and what the half-sent body got."""
+    novita = urls["novita"]
+    with httpx.Client(timeout=10) as http:
+        slow_body, slow_head = half_sent(novita, headers_done=True), half_sent(novita, headers_done=False)
         try:
             with ThreadPoolExecutor(max_workers=16) as pool:
-                honest = [pool.submit(honest_cycle, mock, p, url) for p in PROVIDERS for _ in range(3)]
+                honest = [pool.submit(honest_cycle, mock, p, urls[p]) for p in PROVIDERS for _ in range(3)]
                 bad = {
                     (provider, name): pool.submit(http.send, request)
                     for provider in PROVIDERS
-                    for name, request in malformed(provider, mock.credentials(provider), url).items()
+                    for name, request in malformed(provider, mock.credentials(provider), urls[provider]).items()
                 }
-                signatures = forged(mock, url)
-                signed = {
-                    name: http.send(request) for name, (request, _) in signatures.items()
-                }  # in order: replay second
+                signed = {name: http.send(request) for name, (request, _) in signatures.items()}  # replay second
                 states = [future.result() for future in honest]
                 answers = {key: future.result() for key, future in bad.items()}
             slow_body.settimeout(10)
@@ -190,7 +193,17 @@ def test_abuse_gets_each_providers_answer_while_honest_clients_are_served() -> N
         finally:
             slow_body.close()
             slow_head.close()
-    assert [TaskState.SUCCEEDED] * len(honest) == states
+    return states, answers, signed, slow_answer
+
+
+def test_abuse_gets_each_providers_answer_while_honest_clients_are_served() -> None:
+    """Malformed bodies, forged and replayed signatures and two slowloris connections, at the same time as honest
+    clients of every provider: each abuse gets its provider's refusal, every honest task succeeds, nothing is a 5xx."""
+    mock = Mock(MockConfig(lifecycle="steps", max_body_bytes=LIMIT, body_timeout=SLOW))
+    with BackgroundServer(mock) as url:
+        signatures = forged(mock, url)
+        states, answers, signed, slow_answer = storm(mock, dict.fromkeys(PROVIDERS, url), signatures)
+    assert [TaskState.SUCCEEDED] * (3 * len(PROVIDERS)) == states
     assert [] == [key for key, response in answers.items() if not rejected_as_invalid(key[0], response)]
     assert [] == [name for name, response in signed.items() if not signatures[name][1](response)]
     assert slow_answer.startswith(b"HTTP/1.1 400") and b"did not arrive within 1 s" in slow_answer

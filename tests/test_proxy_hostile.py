@@ -8,7 +8,6 @@ import asyncio
 import json
 import logging
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from payloads import PROVIDERS, raw_request, rejected_as_invalid, server_failure
 from sdcontracts.mock import DEFAULT_CREDENTIALS, ManualClock, Mock, MockConfig
 from sdcontracts.mock.asgi import BackgroundServer
 from sdcontracts.mock.asgi import create_app as mock_app
-from test_mock_abuse import LIMIT, SLOW, forged, half_sent, honest_cycle, hostile_requests, malformed
+from test_mock_abuse import LIMIT, SLOW, forged, hostile_requests, storm
 
 from sdcontracts.clients import TaskState
 from sdcontracts.proxy import BackgroundProxy, ProxyApp, create_app
@@ -109,28 +108,9 @@ def test_abuse_through_the_proxy_gets_each_providers_answer_while_honest_clients
     for provider, prefix in (("tensorart", "Tensor.Art"), ("picpik", "PICPIK"), ("aliyun", "Alibaba")):
         made = forged(mock, by_provider[provider].url)
         signatures |= {name: case for name, case in made.items() if name.startswith(prefix)}
-    novita = by_provider["novita"].url
-    with httpx.Client(timeout=10) as http:
-        slow_body, slow_head = half_sent(novita, headers_done=True), half_sent(novita, headers_done=False)
-        try:
-            with ThreadPoolExecutor(max_workers=16) as pool:
-                honest = [pool.submit(honest_cycle, mock, p, by_provider[p].url) for p in PROVIDERS for _ in range(3)]
-                bad = {
-                    (provider, name): pool.submit(http.send, request)
-                    for provider in PROVIDERS
-                    for name, request in malformed(
-                        provider, mock.credentials(provider), by_provider[provider].url
-                    ).items()
-                }
-                signed = {name: http.send(request) for name, (request, _) in signatures.items()}  # replay second
-                states = [future.result() for future in honest]
-                answers = {key: future.result() for key, future in bad.items()}
-            slow_body.settimeout(10)
-            slow_answer = slow_body.recv(65536)
-        finally:
-            slow_body.close()
-            slow_head.close()
-    assert [TaskState.SUCCEEDED] * len(honest) == states
+    urls = {provider: proxy.url for provider, proxy in by_provider.items()}
+    states, answers, signed, slow_answer = storm(mock, urls, signatures)
+    assert [TaskState.SUCCEEDED] * (3 * len(PROVIDERS)) == states
     assert [] == [key for key, response in answers.items() if not rejected_as_invalid(key[0], response)]
     assert [] == [name for name, response in signed.items() if not signatures[name][1](response)]
     assert slow_answer.startswith(b"HTTP/1.1 400") and b"did not arrive within 1 s" in slow_answer
