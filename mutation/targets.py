@@ -33,7 +33,7 @@ TARGETS: tuple[Target, ...] = (
     Target("picpik", "sdcontracts.rules.picpik", "src/sdcontracts/rules/picpik.py",
            ("tests/test_picpik.py", "tests/test_corpus.py"), 0.95),
     Target("tensorart", "sdcontracts.rules.tensorart", "src/sdcontracts/rules/tensorart.py",
-           ("tests/test_tensorart.py", "tests/test_corpus.py"), 0.95),
+           ("tests/test_tensorart.py", "tests/test_corpus.py", "tests/test_quick.py"), 0.95),
     Target("compiler", "sdcontracts._compiler", "src/sdcontracts/_compiler.py",
            ("tests/test_compiler.py", "tests/test_engine.py", "tests/test_schemas.py",
             "tests/test_fast_paths.py", "tests/test_disputes.py"), 0.90),
@@ -45,4 +45,6 @@ TARGETS: tuple[Target, ...] = (
            ("tests/test_disputes.py", "tests/test_corpus.py"), 0.90),
     Target("translate", "sdcontracts.canonical._translate", "src/sdcontracts/canonical/_translate.py",
            ("tests/test_canonical.py",), 0.90),
+    Target("quick", "sdcontracts._quick", "src/sdcontracts/_quick.py",
+           ("tests/test_quick.py", "tests/test_tensorart_engine.py"), 0.90),
 )  # fmt: skip

@@ -65,7 +65,7 @@ def verdicts(provider: str, name: str, payload: Any) -> tuple[bool, bool, bool]:
     schema = schema_only(provider, name)
     explained = not [v for v in schema.interpreter.violations(payload) if v.rule not in PYTHON_ONLY]
     try:
-        fast = bool(schema._fast.is_valid(payload))
+        fast = bool(schema._exact.is_valid(payload))
     except UnicodeEncodeError:
         fast = explained
     return fast, explained, reference(schema).is_valid(payload)

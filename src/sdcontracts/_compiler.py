@@ -366,15 +366,18 @@ def ecma_pattern(pattern: str, location: str = "#") -> str:
 # -- the jsonschema-rs form ----------------------------------------------------------------
 
 
-def compile_engine_schema(schema: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Callable[[str], bool]]]:
+def compile_engine_schema(
+    schema: Mapping[str, Any], *, aliases: bool = True
+) -> tuple[dict[str, Any], dict[str, Callable[[str], bool]]]:
     """The plain JSON Schema jsonschema-rs runs, and the custom format checkers it needs.
 
     Extensions become standard keywords: protojson aliases are listed as properties of
     their own (required by either spelling, never both), and int64 strings get a format
-    checker that applies the node's numeric bounds to the parsed value.
+    checker that applies the node's numeric bounds to the parsed value. ``aliases=False``
+    leaves the aliases out: only the spellings the schema writes (`_quick` starts there).
     """
     formats: dict[str, Callable[[str], bool]] = {}
-    protojson = bool(schema.get("x-protojson", False))
+    protojson = aliases and bool(schema.get("x-protojson", False))
     return _engine_form(copy.deepcopy(dict(schema)), protojson, formats), formats
 
 

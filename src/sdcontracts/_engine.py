@@ -295,7 +295,9 @@ class Interpreter:
 
     def __init__(self, root: Node) -> None:
         self.root = root
-        self._root_probe = _build_probe(root, {})
+        self._root_probe = _build_probe(root, {}, free=True)
+        self._image_probe = _build_probe(root, {}, free=False)
+        self.images = self._image_probe is not None  # the schema has image fields
 
     def violations(self, payload: Any, out: list[Violation] | None = None) -> list[Violation]:
         """Every violation in ``payload``, appended to ``out`` (a `Findings` ends the walk when full)."""
@@ -308,10 +310,18 @@ class Interpreter:
 
     def python_checks(self, payload: Any, out: list[Violation] | None = None) -> list[Violation]:
         """Only the checks jsonschema-rs cannot run, on a payload it found schema-valid."""
+        return self._run_probe(self._root_probe, payload, out)
+
+    def image_checks(self, payload: Any, out: list[Violation] | None = None) -> list[Violation]:
+        """Only the image headers, on a payload whose free-form values jsonschema-rs read as JSON
+        (the quick form, `_quick`)."""
+        return self._run_probe(self._image_probe, payload, out)
+
+    def _run_probe(self, probe: _Probe | None, payload: Any, out: list[Violation] | None) -> list[Violation]:
         out = [] if out is None else out
-        if self._root_probe is not None:
+        if probe is not None:
             try:
-                self._probe(self._root_probe, payload, [], out)
+                self._probe(probe, payload, [], out)
             except Enough:
                 return out  # full: the walk ends here
         return out
@@ -519,21 +529,24 @@ class _Probe:
     rest: _Probe | None = None
 
 
-def _build_probe(node: Node, memo: dict[int, _Probe]) -> _Probe | None:
-    if not node.python:
+def _build_probe(node: Node, memo: dict[int, _Probe | None], *, free: bool) -> _Probe | None:
+    """The probe under ``node``: to its images and, when ``free``, its free-form values."""
+    if not node.python or (node.free and not free):
         return None
     if id(node) in memo:
         return memo[id(node)]
-    probe = memo[id(node)] = _Probe(node)
+    probe = _Probe(node)
     children = []
     for name, child in node.properties.items():
-        sub = _build_probe(child, memo)
+        sub = _build_probe(child, memo, free=free)
         if sub is not None:
             children += [(spelling, sub) for spelling in node.spellings[name]]
     probe.children = tuple(children)
-    probe.each = _build_probe(node.items, memo) if node.items is not None else None
-    probe.rest = _build_probe(node.additional, memo) if node.additional is not None else None
-    return probe
+    probe.each = _build_probe(node.items, memo, free=free) if node.items is not None else None
+    probe.rest = _build_probe(node.additional, memo, free=free) if node.additional is not None else None
+    wanted = node.image is not None or node.free or probe.children or probe.each or probe.rest
+    memo[id(node)] = probe if wanted else None
+    return memo[id(node)]
 
 
 def _not_json(value: Any, ptr: str, node: Node) -> Violation:

@@ -2,11 +2,15 @@
 
 Two engines read the same compiled schema. jsonschema-rs decides validity in microseconds;
 only when it says "invalid" (rare on a service's request path) does the Python interpreter
-walk the payload to explain each violation. The few checks only Python can run (image headers,
-JSON-ness of free-form values) always run, and so do the provider's rules, except those that
-JSON Schema states exactly: jsonschema-rs checks those too (`rules.Rule.engine`), and they run in
-Python, to explain, only on a payload it rejects. Whatever the payload is, the answer is a
-`Report`: bad input is reported, never raised.
+walk the payload to explain each violation. jsonschema-rs first reads the quick form (`_quick`):
+the schema, every rule JSON Schema states exactly (`rules.Rule.engine`) or a condition under
+which it holds (`rules.Rule.holds_if`), free-form values read as JSON, one spelling per payload.
+A payload it accepts needs only its image headers checked, and the rules with neither (none
+but PICPIK's two today). Any other payload takes the exact route: jsonschema-rs on the exact form
+(the schema and the exact rules), then the checks only Python can run (image headers, JSON-ness
+of free-form values) and every rule it does not state exactly; when it rejects, every check runs
+in Python, to explain. Whatever the payload is, the answer is a `Report`: bad input is reported,
+never raised.
 
 Verdicts are graded: a constraint the sources dispute gives a *warning* where the value is
 within the lenient reading (``Report.warnings``; ``ok`` stays true), an *error* otherwise;
@@ -30,6 +34,7 @@ from typing import Any, Literal
 from . import _catalogue
 from ._compiler import add_fragments, caller_document, compile_engine_schema, compile_nodes
 from ._engine import Enough, Findings, Interpreter, graded, show
+from ._quick import quick_form
 from ._report import Report, Violation
 from .rules import Rule, ruleset
 from .rules._registry import Check
@@ -44,8 +49,9 @@ VIEWS: tuple[View, ...] = ("wire", "caller")
 class CompiledSchema:
     """One provider schema, compiled for both engines, with its rules.
 
-    ``rules_in_engine=False`` leaves the rules out of jsonschema-rs's schema, every rule then
-    running in Python on every payload: the reference the differential tests hold the default to.
+    ``rules_in_engine=False`` leaves the rules out of jsonschema-rs's schema and the quick form
+    unused, every rule and every Python-only check then running in Python on every payload: the
+    reference the differential tests hold the default to.
     """
 
     def __init__(self, provider: str, name: str, view: View = "wire", *, rules_in_engine: bool = True) -> None:
@@ -68,36 +74,61 @@ class CompiledSchema:
         rules = ruleset(provider)
         self.rules: tuple[Rule, ...] = rules.for_schema(name)
         engine_schema, formats = compile_engine_schema(self.schema)
-        in_engine: set[str] = set()  # the rules jsonschema-rs checks too
-        for rule in self.rules:
-            if rule.engine is not None and rules_in_engine:
-                add_fragments(engine_schema, rule.engine(self.schema))
-                in_engine.add(rule.id)
+        exact: list[Any] = []  # the rules' fragments, stating each exactly
+        holds: list[Any] = []  # conditions under which the others hold
+        for rule in self.rules if rules_in_engine else ():
+            if rule.engine is not None:
+                exact.append((rule.id, rule.engine(self.schema)))
+            elif rule.holds_if is not None:
+                holds.append((rule.id, rule.holds_if(self.schema)))
+        for _, fragment in exact:
+            add_fragments(engine_schema, fragment)
         self.engine_schema = engine_schema
         self.formats = formats
-        self._fast = jsonschema_rs.validator_for(engine_schema, formats=formats, validate_formats=True)
+        self._exact = jsonschema_rs.validator_for(engine_schema, formats=formats, validate_formats=True)
+        plain, _ = compile_engine_schema(self.schema, aliases=False)
+        protojson = bool(self.schema.get("x-protojson", False))
+        self.quick_schema = quick_form(plain, [f for _, f in exact + holds], protojson=protojson)
+        self._quick: Any = jsonschema_rs.validator_for(self.quick_schema, formats=formats, validate_formats=True)
+        if not rules_in_engine:
+            self._quick = _Rejects()
         self._prepare = rules.prepare.get(name)
         self._checks = tuple((r.id, r.check, _catalogue.doc_reference(provider, r.doc, r.source)) for r in self.rules)
-        # what a payload jsonschema-rs accepts still needs: the rules it could not check
+        # what a payload the exact form accepts still needs: the rules it does not state
+        in_engine = {rule for rule, _ in exact}
         self._python_checks = tuple(check for check in self._checks if check[0] not in in_engine)
+        # and one the quick form accepts: the rules it does not state either, then image headers
+        in_quick = in_engine | {rule for rule, _ in holds}
+        self._quick_checks = tuple(check for check in self._checks if check[0] not in in_quick)
+        self._quick_done = not self._quick_checks and not self.interpreter.images  # nothing left for Python
         self._valid = Report(provider, name)
 
     def validate(self, payload: Any, strict: bool = False) -> Report:
-        readable = True
         try:
-            fast_ok = bool(self._fast.is_valid(payload))
-        except Exception:  # what jsonschema-rs cannot read (non-str keys, bytes, sets, lone surrogates…)
-            fast_ok = readable = False
+            quick = bool(self._quick.is_valid(payload))
+        except Exception:  # what jsonschema-rs cannot read (non-str keys, bytes, sets…): the exact route says
+            quick = False
+        if quick and self._quick_done:
+            return self._valid
+        readable = exact = True
         found = Findings(VIOLATION_LIMIT + 1)  # one over: telling "exactly the limit" from "more"
-        if fast_ok:
-            self.interpreter.python_checks(payload, found)
-            checks = self._python_checks
+        if quick:
+            self.interpreter.image_checks(payload, found)
+            checks = self._quick_checks
         else:
-            self.interpreter.violations(payload, found)  # every check, the Python-only ones too
-            checks = self._checks
+            try:
+                exact = bool(self._exact.is_valid(payload))
+            except Exception:  # what jsonschema-rs cannot read (non-str keys, bytes, sets, lone surrogates…)
+                exact = readable = False
+            if exact:
+                self.interpreter.python_checks(payload, found)
+                checks = self._python_checks
+            else:
+                self.interpreter.violations(payload, found)  # every check, the Python-only ones too
+                checks = self._checks
         if checks and len(found) <= VIOLATION_LIMIT:
             self._run_rules(payload, found, checks)
-        if not found and not fast_ok and readable:
+        if not found and not exact and readable:
             self._fallback(payload, found)
         if not found:
             return self._valid
@@ -156,11 +187,18 @@ class CompiledSchema:
         could not read the payload at all, the interpreter's verdict stands: it runs every check.)
         """
         try:
-            errors = list(itertools.islice(self._fast.iter_errors(payload), found.limit))
+            errors = list(itertools.islice(self._exact.iter_errors(payload), found.limit))
         except Exception as error:
             found.append(Violation("", "not-json", f"the payload could not be read: {show(str(error))}"))
             return
         found.extend(Violation("/" + "/".join(str(p) for p in e.instance_path), "schema", e.message) for e in errors)
+
+
+class _Rejects:
+    """A quick form that accepts nothing: every payload takes the exact route."""
+
+    def is_valid(self, payload: Any) -> bool:
+        return False
 
 
 _LOCK = threading.Lock()

@@ -9,7 +9,9 @@ reports that (one defect, one violation).
 A rule JSON Schema can state exactly may also carry it as schema fragments (``engine``), which
 validation adds to the schema jsonschema-rs runs: a payload it then finds valid skips the rule's
 check, which would have found nothing; any other payload runs every check, as before, so the
-verdicts (ids, pointers, messages, severities) are the check's own.
+verdicts (ids, pointers, messages, severities) are the check's own. A rule JSON Schema cannot
+state exactly (one that depends on the order of a list) may still give a condition under which it
+holds (``holds_if``), for the quick form (`_quick`): a payload meeting it skips the check.
 
 Rules register themselves by id when their provider module is imported; registering an id
 twice is an error at import time, never a silent override.
@@ -44,6 +46,8 @@ Check = Callable[[Any], Iterable[Finding]]
 # schema ("" the root, "/$defs/Stage"): the subschema the value there must also meet}. On every
 # payload the schema accepts, the fragments accept it exactly when the check finds nothing.
 Engine = Callable[[Mapping[str, Any]], Mapping[str, Mapping[str, Any]]]
+# ``holds_if`` has the same shape, with a weaker promise: on every payload the schema and the other
+# rules' fragments accept, the fragments accept it only when the check finds nothing.
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +62,7 @@ class Rule:
     check: Check
     note: str = ""  # our reading, where the doc implies rather than states the rule
     engine: Engine | None = None  # the rule as schema fragments, when JSON Schema states it exactly
+    holds_if: Engine | None = None  # else a condition under which it holds, as schema fragments
 
     def __repr__(self) -> str:
         return f"<Rule {self.id} on {self.schema}>"
@@ -105,9 +110,13 @@ class RuleSet:
         schema: str = "img2img.request",
         note: str = "",
         engine: Engine | None = None,
+        holds_if: Engine | None = None,
     ) -> Callable[[Check], Check]:
+        if engine is not None and holds_if is not None:
+            raise ValueError(f"{self.provider}.{name}: a rule stated exactly (engine) needs no holds_if")
+
         def register(check: Check) -> Check:
-            rule = Rule(f"{self.provider}.{name}", self.provider, schema, doc, source, check, note, engine)
+            rule = Rule(f"{self.provider}.{name}", self.provider, schema, doc, source, check, note, engine, holds_if)
             if rule.id in _REGISTRY:
                 raise RuleConflict(f"rule {rule.id!r} is registered twice")
             _REGISTRY[rule.id] = rule

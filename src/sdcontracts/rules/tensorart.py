@@ -14,6 +14,9 @@ ranges), so jsonschema-rs checks it and a valid job skips its Python check. A fr
 to agree with its check where the schema and the rules declared before it hold (stages an array
 of objects of known types, each field within its documented range, one INPUT_INITIALIZE first):
 anywhere else jsonschema-rs says invalid anyway, and every check runs in Python to explain it.
+The two order-dependent rules give a condition under which they hold (``holds_if``): exact
+whenever the DIFFUSION stage, if any, is among the first `ORDER_STATED` stages, stricter beyond,
+where the Python check decides.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ DIFFUSION_MEMBER = "diffusion"  # the Stage field holding diffusion parameters, 
 NEEDS_OWN_DIFFUSION = frozenset({"IMAGE_TO_ADETAILER", UPSCALER, INPAINT})
 MAX_AREA = 2_073_600  # SDXL; 512 and 768 engines stop at 1,048,576, but the request does not name the engine
 MIN_AREA = 262_144
+ORDER_STATED = 8  # the DIFFUSION stage positions the order rules' holds_if names one by one
 
 
 @lru_cache(maxsize=1)
@@ -184,7 +188,7 @@ def _input_first(job: Job) -> Iterator[Finding]:
     "imageToAdetailer?; imageToInpaint? }",
     source="spec",
     note="A stage is a tagged union: its type names the one member it carries (the schema's x-members).",
-    engine=lambda schema: {_definition(schema): {"anyOf": [_carries_only(kind) for kind in members()]}},
+    engine=lambda schema: {_definition(schema): _carries_only()},
 )
 def _stage_member(job: Job) -> Iterator[Finding]:
     for stage in job.stages:
@@ -224,13 +228,16 @@ def _single_diffusion(job: Job) -> Iterator[Finding]:
 @RULES.rule(
     "count-without-diffusion",
     doc="Do not perform the Diffusion operation, therefore inputInitialize.count can only be 1",
-    engine=lambda schema: {
-        "": {
-            "if": {"properties": {"stages": {"contains": _stage_of(DIFFUSION)}}, "required": ["stages"]},
-            # the one INPUT_INITIALIZE stage is the first (input-initialize-first holds)
-            "else": _stages({"prefixItems": [_fields(members()[INPUT], _fields("count", {"const": 1}))]})[""],
+    # count is 1, or there is a DIFFUSION stage; the one INPUT_INITIALIZE stage is the first
+    # (input-initialize-first holds), and the count, the cheaper test, comes first
+    engine=lambda schema: _stages(
+        {
+            "anyOf": [
+                {"prefixItems": [_fields(members()[INPUT], _fields("count", {"const": 1}))]},
+                {"contains": _stage_of(DIFFUSION)},
+            ]
         }
-    },
+    ),
 )
 def _count_without_diffusion(job: Job) -> Iterator[Finding]:
     if job.diffusions or not job.complete:
@@ -250,6 +257,10 @@ def _count_without_diffusion(job: Job) -> Iterator[Finding]:
     "nested-diffusion",
     doc="Although not using Diffusion, image_to_adetailer still needs parameters with the original image "
     "diffusion / image_to_upscaler still requires parameters with the original image diffusion",
+    # every such stage carries its diffusion, or none comes before the DIFFUSION stage
+    holds_if=lambda schema: _stages(
+        {"anyOf": [{"items": _carrying_diffusion()}, *_diffusion_at(_carrying_diffusion())]}
+    ),
 )
 def _nested_diffusion(job: Job) -> Iterator[Finding]:
     for stage in job.stages:
@@ -272,6 +283,16 @@ def is_latent_upscaler(name: object) -> bool:
     "latent-upscaler",
     doc="When using Image to Upscaler, image_to_upscaler.hr_upscaler prohibits the use of late, as late only "
     "takes effect during the Diffusion phase of txt2img",
+    # no upscaler comes after the DIFFUSION stage with a latent upscaler (or there is no DIFFUSION stage)
+    holds_if=lambda schema: _stages(
+        {
+            "anyOf": [
+                {"not": {"contains": _stage_of(DIFFUSION)}},
+                {"items": _no_latent()},
+                *({**at, "items": _no_latent()} for at in _diffusion_at(True)),
+            ]
+        }
+    ),
 )
 def _latent_upscaler(job: Job) -> Iterator[Finding]:
     for stage in job.stages:
@@ -453,14 +474,32 @@ def _stages(schema: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {"": {"properties": {"stages": schema}}}
 
 
-def _carries_only(kind: str) -> dict[str, Any]:
-    """A stage of type ``kind`` carrying its own member and no other type's (the schema allows no
-    other fields in a stage: ``propertyNames`` is the cheapest way to say it to jsonschema-rs)."""
-    return {
-        **_stage_of(kind),
-        **_given(members()[kind]),
-        "propertyNames": {"enum": ["type", *_spellings(members()[kind])]},
-    }
+def _carries_only() -> dict[str, Any]:
+    """Every stage carries its own type's member and no other type's. The schema allows only
+    ``type`` (required) and the members in a stage, and no member in both spellings, so: a stage
+    has a member (two fields or more), and each member it has names the stage's type. jsonschema-rs
+    then looks up the members a stage has, not every type's."""
+    names = {spelling: kind for kind, member in members().items() for spelling in _spellings(member)}
+    return {"minProperties": 2, "dependentSchemas": {name: _stage_of(kind) for name, kind in names.items()}}
+
+
+def _carrying_diffusion() -> dict[str, Any]:
+    """A stage whose member, if it is one that needs its own, carries diffusion parameters."""
+    carries = {"required": [DIFFUSION_MEMBER]}  # one word: one spelling
+    kinds = sorted(NEEDS_OWN_DIFFUSION)
+    return {"properties": {spelling: carries for kind in kinds for spelling in _spellings(members()[kind])}}
+
+
+def _no_latent() -> dict[str, Any]:
+    """A stage that is no upscaler with a latent upscaler (the names `is_latent_upscaler` reads)."""
+    latent = {"not": {"type": "string", "pattern": "^Latent"}}
+    return {"properties": {s: _fields("hrUpscaler", latent) for s in _spellings(members()[UPSCALER])}}
+
+
+def _diffusion_at(before: Any) -> list[dict[str, Any]]:
+    """The DIFFUSION stage at each position from 1 to `ORDER_STATED` - 1 (0 is INPUT_INITIALIZE's),
+    the stages before it meeting ``before``: JSON Schema has no "before" for a position it does not name."""
+    return [{"minItems": k + 1, "prefixItems": [before] * k + [_stage_of(DIFFUSION)]} for k in range(1, ORDER_STATED)]
 
 
 def _definition(schema: Mapping[str, Any], member: str | None = None) -> str:
