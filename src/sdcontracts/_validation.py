@@ -4,7 +4,7 @@ Two engines read the same compiled schema. jsonschema-rs decides validity in mic
 only when it says "invalid" (rare on a service's request path) does the Python interpreter
 walk the payload to explain each violation. jsonschema-rs first reads the quick form (`_quick`):
 the schema, every rule JSON Schema states exactly (`rules.Rule.engine`) or a condition under
-which it holds (`rules.Rule.holds_if`), free-form values read as JSON, one spelling per payload.
+which it holds (`rules.Rule.holds_if`), free-form values read as JSON, one spelling per object.
 A payload it accepts needs only its image headers checked, and the rules with neither (none
 but PICPIK's two today). Any other payload takes the exact route: jsonschema-rs on the exact form
 (the schema and the exact rules), then the checks only Python can run (image headers, JSON-ness
