@@ -24,19 +24,18 @@ from __future__ import annotations
 import copy
 import dataclasses
 import functools
-import itertools
 import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from hypothesis import strategies as st
 
 from .._compiler import FREE, Node, json_text
 from .._pointer import join
 from ._images import image_strings, packed_images
-from ._packed import Packed, byte_strings, edge_or_interior, unsigned
+from ._packed import Packed, Reader, edge_or_interior, read_with, unsigned
 
 __all__ = [
     "PLAUSIBLE",
@@ -46,9 +45,11 @@ __all__ = [
     "integers_between",
     "mutations",
     "per_node",
+    "reading",
     "value_strategy",
 ]
 
+T = TypeVar("T")
 Overrides = dict[str, Callable[[Node], st.SearchStrategy[Any]]]  # schema location -> strategy builder
 TEXT = st.characters(exclude_categories=("Cs", "Cc"))  # no surrogates: every string encodes as UTF-8
 _INT = (-1_000, 1_000_000)  # where the docs give an integer no bounds
@@ -227,73 +228,77 @@ def choice(options: tuple[Any, ...]) -> st.SearchStrategy[Any]:
     return st.sampled_from(options)
 
 
+Read = Callable[[Reader], Any]  # a value read off a `Reader`'s bytes
+
+
 def objects(node: Node, overrides: Overrides, lenient: bool = False) -> st.SearchStrategy[dict[str, Any]]:
+    """An object of the node's fields, nested objects and lists included, read off one `Reader`
+    (`sdcontracts._keywords` names it as what generates ``required`` and ``additionalProperties``)."""
+    return read_with(_object_reading(node, overrides, lenient, frozenset()))
+
+
+def _object_reading(node: Node, overrides: Overrides, lenient: bool, without: frozenset[str]) -> Read:
+    """Every required field and a random selection of the optional ones (but those ``without``),
+    each in a random spelling where it has two; where ``lenient``, sometimes in a lenient form."""
     relaxed = node.lenient if lenient else None
     soft = relaxed.required if relaxed is not None else frozenset()
     required = [n for n in node.properties if n in node.required]
-    optional = [n for n in node.properties if n not in node.required]
-    # the scalar fields, read off one byte string drawn per object; the others drawn one by one
-    packed = {
-        name: p for name, child in node.properties.items() if (p := _packed(child, overrides, lenient)) is not None
-    }
-    ends = list(itertools.accumulate(p.width for p in packed.values()))
-    slots = {name: (end - p.width, end, p.decode) for (name, p), end in zip(packed.items(), ends, strict=True)}
-    width = ends[-1] if ends else 0
-    children = {
-        name: value_strategy(child, overrides, lenient=lenient)
-        for name, child in node.properties.items()
-        if name not in packed
-    }
-    aliased = {name for name in node.properties if len(node.spellings.get(name, (name,))) > 1}
+    assert not without & set(required), node.location
+    optional = [n for n in node.properties if n not in node.required and n not in without]
+    reads = {name: reading(child, overrides, lenient=lenient) for name, child in node.properties.items()}
+    keys = {name: node.spellings.get(name, (name,)) for name in node.properties}
+    aliased = {name for name, spellings in keys.items() if len(spellings) > 1}
     # the lenient forms an object may take: its absent optional fields null, as an SDK sends them,
     # and each field an SDK adds that no doc lists
     nullable = relaxed is not None and relaxed.null
     extras = list(relaxed.properties.items()) if relaxed is not None else []
-    extra_values = {name: value_strategy(child, overrides, lenient=True) for name, child in extras}
+    extra_reads = {name: reading(child, overrides, lenient=True) for name, child in extras}
     softened = [n for n in required if n in soft]
     forms = int(nullable) + len(extras) + len(softened)
 
-    @st.composite
-    def build(draw: st.DrawFn) -> dict[str, Any]:
-        # one draw picks the optional fields (a bit each: none and all are the likeliest masks),
-        # one picks each chosen field's spelling: a draw per field costs more than the field
-        present = draw(integers_between(0, (1 << len(optional)) - 1)) if optional else 0
-        # a lenient-form mask (a bit each), in one draw: the top quarter of the range gives every
-        # mask, the rest none, so three objects in four are valid by every reading
-        roll = draw(integers_between(0, (4 << forms) - 1)) if forms else 0
-        taken = roll - (3 << forms) if roll >= 3 << forms else 0
+    def read(reader: Reader) -> dict[str, Any]:
+        present = reader.mask(len(optional))  # a bit each; none and all each one time in 32
+        # a lenient-form mask: a quarter of the objects take any, the rest none, so three objects
+        # in four are valid by every reading
+        taken = reader.maybe_mask(forms)
         left_out = {n for i, n in enumerate(softened) if taken >> (forms - 1 - i) & 1}
         chosen = [n for n in required if n not in left_out] + [n for i, n in enumerate(optional) if present >> i & 1]
         spelt = [n for n in chosen if n in aliased]
-        style = draw(integers_between(0, (1 << len(spelt)) - 1)) if spelt else 0
+        style = reader.spellings(len(spelt))
         snake = {n for i, n in enumerate(spelt) if style >> i & 1}
-        packet = draw(byte_strings(width)) if width else b""
-
-        def value(name: str) -> Any:
-            if name not in slots:
-                return draw(children[name])
-            start, end, decode = slots[name]
-            return decode(packet[start:end])
-
-        built = {(node.spellings[n][1] if n in snake else node.spellings.get(n, (n,))[0]): value(n)
-                 for n in chosen}  # fmt: skip
+        built = {(keys[n][1] if n in snake else keys[n][0]): reads[n](reader) for n in chosen}
         if taken:
             if nullable and taken & 1:
                 built.update((n, None) for n in optional if n not in chosen)
             for index, (name, _) in enumerate(extras, start=int(nullable)):
                 if taken >> index & 1:
-                    built[name] = draw(extra_values[name])
+                    built[name] = extra_reads[name](reader)
         return built
 
-    return build()
+    return read
 
 
-_PER_NODE: dict[tuple[str, int, bool], tuple[Node, st.SearchStrategy[Any]]] = {}
+def _array_reading(node: Node, overrides: Overrides, lenient: bool) -> Read:
+    """Lists of the node's items: up to three more than the least, or (half the time, where the
+    schema caps the size further out) exactly the most."""
+    low = node.min_items or 0
+    high = node.max_items if node.max_items is not None else max(low, 3)
+    top = min(high, low + 3)
+    at_most = node.max_items is not None and high > top
+    item = reading(node.items or FREE, overrides, lenient=lenient)
+
+    def read(reader: Reader) -> list[Any]:
+        byte = reader.take(1)[0]
+        size = high if at_most and byte & 1 else low + (byte >> 1) % (top - low + 1)
+        return [item(reader) for _ in range(size)]
+
+    return read
 
 
-def per_node(
-    kind: str, node: Node, lenient: bool, build: Callable[[], st.SearchStrategy[Any]]
-) -> st.SearchStrategy[Any]:
+_PER_NODE: dict[tuple[str, int, bool], tuple[Node, Any]] = {}
+
+
+def per_node(kind: str, node: Node, lenient: bool, build: Callable[[], T]) -> T:
     """``build()``, once per (``kind``, ``node``, ``lenient``). The entry holds the node as well: keyed
     by its ``id`` alone, a node that was freed (a schema compiled for one test) handed its strategy to
     whatever node was later made at the same address."""
@@ -316,6 +321,43 @@ def value_strategy(node: Node, overrides: Overrides | None = None, *, lenient: b
     return _value_strategy(node, overrides, lenient)
 
 
+def reading(
+    node: Node, overrides: Overrides | None = None, *, lenient: bool = False, without: frozenset[str] = frozenset()
+) -> Read:
+    """`value_strategy` as a `Read`, to read a value inside another off the same bytes (``without``:
+    an object's optional fields never drawn, where the caller sets them itself)."""
+    if not overrides:
+        kind = "reading " + " ".join(sorted(without))
+        return per_node(kind, node, lenient, lambda: _reading(node, {}, lenient, without))
+    return _reading(node, overrides, lenient, without)
+
+
+def _kind_packed(node: Node, kind: str) -> Packed | None:
+    """The node's values of one scalar JSON type as a `Packed`; None for objects, lists and
+    patterns `_simple_pattern` cannot read."""
+    if kind == "null":
+        return _NULL
+    if kind == "boolean":
+        return Packed(1, lambda data: bool(data[0] & 1))
+    if kind == "integer":
+        return packed_integers(node, PLAUSIBLE.get(node.role or "", _INT64 if node.int64 else _INT))
+    if kind == "number":
+        return packed_numbers(node)
+    if kind == "string" and node.int64:
+        return _as_text(packed_integers(node, _INT64))
+    if kind == "string" and node.image is not None:
+        return packed_images(node.image)
+    return packed_strings(node) if kind == "string" else None
+
+
+_NULL = Packed(0, lambda _: None)
+
+
+def _as_text(number: Packed) -> Packed:
+    """A number's decimal text (an int64 as protobuf JSON spells it, a seed as a string)."""
+    return Packed(number.width, lambda data: str(number.decode(data)))
+
+
 def _packed(node: Node, overrides: Overrides, lenient: bool) -> Packed | None:
     """The node's values as a `Packed` scalar: a constant, an enum, or a value of one scalar type
     with no lenient form; None for anything else."""
@@ -331,18 +373,7 @@ def _packed(node: Node, overrides: Overrides, lenient: bool) -> Packed | None:
     if relaxed is not None or node.types is None or len(node.types) != 1:
         return None
     (kind,) = node.types
-    if kind == "boolean":
-        return Packed(1, lambda data: bool(data[0] & 1))
-    if kind == "integer":
-        return packed_integers(node, PLAUSIBLE.get(node.role or "", _INT64 if node.int64 else _INT))
-    if kind == "number":
-        return packed_numbers(node)
-    if kind == "string" and node.int64:
-        number = packed_integers(node, _INT64)
-        return Packed(number.width, lambda data: str(number.decode(data)))
-    if kind == "string" and node.image is not None:
-        return packed_images(node.image)
-    return packed_strings(node) if kind == "string" else None
+    return _kind_packed(node, kind)
 
 
 def _value_strategy(node: Node, overrides: Overrides, lenient: bool) -> st.SearchStrategy[Any]:
@@ -352,43 +383,62 @@ def _value_strategy(node: Node, overrides: Overrides, lenient: bool) -> st.Searc
         return st.dictionaries(
             st.text(TEXT, min_size=1, max_size=8), st.integers() | st.text(TEXT, max_size=8), max_size=3
         )
-    if node.const is not None:
-        return st.just(node.const[0])
     packed = _packed(node, overrides, lenient)
     if packed is not None:
-        return packed.strategy()
+        return packed.strategy()  # one choice of just its width
+    return read_with(_reading(node, overrides, lenient, frozenset()))
+
+
+def _read_packed(packed: Packed) -> Read:
+    width, decode = packed.width, packed.decode
+    return lambda reader: decode(reader.take(width))
+
+
+def _read_drawn(strategy: st.SearchStrategy[Any]) -> Read:
+    return lambda reader: reader.draw(strategy)
+
+
+def _reading(node: Node, overrides: Overrides, lenient: bool, without: frozenset[str]) -> Read:
+    """The node's values read off a `Reader`: one of its forms (a lenient one, or one per JSON
+    type) taken evenly, objects and lists read field by field and item by item off the same bytes."""
+    if node.location in overrides or node is FREE or node.free:
+        return _read_drawn(_value_strategy(node, overrides, lenient))
+    packed = _packed(node, overrides, lenient)
+    if packed is not None:
+        return _read_packed(packed)
     relaxed = node.lenient if lenient else None
-    choices: list[st.SearchStrategy[Any]] = []
-    if relaxed is not None:
-        choices += _lenient_forms(node, relaxed)
+    forms = _lenient_forms(node, relaxed) if relaxed is not None else []
     for kind in sorted(node.types or ("object",)):
-        if kind == "null":
-            choices.append(st.none())
-        elif kind == "boolean":
-            choices.append(st.booleans())
-        elif kind == "integer":
-            choices.append(integers(node, PLAUSIBLE.get(node.role or "", _INT64 if node.int64 else _INT)))
-        elif kind == "number" and "integer" not in (node.types or ()):
-            choices.append(numbers(node))
-        elif kind == "string" and node.int64:
-            choices.append(integers(node, _INT64).map(str))
+        if kind == "number" and "integer" in (node.types or ()):
+            continue  # the integers are numbers already
+        scalar = _kind_packed(node, kind)
+        if scalar is not None:
+            forms.append(_read_packed(scalar))
         elif kind == "string" and node.image is not None:
-            choices.append(image_strings(node.image))
+            forms.append(_read_drawn(image_strings(node.image)))
         elif kind == "string":
-            choices.append(strings(node))
+            assert node.pattern is not None
+            forms.append(_read_drawn(st.from_regex(node.pattern, fullmatch=True)))
+        elif kind == "array" and node.unique_items:
+            forms.append(_read_drawn(_unique_lists(node, overrides, lenient)))
         elif kind == "array":
-            items = node.items or FREE
-            low = node.min_items or 0
-            high = node.max_items if node.max_items is not None else max(low, 3)
-            each = value_strategy(items, overrides, lenient=lenient)
-            unique = json_text if node.unique_items else None  # the engine's equality: JSON-equal items repeat
-            sized = st.lists(each, min_size=low, max_size=min(high, low + 3), unique_by=unique)
-            if node.max_items is not None and high > low + 3:
-                sized = st.one_of(sized, st.lists(each, min_size=high, max_size=high, unique_by=unique))
-            choices.append(sized)
+            forms.append(_array_reading(node, overrides, lenient))
         elif kind == "object":
-            choices.append(objects(node, overrides, lenient))
-    return st.one_of(*choices) if len(choices) > 1 else choices[0]
+            forms.append(_object_reading(node, overrides, lenient, without))
+    if len(forms) == 1:
+        return forms[0]
+    return lambda reader: reader.pick(forms)(reader)
+
+
+def _unique_lists(node: Node, overrides: Overrides, lenient: bool) -> st.SearchStrategy[list[Any]]:
+    """Lists of JSON-distinct items (the engine's equality), drawn by Hypothesis, which keeps them apart."""
+    low = node.min_items or 0
+    high = node.max_items if node.max_items is not None else max(low, 3)
+    each = value_strategy(node.items or FREE, overrides, lenient=lenient)
+    sized = st.lists(each, min_size=low, max_size=min(high, low + 3), unique_by=json_text)
+    if node.max_items is not None and high > low + 3:
+        sized = st.one_of(sized, st.lists(each, min_size=high, max_size=high, unique_by=json_text))
+    return sized
 
 
 _BOUND_SLOTS = {
@@ -398,27 +448,28 @@ _BOUND_SLOTS = {
 }  # fmt: skip
 
 
-def _lenient_forms(node: Node, relaxed: Any) -> list[st.SearchStrategy[Any]]:
+def _lenient_forms(node: Node, relaxed: Any) -> list[Read]:
     """Values only the lenient reading of a node's disputes accepts: another type (a seed as a
     decimal string, a fraction where the strict reading says integer), or a value between the
     strict and the lenient bound."""
-    forms: list[st.SearchStrategy[Any]] = []
+    forms: list[Read] = []
     for kind in sorted((relaxed.types or frozenset()) - (node.types or frozenset())):
         if kind == "string" and node.types and "integer" in node.types:
-            forms.append(integers(node).map(str))
+            forms.append(_read_packed(_as_text(packed_integers(node))))
         elif kind == "number":
-            forms.append(numbers(node))
+            forms.append(_read_packed(packed_numbers(node)))
         elif kind == "null":
-            forms.append(st.none())
+            forms.append(_read_packed(_NULL))
     if relaxed.bounds:
         loose = dataclasses.replace(node, **{_BOUND_SLOTS[k]: v for k, v in relaxed.bounds.items()}, lenient=None)
         kinds = node.types or frozenset()
         if "string" in kinds and not node.image:
-            forms.append(strings(loose))
+            text = packed_strings(loose)
+            forms.append(_read_packed(text) if text is not None else _read_drawn(strings(loose)))
         elif "integer" in kinds:
-            forms.append(integers(loose))
+            forms.append(_read_packed(packed_integers(loose)))
         elif "number" in kinds:
-            forms.append(numbers(loose))
+            forms.append(_read_packed(packed_numbers(loose)))
     return forms
 
 
@@ -427,11 +478,18 @@ def _lenient_forms(node: Node, relaxed: Any) -> list[st.SearchStrategy[Any]]:
 
 @dataclass(frozen=True, slots=True)
 class Mutation:
-    """Break ``rule`` at ``path``: ``apply(payload)`` returns the broken copy."""
+    """Break ``rule`` at ``path``: ``apply(payload)`` returns the broken copy.
+
+    The place is kept as reference tokens (``at``) and joined into a JSON Pointer only when asked
+    for: a payload yields hundreds of mutations, and one of them is used."""
 
     rule: str
-    path: str
+    at: tuple[str | int, ...]
     apply: Callable[[Any], Any]
+
+    @property
+    def path(self) -> str:
+        return join("", *self.at)
 
 
 def _set(path: list[str | int], value: Any) -> Callable[[Any], Any]:
@@ -500,11 +558,11 @@ def break_type(node: Node, value: Any, path: list[str | int], strict: bool) -> B
     allowed = set(node.types or ()) | set(relaxed.types or () if relaxed is not None else ())
     allowed |= {"integer"} if "number" in allowed else set()
     kind = next(t for t in ("string", "integer", "object", "array") if t not in allowed)
-    yield Mutation("type", join("", *path), _set(path, _EXAMPLE_OF[kind]))
+    yield Mutation("type", (*path,), _set(path, _EXAMPLE_OF[kind]))
 
 
 def break_const(node: Node, value: Any, path: list[str | int], strict: bool) -> Breaks:
-    yield Mutation("const", join("", *path), _set(path, f"{node.const[0]}X"))  # type: ignore[index]
+    yield Mutation("const", (*path,), _set(path, f"{node.const[0]}X"))  # type: ignore[index]
 
 
 def break_enum(node: Node, value: Any, path: list[str | int], strict: bool) -> Breaks:
@@ -512,14 +570,14 @@ def break_enum(node: Node, value: Any, path: list[str | int], strict: bool) -> B
     strings_ = [v for v in values if isinstance(v, str)]
     numbers_ = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
     outside = f"{strings_[0]}X" if strings_ else max(numbers_) + 1 if numbers_ else "X"
-    yield Mutation("enum", join("", *path), _set(path, outside))
+    yield Mutation("enum", (*path,), _set(path, outside))
 
 
 def _beyond(keyword: str, rule: str, direction: int) -> Callable[[Node, Any, list[str | int], bool], Breaks]:
     def breaks(node: Node, value: Any, path: list[str | int], strict: bool) -> Breaks:
         bound = _accepted(node, keyword, strict)
         if bound is not None and _numeric(node, value):
-            yield Mutation(rule, join("", *path), _set(path, _past(node, value, bound, direction)))
+            yield Mutation(rule, (*path,), _set(path, _past(node, value, bound, direction)))
 
     return breaks
 
@@ -528,7 +586,7 @@ def _at(keyword: str, rule: str) -> Callable[[Node, Any, list[str | int], bool],
     def breaks(node: Node, value: Any, path: list[str | int], strict: bool) -> Breaks:
         bound = _accepted(node, keyword, strict)
         if bound is not None and _numeric(node, value):
-            yield Mutation(rule, join("", *path), _set(path, bound))
+            yield Mutation(rule, (*path,), _set(path, bound))
 
     return breaks
 
@@ -542,12 +600,12 @@ break_exclusive_maximum = _at("exclusiveMaximum", "exclusive-maximum")
 def break_multiple_of(node: Node, value: Any, path: list[str | int], strict: bool) -> Breaks:
     if node.multiple_of and isinstance(value, int) and not isinstance(value, bool):
         off = value + 1 if node.maximum is None or value + 1 <= node.maximum else value - 1
-        yield Mutation("multiple-of", join("", *path), _set(path, off))
+        yield Mutation("multiple-of", (*path,), _set(path, off))
 
 
 def break_format(node: Node, value: Any, path: list[str | int], strict: bool) -> Breaks:
     if node.int64 and isinstance(value, str):
-        yield Mutation("format", join("", *path), _set(path, "12a"))
+        yield Mutation("format", (*path,), _set(path, "12a"))
 
 
 def _text(node: Node, value: Any) -> bool:
@@ -557,18 +615,18 @@ def _text(node: Node, value: Any) -> bool:
 def break_min_length(node: Node, value: Any, path: list[str | int], strict: bool) -> Breaks:
     shortest = _accepted(node, "minLength", strict)
     if shortest and _text(node, value):
-        yield Mutation("min-length", join("", *path), _set(path, "z" * (shortest - 1)))
+        yield Mutation("min-length", (*path,), _set(path, "z" * (shortest - 1)))
 
 
 def break_max_length(node: Node, value: Any, path: list[str | int], strict: bool) -> Breaks:
     longest = _accepted(node, "maxLength", strict)
     if longest is not None and _text(node, value):
-        yield Mutation("max-length", join("", *path), _set(path, "z" * (longest + 1)))
+        yield Mutation("max-length", (*path,), _set(path, "z" * (longest + 1)))
 
 
 def break_pattern(node: Node, value: Any, path: list[str | int], strict: bool) -> Breaks:
     if node.pattern is not None and _text(node, value):
-        yield Mutation("pattern", join("", *path), _set(path, "~not~matching~"))
+        yield Mutation("pattern", (*path,), _set(path, "~not~matching~"))
 
 
 def break_image(node: Node, value: Any, path: list[str | int], strict: bool) -> Breaks:
@@ -576,7 +634,7 @@ def break_image(node: Node, value: Any, path: list[str | int], strict: bool) -> 
 
     if node.image is not None and _text(node, value):
         for rule, text in broken_images(node.image):
-            yield Mutation(rule, join("", *path), _set(path, text))
+            yield Mutation(rule, (*path,), _set(path, text))
 
 
 def break_max_items(node: Node, value: Any, path: list[str | int], strict: bool) -> Breaks:
@@ -585,7 +643,7 @@ def break_max_items(node: Node, value: Any, path: list[str | int], strict: bool)
         return
     grown = [value[0]] * (most + 1) if not node.unique_items else _distinct(value, most + 1)
     if grown is not None:
-        yield Mutation("max-items", join("", *path), _set(path, grown))
+        yield Mutation("max-items", (*path,), _set(path, grown))
 
 
 def _distinct(value: list[Any], size: int) -> list[Any] | None:
@@ -602,7 +660,7 @@ def _distinct(value: list[Any], size: int) -> list[Any] | None:
 def break_min_items(node: Node, value: Any, path: list[str | int], strict: bool) -> Breaks:
     least = _accepted(node, "minItems", strict)
     if least and isinstance(value, list):
-        yield Mutation("min-items", join("", *path), _set(path, value[: least - 1]))
+        yield Mutation("min-items", (*path,), _set(path, value[: least - 1]))
 
 
 def break_unique_items(node: Node, value: Any, path: list[str | int], strict: bool) -> Breaks:
@@ -612,7 +670,7 @@ def break_unique_items(node: Node, value: Any, path: list[str | int], strict: bo
     most = _accepted(node, "maxItems", strict)
     repeated = [*value, value[0]] if most is None or len(value) < most else [*value[:-1], value[0]]
     if len(repeated) > 1:
-        yield Mutation("unique-items", join("", *path, len(repeated) - 1), _set(path, repeated))
+        yield Mutation("unique-items", (*path, len(repeated) - 1), _set(path, repeated))
 
 
 def break_required(node: Node, value: Any, path: list[str | int], strict: bool) -> Breaks:
@@ -624,13 +682,14 @@ def break_required(node: Node, value: Any, path: list[str | int], strict: bool) 
             continue  # its absence is a warning only
         spelling = next((s for s in node.spellings[name] if s in value), None)
         if spelling is not None:
-            yield Mutation("required", join("", *path), _edit(path, functools.partial(_drop, key=spelling)))
+            yield Mutation("required", (*path,), _edit(path, functools.partial(_drop, key=spelling)))
 
 
 def break_additional_properties(node: Node, value: Any, path: list[str | int], strict: bool) -> Breaks:
     if node.closed and isinstance(value, dict):
-        pointer = join("", *path, "unexpected_field")
-        yield Mutation("unknown-field", pointer, _edit(path, lambda d: d.update(unexpected_field=1)))
+        yield Mutation(
+            "unknown-field", (*path, "unexpected_field"), _edit(path, lambda d: d.update(unexpected_field=1))
+        )
 
 
 _VALUELESS = frozenset({"type", "const", "enum"})  # an enum node is broken by these alone
@@ -642,37 +701,60 @@ def mutations(
     """Every one-constraint mutation of ``value`` (valid for ``node``), anywhere inside it: each
     breaks what every reading of a disputed constraint rejects, or (``strict``) the strict one.
     Each keyword's own function (`sdcontracts._keywords`) breaks it; this walks the value."""
-    from .._keywords import KEYWORDS
+    found: list[Mutation] = []
+    _mutate(node, value, path or [], strict, found)
+    return iter(found)
 
-    path = path or []
+
+def _mutate(node: Node, value: Any, path: list[str | int], strict: bool, found: list[Mutation]) -> None:
+    """`mutations`, appended to ``found`` (one list for the whole walk, not a generator a level)."""
     if node.free:
         return
-    breaks = _breaks()
-    for keyword in KEYWORDS:
-        if keyword.present(node) and (node.enum is None or keyword.name in _VALUELESS):
-            yield from breaks[keyword.name](node, value, path, strict)
-    if isinstance(value, list) and node.items is not None and node.enum is None:
+    for breaks in _applicable(node):
+        found.extend(breaks(node, value, path, strict))
+    if node.enum is not None:
+        return
+    if isinstance(value, list) and node.items is not None:
         for index, item in enumerate(value):
-            yield from mutations(node.items, item, [*path, index], strict=strict)
-    if isinstance(value, dict) and node.enum is None:
-        pointer = join("", *path)
+            _mutate(node.items, item, [*path, index], strict, found)
+    elif isinstance(value, dict):
         for key, item in value.items():
             canonical = node.names.get(key)
             if canonical is None:
                 continue
             others = [s for s in node.spellings[canonical] if s != key]
             if others:
-                yield Mutation(
-                    "duplicate-field",
-                    join(pointer, others[0]),
-                    _edit(path, functools.partial(_copy_field, source=key, target=others[0])),
+                found.append(
+                    Mutation(
+                        "duplicate-field",
+                        (*path, others[0]),
+                        _edit(path, functools.partial(_copy_field, source=key, target=others[0])),
+                    )
                 )
-            yield from mutations(node.properties[canonical], item, [*path, key], strict=strict)
+            _mutate(node.properties[canonical], item, [*path, key], strict, found)
         for name, child in node.properties.items():  # an absent optional field, added broken
             if not any(s in value for s in node.spellings[name]):
                 placeholder = _placeholder(child)
                 if placeholder is not None:
-                    yield from mutations(child, placeholder, [*path, name], strict=strict)
+                    _mutate(child, placeholder, [*path, name], strict, found)
+
+
+_APPLICABLE: dict[int, tuple[Node, tuple[Callable[..., Breaks], ...]]] = {}
+
+
+def _applicable(node: Node) -> tuple[Callable[..., Breaks], ...]:
+    """The mutate functions of the keywords ``node`` has (an enum node's: type, const and enum
+    only), in `KEYWORDS` order; found once per node (held with it, as `per_node` does)."""
+    entry = _APPLICABLE.get(id(node))
+    if entry is None or entry[0] is not node:
+        from .._keywords import KEYWORDS
+
+        breaks = _breaks()
+        chosen = tuple(
+            breaks[k.name] for k in KEYWORDS if k.present(node) and (node.enum is None or k.name in _VALUELESS)
+        )
+        entry = _APPLICABLE[id(node)] = (node, chosen)
+    return entry[1]
 
 
 def _placeholder(node: Node) -> Any:

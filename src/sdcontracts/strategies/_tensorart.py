@@ -9,7 +9,7 @@ mask, an upscaler target, and width x height within the area bound.
 from __future__ import annotations
 
 import copy
-import functools
+from collections.abc import Callable
 from typing import Any
 
 from hypothesis import strategies as st
@@ -18,8 +18,8 @@ from .._compiler import Node
 from .._protojson import snake_name
 from ..rules.tensorart import MAX_AREA, MIN_AREA, Job, is_latent_upscaler, members
 from ._images import jpeg, png
-from ._packed import byte_strings, edge_or_interior
-from ._schema import choice, integers_between, per_node, value_strategy
+from ._packed import Reader, edge_or_interior, read_with
+from ._schema import per_node, reading
 
 __all__ = ["BREAKERS", "jobs", "preparation_requests", "prepare", "requests"]
 
@@ -34,9 +34,7 @@ WORKFLOWS = (
     ("IMAGE_TO_INPAINT",),
 )
 _WITHOUT_DIFFUSION = tuple(w for w in WORKFLOWS if "DIFFUSION" not in w)
-# built once: a strategy made inside a draw is validated inside every draw
-_IDS = st.uuids()
-_COIN = st.booleans()
+_ID_WIDTH = 16  # bytes of a generated id (a UUID's worth)
 
 
 def _node(root: Node, name: str) -> Node:
@@ -51,47 +49,60 @@ def _range(node: Node) -> tuple[int, int]:
     return int(node.minimum), int(node.maximum)
 
 
-def _key(draw: st.DrawFn, name: str) -> str:
-    """A field name in either protobuf JSON spelling."""
+def _key(reader: Reader, name: str) -> str:
+    """A field name in either protobuf JSON spelling, as the job spells its other fields
+    (`Reader.spellings`; camelCase for zero bytes)."""
     alias = snake_name(name)
-    return name if alias == name else draw(choice((name, alias)))
+    return alias if alias != name and reader.spellings(1) else name
 
 
-def _size_pair(draw: st.DrawFn, low: int, high: int, min_area: int, max_area: int) -> tuple[int, int]:
+def _between(reader: Reader, low: int, high: int) -> int:
+    """An integer from ``low`` to ``high``, each end a quarter of the time."""
+    return low + edge_or_interior(reader.take(8), high - low + 1)
+
+
+def _id(reader: Reader) -> str:
+    return reader.take(_ID_WIDTH).hex()
+
+
+def _size_pair(reader: Reader, low: int, high: int, min_area: int, max_area: int) -> tuple[int, int]:
     """width, height: multiples of 64 in [low, high] with min_area <= width*height <= max_area."""
-    width = draw(_grid(low, high))  # the ends as often as the interior
+    width = _grid(reader, low, high)  # the ends as often as the interior
     need = -(-min_area // width)  # the smallest height reaching min_area, rounded up to the grid
     smallest = max(low, -(-need // 64) * 64)
     largest = min(high, max_area // width // 64 * 64)
-    return width, draw(_grid(smallest, largest))
+    return width, _grid(reader, smallest, largest)
 
 
-@functools.cache
-def _grid(low: int, high: int) -> st.SearchStrategy[int]:
-    """Multiples of 64 from ``low`` to ``high``, the two ends drawn as often as the interior, in one choice."""
-    count = (high - low) // 64 + 1
-    return byte_strings(8).map(lambda data: low + 64 * edge_or_interior(data, count))
+def _grid(reader: Reader, low: int, high: int) -> int:
+    """A multiple of 64 from ``low`` to ``high``, the two ends drawn as often as the interior."""
+    return low + 64 * edge_or_interior(reader.take(8), (high - low) // 64 + 1)
 
 
 def diffusions(root: Node, lenient: bool = False) -> st.SearchStrategy[dict[str, Any]]:
     """A DIFFUSION member (or a nested ``diffusion``) inside the area bound; built once per schema
     (``lenient``: in the forms only a disputed reading accepts too)."""
-    return per_node("tensorart-diffusions", root, lenient, lambda: _diffusions(root, lenient))
+    return per_node("tensorart-diffusions", root, lenient, lambda: read_with(_diffusions(root, lenient)))
 
 
-def _diffusions(root: Node, lenient: bool) -> st.SearchStrategy[dict[str, Any]]:
+def _diffusions(root: Node, lenient: bool) -> Callable[[Reader], dict[str, Any]]:
+    """`diffusions` as a `Reader` read, built once per schema."""
+    return per_node("tensorart-diffusion-reading", root, lenient, lambda: _diffusion_reading(root, lenient))
+
+
+def _diffusion_reading(root: Node, lenient: bool) -> Callable[[Reader], dict[str, Any]]:
     node = _node(root, "diffusion")
+    body_of = reading(node, lenient=lenient)
+    low, high = _range(node.properties["width"])
 
-    @st.composite
-    def build(draw: st.DrawFn) -> dict[str, Any]:
-        body: dict[str, Any] = draw(value_strategy(node, lenient=lenient))
-        low, high = _range(node.properties["width"])
-        width, height = _size_pair(draw, low, high, low * low, MAX_AREA)
-        _with(draw, body, "width", width)
-        _with(draw, body, "height", height)
+    def read(reader: Reader) -> dict[str, Any]:
+        body: dict[str, Any] = body_of(reader)
+        width, height = _size_pair(reader, low, high, low * low, MAX_AREA)
+        _with(reader, body, "width", width)
+        _with(reader, body, "height", height)
         return body
 
-    return build()
+    return read
 
 
 def _without(body: dict[str, Any], *names: str) -> None:
@@ -101,11 +112,11 @@ def _without(body: dict[str, Any], *names: str) -> None:
         body.pop(snake_name(name), None)
 
 
-def _with(draw: st.DrawFn, body: dict[str, Any], name: str, value: Any) -> None:
+def _with(reader: Reader, body: dict[str, Any], name: str, value: Any) -> None:
     """Set a field, replacing it in whichever spelling it had."""
     body.pop(name, None)
     body.pop(snake_name(name), None)
-    body[_key(draw, name)] = value
+    body[_key(reader, name)] = value
 
 
 def requests(root: Node, lenient: bool = False) -> st.SearchStrategy[dict[str, Any]]:
@@ -116,48 +127,58 @@ def requests(root: Node, lenient: bool = False) -> st.SearchStrategy[dict[str, A
 @st.composite
 def jobs(draw: st.DrawFn, root: Node, workflow: tuple[str, ...] | None = None, lenient: bool = False) -> dict[str, Any]:
     """A valid job: INPUT_INITIALIZE, then one of the documented workflows (``lenient``: its
-    members sometimes in the forms only a disputed reading accepts, valid with a warning)."""
-    chosen = workflow or draw(choice(WORKFLOWS))
+    members sometimes in the forms only a disputed reading accepts, valid with a warning).
+
+    The whole job is read off one `Reader`: each of its decisions (workflow, members, spellings,
+    sizes, ids) is a few bytes, not a Hypothesis choice."""
+    return _job(Reader(draw), root, workflow, lenient)
+
+
+def _job(reader: Reader, root: Node, workflow: tuple[str, ...] | None, lenient: bool) -> dict[str, Any]:
+    chosen = workflow or reader.pick(WORKFLOWS)
     has_diffusion = "DIFFUSION" in chosen
-    first: dict[str, Any] = draw(value_strategy(_node(root, "inputInitialize"), lenient=lenient))
+    first: dict[str, Any] = reading(_node(root, "inputInitialize"), lenient=lenient)(reader)
     low, high = _range(_node(root, "inputInitialize").properties["count"])
-    _with(draw, first, "count", draw(integers_between(low, high)) if has_diffusion else 1)
-    stages: list[dict[str, Any]] = [{"type": "INPUT_INITIALIZE", _key(draw, "inputInitialize"): first}]
+    _with(reader, first, "count", _between(reader, low, high) if has_diffusion else 1)
+    stages: list[dict[str, Any]] = [{"type": "INPUT_INITIALIZE", _key(reader, "inputInitialize"): first}]
     seen_diffusion = False
     for kind in chosen:
         member = members()[kind]
         if kind == "DIFFUSION":
-            body = draw(diffusions(root, lenient))
+            body = _diffusions(root, lenient)(reader)
             seen_diffusion = True
         else:
-            body = draw(value_strategy(_node(root, member), lenient=lenient))
-            body.pop("diffusion", None)  # the schema's own draw may break the area rule
+            # no nested diffusion from the schema: its own would break the area rule
+            body = reading(_node(root, member), lenient=lenient, without=_NESTED)(reader)
             if not seen_diffusion:  # no DIFFUSION stage before: the original image's parameters go here
-                body["diffusion"] = draw(diffusions(root, lenient))
+                body["diffusion"] = _diffusions(root, lenient)(reader)
             if kind == "IMAGE_TO_UPSCALER":
-                _upscaler_target(draw, root, body, seen_diffusion)
+                _upscaler_target(reader, root, body, seen_diffusion)
             if kind == "IMAGE_TO_INPAINT":
-                _with(draw, body, "maskImageResourceId", draw(_IDS).hex)
-        stages.append({"type": kind, _key(draw, member): body})
-    job: dict[str, Any] = {_key(draw, "requestId"): draw(_IDS).hex, "stages": stages}
-    if draw(_COIN):
-        job[_key(draw, "notifyUrl")] = "https://example.com/hook"
+                _with(reader, body, "maskImageResourceId", _id(reader))
+        stages.append({"type": kind, _key(reader, member): body})
+    job: dict[str, Any] = {_key(reader, "requestId"): _id(reader), "stages": stages}
+    if reader.bit():
+        job[_key(reader, "notifyUrl")] = "https://example.com/hook"
     return job
 
 
-def _upscaler_target(draw: st.DrawFn, root: Node, body: dict[str, Any], after_diffusion: bool) -> None:
+_NESTED = frozenset({"diffusion"})
+
+
+def _upscaler_target(reader: Reader, root: Node, body: dict[str, Any], after_diffusion: bool) -> None:
     _without(body, "hrScale", "hrResizeX", "hrResizeY")
-    if draw(_COIN):
-        _with(draw, body, "hrScale", draw(integers_between(1, 4)))
+    if reader.bit():
+        _with(reader, body, "hrScale", _between(reader, 1, 4))
     else:
-        x, y = _size_pair(draw, 128, 2048, MIN_AREA, MAX_AREA)
-        _with(draw, body, "hrResizeX", x)
-        _with(draw, body, "hrResizeY", y)
+        x, y = _size_pair(reader, 128, 2048, MIN_AREA, MAX_AREA)
+        _with(reader, body, "hrResizeX", x)
+        _with(reader, body, "hrResizeY", y)
     # where the latent-upscaler rule allows a latent one (no DIFFUSION before), about half the draws
     # take one: six names among nineteen, they were drawn too rarely to reach each of them
     latent = [] if after_diffusion else _upscalers(root, latent=True)
-    upscaler = draw(choice((*latent, *latent, *_upscalers(root, latent=False))))
-    _with(draw, body, "hrUpscaler", upscaler)
+    upscaler = reader.pick((*latent, *latent, *_upscalers(root, latent=False)))
+    _with(reader, body, "hrUpscaler", upscaler)
 
 
 def _upscalers(root: Node, *, latent: bool) -> list[Any]:
@@ -180,102 +201,97 @@ def _member(job: dict[str, Any], kind: str | None = None, index: int = 0) -> dic
     return stage.member
 
 
-@st.composite
-def _input_not_first(draw: st.DrawFn, root: Node) -> dict[str, Any]:
-    job = draw(jobs(root, ("DIFFUSION",)))
+def _input_not_first(reader: Reader, root: Node) -> dict[str, Any]:
+    job = _job(reader, root, ("DIFFUSION",), False)
     job["stages"].reverse()
     return job
 
 
-@st.composite
-def _extra_member(draw: st.DrawFn, root: Node) -> dict[str, Any]:
-    job = draw(jobs(root, ("DIFFUSION",)))
-    job["stages"][1][_key(draw, "imageToAdetailer")] = {}
+def _extra_member(reader: Reader, root: Node) -> dict[str, Any]:
+    job = _job(reader, root, ("DIFFUSION",), False)
+    job["stages"][1][_key(reader, "imageToAdetailer")] = {}
     return job
 
 
-@st.composite
-def _two_diffusions(draw: st.DrawFn, root: Node) -> dict[str, Any]:
-    job = draw(jobs(root, ("DIFFUSION",)))
-    job["stages"].append({"type": "DIFFUSION", "diffusion": draw(diffusions(root))})
+def _two_diffusions(reader: Reader, root: Node) -> dict[str, Any]:
+    job = _job(reader, root, ("DIFFUSION",), False)
+    job["stages"].append({"type": "DIFFUSION", "diffusion": _diffusions(root, False)(reader)})
     return job
 
 
-@st.composite
-def _count_without_diffusion(draw: st.DrawFn, root: Node) -> dict[str, Any]:
-    job = draw(jobs(root, draw(choice(_WITHOUT_DIFFUSION))))
-    _with(draw, _member(job, "INPUT_INITIALIZE"), "count", draw(integers_between(2, 4)))
+def _count_without_diffusion(reader: Reader, root: Node) -> dict[str, Any]:
+    job = _job(reader, root, reader.pick(_WITHOUT_DIFFUSION), False)
+    _with(reader, _member(job, "INPUT_INITIALIZE"), "count", _between(reader, 2, 4))
     return job
 
 
-@st.composite
-def _no_nested_diffusion(draw: st.DrawFn, root: Node) -> dict[str, Any]:
-    job = draw(jobs(root, draw(choice(_WITHOUT_DIFFUSION))))
+def _no_nested_diffusion(reader: Reader, root: Node) -> dict[str, Any]:
+    job = _job(reader, root, reader.pick(_WITHOUT_DIFFUSION), False)
     member = _member(job, index=1)
     member.pop("diffusion", None)
     return job
 
 
-@st.composite
-def _latent_after_diffusion(draw: st.DrawFn, root: Node) -> dict[str, Any]:
-    job = draw(jobs(root, ("DIFFUSION", "IMAGE_TO_UPSCALER")))
-    _with(
-        draw,
-        _member(job, "IMAGE_TO_UPSCALER"),
-        "hrUpscaler",
-        draw(choice(tuple(_upscalers(root, latent=True)))),
-    )
+def _latent_after_diffusion(reader: Reader, root: Node) -> dict[str, Any]:
+    job = _job(reader, root, ("DIFFUSION", "IMAGE_TO_UPSCALER"), False)
+    _with(reader, _member(job, "IMAGE_TO_UPSCALER"), "hrUpscaler", reader.pick(_upscalers(root, latent=True)))
     return job
 
 
-@st.composite
-def _no_mask(draw: st.DrawFn, root: Node) -> dict[str, Any]:
-    job = draw(jobs(root, draw(choice((("IMAGE_TO_INPAINT",), ("DIFFUSION", "IMAGE_TO_INPAINT"))))))
+def _no_mask(reader: Reader, root: Node) -> dict[str, Any]:
+    job = _job(reader, root, reader.pick((("IMAGE_TO_INPAINT",), ("DIFFUSION", "IMAGE_TO_INPAINT"))), False)
     _without(_member(job, "IMAGE_TO_INPAINT"), "maskImageResourceId")
     return job
 
 
-@st.composite
-def _no_target(draw: st.DrawFn, root: Node) -> dict[str, Any]:
-    job = draw(jobs(root, ("DIFFUSION", "IMAGE_TO_UPSCALER")))
+def _no_target(reader: Reader, root: Node) -> dict[str, Any]:
+    job = _job(reader, root, ("DIFFUSION", "IMAGE_TO_UPSCALER"), False)
     _without(_member(job, "IMAGE_TO_UPSCALER"), "hrScale", "hrResizeY")
     return job
 
 
-@st.composite
-def _upscaler_area(draw: st.DrawFn, root: Node) -> dict[str, Any]:
-    job = draw(jobs(root, ("DIFFUSION", "IMAGE_TO_UPSCALER")))
+def _upscaler_area(reader: Reader, root: Node) -> dict[str, Any]:
+    job = _job(reader, root, ("DIFFUSION", "IMAGE_TO_UPSCALER"), False)
     member = _member(job, "IMAGE_TO_UPSCALER")
     _without(member, "hrScale")
     # below the minimum; above the spec's cap (an error in the strict profile, a warning otherwise);
     # above async-tensorart's, which both readings reject
-    x, y = draw(choice(((128, 128), (128, 1984), (1536, 1408), (2048, 1088), (2944, 2880), (4096, 2048))))
-    _with(draw, member, "hrResizeX", x)
-    _with(draw, member, "hrResizeY", y)
+    x, y = reader.pick(((128, 128), (128, 1984), (1536, 1408), (2048, 1088), (2944, 2880), (4096, 2048)))
+    _with(reader, member, "hrResizeX", x)
+    _with(reader, member, "hrResizeY", y)
     return job
 
 
-@st.composite
-def _diffusion_area(draw: st.DrawFn, root: Node) -> dict[str, Any]:
-    job = draw(jobs(root, ("DIFFUSION",)))
+def _diffusion_area(reader: Reader, root: Node) -> dict[str, Any]:
+    job = _job(reader, root, ("DIFFUSION",), False)
     member = _member(job, "DIFFUSION")
-    width, height = draw(choice(((1536, 1408), (1472, 1472), (1536, 1536))))
-    _with(draw, member, "width", width)
-    _with(draw, member, "height", height)
+    width, height = reader.pick(((1536, 1408), (1472, 1472), (1536, 1536)))
+    _with(reader, member, "width", width)
+    _with(reader, member, "height", height)
     return job
+
+
+def _breaker(
+    breaks: Callable[[Reader, Node], dict[str, Any]],
+) -> Callable[[Node], st.SearchStrategy[dict[str, Any]]]:
+    """A rule's breaker as the strategies' hook wants it (root -> strategy), the strategy built once
+    per schema: one job read off one `Reader`, then broken."""
+    return lambda root: per_node(
+        f"tensorart-{breaks.__name__}", root, False, lambda: read_with(lambda r: breaks(r, root))
+    )
 
 
 BREAKERS = {
-    "tensorart.input-initialize-first": _input_not_first,
-    "tensorart.stage-member": _extra_member,
-    "tensorart.single-diffusion": _two_diffusions,
-    "tensorart.count-without-diffusion": _count_without_diffusion,
-    "tensorart.nested-diffusion": _no_nested_diffusion,
-    "tensorart.latent-upscaler": _latent_after_diffusion,
-    "tensorart.inpaint-mask": _no_mask,
-    "tensorart.upscaler-target": _no_target,
-    "tensorart.upscaler-area": _upscaler_area,
-    "tensorart.diffusion-area": _diffusion_area,
+    "tensorart.input-initialize-first": _breaker(_input_not_first),
+    "tensorart.stage-member": _breaker(_extra_member),
+    "tensorart.single-diffusion": _breaker(_two_diffusions),
+    "tensorart.count-without-diffusion": _breaker(_count_without_diffusion),
+    "tensorart.nested-diffusion": _breaker(_no_nested_diffusion),
+    "tensorart.latent-upscaler": _breaker(_latent_after_diffusion),
+    "tensorart.inpaint-mask": _breaker(_no_mask),
+    "tensorart.upscaler-target": _breaker(_no_target),
+    "tensorart.upscaler-area": _breaker(_upscaler_area),
+    "tensorart.diffusion-area": _breaker(_diffusion_area),
 }
 
 
