@@ -73,9 +73,9 @@ def test_every_valid_doc_example_takes_the_quick_path() -> None:
 
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_generated_valid_requests_take_the_quick_path_and_get_the_reference_report(provider: str) -> None:
-    """Generated valid requests: the same report as the reference, and the quick path for most. Not
-    for Tensor.Art: the strategies spell each field either way, so most generated objects mix
-    spellings, which takes the exact route (no real sender does: the doc examples pin that)."""
+    """Generated valid requests: the same report as the reference, and the quick path for most (a
+    quarter for Tensor.Art, whose strategies mix spellings within an object in a good part of the
+    jobs, which takes the exact route; no real sender does, the doc examples pin that)."""
     taken = []
 
     @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
@@ -85,8 +85,8 @@ def test_generated_valid_requests_take_the_quick_path_and_get_the_reference_repo
         taken.append(quick_accepts(provider, "img2img.request", payload))
 
     check()
-    if provider != "tensorart":
-        assert sum(taken) >= len(taken) // 2, f"{sum(taken)} of {len(taken)} took the quick path"
+    share = 4 if provider == "tensorart" else 2
+    assert sum(taken) >= len(taken) // share, f"{sum(taken)} of {len(taken)} took the quick path"
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
