@@ -464,9 +464,9 @@ def test_findings_stop_the_walk_at_their_limit() -> None:
 
     interpreter = Interpreter(compile_nodes(CLOSED, lambda s: ""))
     payload = {"width": 512, **{f"extra{i}": i for i in range(10)}}
-    full = interpreter.violations(payload, Findings(3))
+    full = interpreter.violations(payload, Findings.up_to(3))
     free = Interpreter(compile_nodes(FREE, lambda s: "")).python_checks(
-        {"params": {f"k{i}": b"x" for i in range(10)}}, Findings(3)
+        {"params": {f"k{i}": b"x" for i in range(10)}}, Findings.up_to(3)
     )
     assert (3, 3, 10) == (len(full), len(free), len(interpreter.violations(payload)))
 

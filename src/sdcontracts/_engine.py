@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +31,7 @@ from ._suggest import same_name, suggest
 if TYPE_CHECKING:
     from ._disputes import Dispute
 
-__all__ = ["Enough", "Findings", "Interpreter", "json_kind"]
+__all__ = ["VIOLATION_LIMIT", "Enough", "Findings", "Interpreter", "json_kind"]
 
 _ARTICLE = {
     "null": "null",
@@ -44,6 +43,7 @@ _ARTICLE = {
     "object": "an object",
 }
 _ENUM_SHOWN = 24
+VIOLATION_LIMIT = 100  # violations a report holds, then one ``too-many-violations`` (`_validation`)
 
 
 def json_kind(value: Any) -> str | None:
@@ -128,12 +128,20 @@ class Enough(Exception):
 
 class Findings(list[Violation]):
     """A list of violations that ends the walk once it holds ``limit``: a payload with a hundred
-    thousand bad items or unknown keys costs a hundred violations' work, not a hundred thousand."""
+    thousand bad items or unknown keys costs a hundred violations' work, not a hundred thousand.
 
-    __slots__ = ("limit",)
+    ``Findings()`` holds `VIOLATION_LIMIT` and one more (telling "exactly the limit" from "more"),
+    and is made without running any Python (every valid request with an image makes one);
+    ``Findings.up_to(limit)`` holds another number.
+    """
 
-    def __init__(self, limit: int) -> None:  # list.__init__ has nothing to do for an empty list
-        self.limit = limit
+    limit = VIOLATION_LIMIT + 1
+
+    @classmethod
+    def up_to(cls, limit: int) -> Findings:
+        found = cls()
+        found.limit = limit
+        return found
 
     def append(self, violation: Violation) -> None:
         if len(self) >= self.limit:
@@ -295,9 +303,9 @@ class Interpreter:
 
     def __init__(self, root: Node) -> None:
         self.root = root
-        self._root_probe = _build_probe(root, {}, free=True)
-        self._image_probe = _build_probe(root, {}, free=False)
-        self.images = self._image_probe is not None  # the schema has image fields
+        self._python_walk = _walker(root, {}, free=True)
+        self._image_walk = _walker(root, {}, free=False)
+        self.images = self._image_walk is not None  # the schema has image fields
 
     def violations(self, payload: Any, out: list[Violation] | None = None) -> list[Violation]:
         """Every violation in ``payload``, appended to ``out`` (a `Findings` ends the walk when full)."""
@@ -310,21 +318,12 @@ class Interpreter:
 
     def python_checks(self, payload: Any, out: list[Violation] | None = None) -> list[Violation]:
         """Only the checks jsonschema-rs cannot run, on a payload it found schema-valid."""
-        return self._run_probe(self._root_probe, payload, out)
+        return _run(self._python_walk, payload, out)
 
     def image_checks(self, payload: Any, out: list[Violation] | None = None) -> list[Violation]:
         """Only the image headers, on a payload whose free-form values jsonschema-rs read as JSON
         (the quick form, `_quick`)."""
-        return self._run_probe(self._image_probe, payload, out)
-
-    def _run_probe(self, probe: _Probe | None, payload: Any, out: list[Violation] | None) -> list[Violation]:
-        out = [] if out is None else out
-        if probe is not None:
-            try:
-                self._probe(probe, payload, [], out)
-            except Enough:
-                return out  # full: the walk ends here
-        return out
+        return _run(self._image_walk, payload, out)
 
     # -- full check ------------------------------------------------------------------------
 
@@ -482,71 +481,83 @@ class Interpreter:
             message += f"; allowed fields: {allowed}" if len(allowed) < 400 else ""
         return Violation(here, "unknown-field", message, node.doc, close)
 
-    # -- python-only checks ----------------------------------------------------------------
 
-    def _probe(self, probe: _Probe, value: Any, tokens: list[str | int], out: list[Violation]) -> None:
-        """Run the Python-only checks under ``probe``; ``tokens`` is the path so far, a stack the
-        walk pushes and pops (the pointer is only built for a violation)."""
-        node = probe.node
-        if node.free:
+# -- python-only checks ------------------------------------------------------------------------
+
+# (a value, the path to it so far, where violations go): one node's Python-only checks, and its
+# children's. The path is a stack the walk pushes and pops; a pointer is only built for a violation.
+Walk = Callable[[Any, list[str | int], list[Violation]], None]
+
+
+def _run(walk: Walk | None, payload: Any, out: list[Violation] | None) -> list[Violation]:
+    out = [] if out is None else out
+    if walk is not None:
+        try:
+            walk(payload, [], out)
+        except Enough:
+            return out  # full: the walk ends here
+    return out
+
+
+def _walker(node: Node, memo: dict[int, Walk | None], *, free: bool) -> Walk | None:
+    """The walk under ``node`` to its images and, when ``free``, its free-form values, as nested
+    closures: one per node leading to a check, none for the rest of the schema (None: nothing under
+    ``node`` to check). Closures, not a method walking a tree of probes: the walk runs on every
+    valid request with an image, and a closure reads its node's parts without an attribute lookup."""
+    if not node.python or (node.free and not free):
+        return None
+    if id(node) in memo:  # a shared $ref (recursive ones are refused by the compiler)
+        return memo[id(node)]
+    if node.free:
+
+        def walk_free(value: Any, tokens: list[str | int], out: list[Violation]) -> None:
             out.extend(_json_problems(value, _pointer.join("", *tokens), node))
-            return
-        if node.image is not None and isinstance(value, str):
-            problem = check_base64_image(value, node.image)
+
+        memo[id(node)] = walk_free
+        return walk_free
+    image, names = node.image, node.names
+    children = tuple(
+        (spelling, sub)
+        for name, child in node.properties.items()
+        if (sub := _walker(child, memo, free=free)) is not None
+        for spelling in node.spellings[name]
+    )
+    each = _walker(node.items, memo, free=free) if node.items is not None else None
+    rest = _walker(node.additional, memo, free=free) if node.additional is not None else None
+    if image is None and not children and each is None and rest is None:
+        memo[id(node)] = None
+        return None
+
+    def walk(value: Any, tokens: list[str | int], out: list[Violation]) -> None:
+        if image is not None and isinstance(value, str):
+            problem = check_base64_image(value, image)
             if problem is not None:
                 ptr = _pointer.join("", *tokens)
                 out.append(
-                    Violation(ptr, problem[0], f"{_pointer.label(ptr)}: {problem[1]}", node.doc, node.image.to_dict())
+                    Violation(ptr, problem[0], f"{_pointer.label(ptr)}: {problem[1]}", node.doc, image.to_dict())
                 )
         if isinstance(value, dict):
-            for spelling, child in probe.children:
+            for spelling, child in children:
                 if spelling in value:
                     tokens.append(spelling)
-                    self._probe(child, value[spelling], tokens, out)
+                    child(value[spelling], tokens, out)
                     tokens.pop()
-            if probe.rest is not None:
+            if rest is not None:
                 for key, item in value.items():
                     if not isinstance(key, str):  # jsonschema-rs never read this object: it lies under a free schema
                         out.append(_bad_key(key, _pointer.join("", *tokens), node))
-                    elif key not in node.names:
+                    elif key not in names:
                         tokens.append(key)
-                        self._probe(probe.rest, item, tokens, out)
+                        rest(item, tokens, out)
                         tokens.pop()
-        elif probe.each is not None and isinstance(value, list | tuple):
+        elif each is not None and isinstance(value, list | tuple):
             for index, item in enumerate(value):
                 tokens.append(index)
-                self._probe(probe.each, item, tokens, out)
+                each(item, tokens, out)
                 tokens.pop()
 
-
-@dataclass(eq=False, slots=True)
-class _Probe:
-    """The part of a schema tree that leads to Python-only checks, and nothing else."""
-
-    node: Node
-    children: tuple[tuple[str, _Probe], ...] = ()  # (a spelling of a field, its probe), every spelling
-    each: _Probe | None = None
-    rest: _Probe | None = None
-
-
-def _build_probe(node: Node, memo: dict[int, _Probe | None], *, free: bool) -> _Probe | None:
-    """The probe under ``node``: to its images and, when ``free``, its free-form values."""
-    if not node.python or (node.free and not free):
-        return None
-    if id(node) in memo:
-        return memo[id(node)]
-    probe = _Probe(node)
-    children = []
-    for name, child in node.properties.items():
-        sub = _build_probe(child, memo, free=free)
-        if sub is not None:
-            children += [(spelling, sub) for spelling in node.spellings[name]]
-    probe.children = tuple(children)
-    probe.each = _build_probe(node.items, memo, free=free) if node.items is not None else None
-    probe.rest = _build_probe(node.additional, memo, free=free) if node.additional is not None else None
-    wanted = node.image is not None or node.free or probe.children or probe.each or probe.rest
-    memo[id(node)] = probe if wanted else None
-    return memo[id(node)]
+    memo[id(node)] = walk
+    return walk
 
 
 def _not_json(value: Any, ptr: str, node: Node) -> Violation:

@@ -33,7 +33,7 @@ from typing import Any, Literal
 
 from . import _catalogue
 from ._compiler import add_fragments, caller_document, compile_engine_schema, compile_nodes
-from ._engine import Enough, Findings, Interpreter, graded, show
+from ._engine import VIOLATION_LIMIT, Enough, Findings, Interpreter, graded, show
 from ._quick import quick_form
 from ._report import Report, Violation
 from .rules import Rule, ruleset
@@ -41,7 +41,6 @@ from .rules._registry import Check
 
 __all__ = ["VIEWS", "VIOLATION_LIMIT", "View", "compiled", "validate"]
 
-VIOLATION_LIMIT = 100
 View = Literal["wire", "caller"]
 VIEWS: tuple[View, ...] = ("wire", "caller")
 
@@ -111,7 +110,7 @@ class CompiledSchema:
         if quick and self._quick_done:
             return self._valid
         readable = exact = True
-        found = Findings(VIOLATION_LIMIT + 1)  # one over: telling "exactly the limit" from "more"
+        found = Findings()  # VIOLATION_LIMIT and one over: telling "exactly the limit" from "more"
         if quick:
             self.interpreter.image_checks(payload, found)
             checks = self._quick_checks
