@@ -6,9 +6,11 @@ path stays the common one, taken by every valid doc example, whichever spellings
 
 from __future__ import annotations
 
+import base64
 import copy
 import functools
 import math
+import struct
 from typing import Any
 
 import pytest
@@ -17,17 +19,16 @@ from hypothesis import strategies as st
 from mutations import SEEDS, Seed, hostile_mutations, json_mutations
 from test_tensorart import ADETAIL, DIFFUSION, INPAINT, UPSCALE, diffusion, job
 
-from sdcontracts._compiler import SchemaError, compile_engine_schema
+from sdcontracts._compiler import SchemaError
 from sdcontracts._corpus import examples
 from sdcontracts._protojson import snake_name
-from sdcontracts._quick import JSON_DEPTH, quick_form
+from sdcontracts._quick import IMAGE_CHARS, JSON_DEPTH, quick_form
 from sdcontracts._validation import CompiledSchema, compiled
 from sdcontracts.rules import RuleSet
 from sdcontracts.rules.tensorart import ORDER_STATED
 from sdcontracts.strategies import invalid_requests, valid_requests
 
 PROVIDERS = ["aliyun", "novita", "picpik", "tensorart", "zhiqite"]
-IMAGES = {"image-encoding", "image-format", "image-dimensions", "image-size"}  # the image-header checks
 
 
 @functools.cache
@@ -44,12 +45,12 @@ def quick_accepts(provider: str, name: str, payload: Any) -> bool:
 
 def assert_sound(provider: str, name: str, payload: Any) -> None:
     """Validation gives the reference's report; and where the quick form accepts, the reference
-    finds nothing but what the quick path still runs in Python: image headers, and the rules the
-    quick form does not state (PICPIK's two)."""
+    finds nothing but what the quick path still runs in Python: the rules the quick form does not
+    state (PICPIK's two)."""
     expected = reference(provider, name).validate(payload)
     assert compiled(provider, name).validate(payload) == expected
     if quick_accepts(provider, name, payload):
-        left = IMAGES | {rule for rule, _, _ in compiled(provider, name)._quick_checks}
+        left = {rule for rule, _, _ in compiled(provider, name)._quick_checks}
         assert {v.rule for v in expected.violations + expected.warnings} <= left, (provider, payload)
 
 
@@ -242,11 +243,8 @@ def zhiqite_request() -> dict[str, Any]:
 
 def test_the_quick_form_never_drops_a_constraint_of_the_schema() -> None:
     """A free value's constraints are kept; only what is not JSON is added as a constraint."""
-    form, _ = compile_engine_schema(
-        {"type": "object", "properties": {"a": {"type": "integer", "minimum": 3}, "b": {}}, "required": ["a"]},
-        aliases=False,
-    )
-    quick = quick_form(form, [], protojson=False)
+    schema = {"type": "object", "properties": {"a": {"type": "integer", "minimum": 3}, "b": {}}, "required": ["a"]}
+    quick, _ = quick_form(schema, [])
     assert quick["properties"]["a"] == {"type": "integer", "minimum": 3}
     assert quick["required"] == ["a"]
     assert quick["properties"]["b"] == {"$ref": f"#/$defs/sdcontracts-json-{JSON_DEPTH}"}
@@ -255,15 +253,50 @@ def test_the_quick_form_never_drops_a_constraint_of_the_schema() -> None:
 
 def test_an_open_object_with_aliased_fields_is_a_schema_error() -> None:
     """Its other spellings would be extra fields, read as free-form values: refused, not guessed."""
-    form = {"type": "object", "properties": {"fooBar": {"type": "integer"}}}
+    schema = {"x-protojson": True, "type": "object", "properties": {"fooBar": {"type": "integer"}}}
     with pytest.raises(SchemaError, match="open object"):
-        quick_form(form, [], protojson=True)
+        quick_form(schema, [])
 
 
 def test_defs_named_like_the_quick_forms_own_are_a_schema_error() -> None:
-    form = {"type": "object", "$defs": {"sdcontracts-json-0": {"type": "string"}}}
+    schema = {"type": "object", "$defs": {"sdcontracts-json-0": {"type": "string"}}}
     with pytest.raises(SchemaError, match="sdcontracts-json-0"):
-        quick_form(form, [], protojson=False)
+        quick_form(schema, [])
+
+
+# -- images ---------------------------------------------------------------------------------------
+
+
+def _novita(image: str) -> dict[str, Any]:
+    request = {"model_name": "sd_xl_base_1.0.safetensors", "image_base64": image, "prompt": "a cat", "width": 1024,
+               "height": 1024, "image_num": 1, "steps": 20, "guidance_scale": 7.5, "sampler_name": "Euler a"}  # fmt: skip
+    return {"extra": {"response_image_type": "jpeg"}, "request": request}
+
+
+def _png_base64(width: int, height: int, padding: int = 0) -> str:
+    header = b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + struct.pack(">II", width, height)
+    return base64.b64encode(header + b"\0" * (5 + padding)).decode("ascii")
+
+
+def test_a_small_image_is_checked_by_the_quick_form() -> None:
+    good, wide = _png_base64(64, 64), _png_base64(9000, 64)
+    assert quick_accepts("novita", "img2img.request", _novita(good))
+    assert not quick_accepts("novita", "img2img.request", _novita(wide))
+    assert not quick_accepts("novita", "img2img.request", _novita(good[:-4] + "-_=="))
+    assert {"image-dimensions"} == compiled("novita").validate(_novita(wide)).rules
+    for image in (good, wide, good[:-4] + "-_==", "", "data:image/png;base64," + good, "é" * 8):
+        assert_sound("novita", "img2img.request", _novita(image))
+
+
+def test_an_image_longer_than_image_chars_takes_the_exact_route() -> None:
+    """A format is handed a copy of the string: a long image is checked in Python, with the same report."""
+    long = _png_base64(64, 64, padding=IMAGE_CHARS)
+    assert len(long) > IMAGE_CHARS
+    assert not quick_accepts("novita", "img2img.request", _novita(long))
+    assert compiled("novita").validate(_novita(long)).ok
+    just = _png_base64(64, 64, padding=IMAGE_CHARS // 4 * 3 - 60)
+    assert len(just) <= IMAGE_CHARS
+    assert quick_accepts("novita", "img2img.request", _novita(just))
 
 
 def test_a_rule_stated_exactly_takes_no_holds_if() -> None:
@@ -279,8 +312,9 @@ def test_the_reference_never_takes_the_quick_path() -> None:
 
 
 def test_on_the_quick_path_tensorart_runs_nothing_in_python() -> None:
-    """Every Tensor.Art rule is stated exactly or has a holds_if, and no field is an image."""
+    """Every Tensor.Art rule is stated exactly or has a holds_if (no image checks: images are
+    checked in the quick form too)."""
     schema = compiled("tensorart")
     assert () == schema._quick_checks
-    assert schema._quick_done
+    assert () == compiled("novita")._quick_checks
     assert ["tensorart.nested-diffusion", "tensorart.latent-upscaler"] == [r for r, _, _ in schema._python_checks]

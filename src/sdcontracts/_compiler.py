@@ -367,18 +367,19 @@ def ecma_pattern(pattern: str, location: str = "#") -> str:
 
 
 def compile_engine_schema(
-    schema: Mapping[str, Any], *, aliases: bool = True
+    schema: Mapping[str, Any], *, aliases: bool = True, keep: frozenset[str] = frozenset()
 ) -> tuple[dict[str, Any], dict[str, Callable[[str], bool]]]:
     """The plain JSON Schema jsonschema-rs runs, and the custom format checkers it needs.
 
     Extensions become standard keywords: protojson aliases are listed as properties of
     their own (required by either spelling, never both), and int64 strings get a format
     checker that applies the node's numeric bounds to the parsed value. ``aliases=False``
-    leaves the aliases out: only the spellings the schema writes (`_quick` starts there).
+    leaves the aliases out: only the spellings the schema writes; ``keep``: extensions left in
+    place (`_quick` starts from both, and reads ``x-image``).
     """
     formats: dict[str, Callable[[str], bool]] = {}
     protojson = aliases and bool(schema.get("x-protojson", False))
-    return _engine_form(copy.deepcopy(dict(schema)), protojson, formats), formats
+    return _engine_form(copy.deepcopy(dict(schema)), protojson, formats, keep), formats
 
 
 def add_fragments(schema: dict[str, Any], fragments: Mapping[str, Mapping[str, Any]]) -> None:
@@ -392,19 +393,21 @@ def add_fragments(schema: dict[str, Any], fragments: Mapping[str, Mapping[str, A
         target.setdefault("allOf", []).append(fragment)
 
 
-def _engine_form(schema: Any, protojson: bool, formats: dict[str, Callable[[str], bool]]) -> Any:
+def _engine_form(
+    schema: Any, protojson: bool, formats: dict[str, Callable[[str], bool]], keep: frozenset[str] = frozenset()
+) -> Any:
     if not isinstance(schema, dict):
         return schema
     out: dict[str, Any] = {}
     for key, value in schema.items():
-        if key.startswith("x-") or key in ("description", "title", "examples", "$comment"):
+        if (key.startswith("x-") and key not in keep) or key in ("description", "title", "examples", "$comment"):
             continue
         if key in ("properties", "$defs"):
-            out[key] = {k: _engine_form(v, protojson, formats) for k, v in value.items()}
+            out[key] = {k: _engine_form(v, protojson, formats, keep) for k, v in value.items()}
         elif key in ("items", "additionalProperties"):
-            out[key] = _engine_form(value, protojson, formats)
+            out[key] = _engine_form(value, protojson, formats, keep)
         elif key == "anyOf":  # only in a lenient form (`_disputes.lenient_document`): a nullable $ref
-            out[key] = [_engine_form(v, protojson, formats) for v in value]
+            out[key] = [_engine_form(v, protojson, formats, keep) for v in value]
         else:
             out[key] = value
     if out.get("format") == "int64":

@@ -303,9 +303,7 @@ class Interpreter:
 
     def __init__(self, root: Node) -> None:
         self.root = root
-        self._python_walk = _walker(root, {}, free=True)
-        self._image_walk = _walker(root, {}, free=False)
-        self.images = self._image_walk is not None  # the schema has image fields
+        self._python_walk = _walker(root, {})
 
     def violations(self, payload: Any, out: list[Violation] | None = None) -> list[Violation]:
         """Every violation in ``payload``, appended to ``out`` (a `Findings` ends the walk when full)."""
@@ -318,12 +316,13 @@ class Interpreter:
 
     def python_checks(self, payload: Any, out: list[Violation] | None = None) -> list[Violation]:
         """Only the checks jsonschema-rs cannot run, on a payload it found schema-valid."""
-        return _run(self._python_walk, payload, out)
-
-    def image_checks(self, payload: Any, out: list[Violation] | None = None) -> list[Violation]:
-        """Only the image headers, on a payload whose free-form values jsonschema-rs read as JSON
-        (the quick form, `_quick`)."""
-        return _run(self._image_walk, payload, out)
+        out = [] if out is None else out
+        if self._python_walk is not None:
+            try:
+                self._python_walk(payload, [], out)
+            except Enough:
+                return out  # full: the walk ends here
+        return out
 
     # -- full check ------------------------------------------------------------------------
 
@@ -489,22 +488,11 @@ class Interpreter:
 Walk = Callable[[Any, list[str | int], list[Violation]], None]
 
 
-def _run(walk: Walk | None, payload: Any, out: list[Violation] | None) -> list[Violation]:
-    out = [] if out is None else out
-    if walk is not None:
-        try:
-            walk(payload, [], out)
-        except Enough:
-            return out  # full: the walk ends here
-    return out
-
-
-def _walker(node: Node, memo: dict[int, Walk | None], *, free: bool) -> Walk | None:
-    """The walk under ``node`` to its images and, when ``free``, its free-form values, as nested
-    closures: one per node leading to a check, none for the rest of the schema (None: nothing under
-    ``node`` to check). Closures, not a method walking a tree of probes: the walk runs on every
-    valid request with an image, and a closure reads its node's parts without an attribute lookup."""
-    if not node.python or (node.free and not free):
+def _walker(node: Node, memo: dict[int, Walk | None]) -> Walk | None:
+    """The walk under ``node`` to its images and free-form values, as nested closures: one per node
+    leading to a check, none for the rest of the schema (None: nothing under ``node`` to check).
+    Closures, not a method walking a tree: a closure reads its node's parts without a lookup."""
+    if not node.python:
         return None
     if id(node) in memo:  # a shared $ref (recursive ones are refused by the compiler)
         return memo[id(node)]
@@ -519,11 +507,11 @@ def _walker(node: Node, memo: dict[int, Walk | None], *, free: bool) -> Walk | N
     children = tuple(
         (spelling, sub)
         for name, child in node.properties.items()
-        if (sub := _walker(child, memo, free=free)) is not None
+        if (sub := _walker(child, memo)) is not None
         for spelling in node.spellings[name]
     )
-    each = _walker(node.items, memo, free=free) if node.items is not None else None
-    rest = _walker(node.additional, memo, free=free) if node.additional is not None else None
+    each = _walker(node.items, memo) if node.items is not None else None
+    rest = _walker(node.additional, memo) if node.additional is not None else None
     if image is None and not children and each is None and rest is None:
         memo[id(node)] = None
         return None

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import binascii
 import struct
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import pybase64
 
@@ -34,6 +35,16 @@ class ImageLimits:
     max_height: int | None = None
     max_bytes: int | None = None
     allow_empty: bool = False  # "" means "no image" (Go servers read "" as unset)
+
+    @classmethod
+    def from_schema(cls, image: Mapping[str, Any]) -> ImageLimits:
+        """The limits an ``x-image`` annotation states."""
+        return cls(
+            max_width=image.get("maxWidth"),
+            max_height=image.get("maxHeight"),
+            max_bytes=image.get("maxBytes"),
+            allow_empty=bool(image.get("allowEmpty", False)),
+        )
 
     def to_dict(self) -> dict[str, int | bool]:
         """The limits in the schema's own words (``x-image``), for reports."""

@@ -111,13 +111,7 @@ def _format(node: Node, schema: Mapping[str, Any], location: str) -> None:
 
 
 def _image(node: Node, schema: Mapping[str, Any], location: str) -> None:
-    image = schema["x-image"]
-    node.image = ImageLimits(
-        max_width=image.get("maxWidth"),
-        max_height=image.get("maxHeight"),
-        max_bytes=image.get("maxBytes"),
-        allow_empty=bool(image.get("allowEmpty", False)),
-    )
+    node.image = ImageLimits.from_schema(schema["x-image"])
 
 
 def _unique(node: Node, schema: Mapping[str, Any], location: str) -> None:

@@ -13,6 +13,10 @@ then the interpreter's explanations), which decides. To the exact form it adds:
   (NaN, bytes, keys that are not strings), which it never reads under ``{}``. Deeper values take
   the exact route: a recursive schema would let a hostile payload nest jsonschema-rs's native
   stack into a crash;
+- image fields (``x-image``) up to `IMAGE_CHARS` characters checked by a format calling
+  `_images.check_base64_image`, so a small image (a mask, a thumbnail, a test's) needs no walk in
+  Python; a longer one takes the exact route, where decoding it costs far more than the route
+  (jsonschema-rs hands a format a copy of the string: 80 µs a MiB);
 - for a protobuf-JSON schema (``x-protojson``), one spelling per object, every field lowerCamel
   or every field snake_case, instead of "either spelling, never both" per field, whose
   ``dependentSchemas`` cost a lookup per aliased field of every object (async-tensorart spells the
@@ -22,16 +26,18 @@ then the interpreter's explanations), which decides. To the exact form it adds:
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from ._compiler import SchemaError, add_fragments
+from ._compiler import SchemaError, add_fragments, compile_engine_schema
+from ._images import ImageLimits, check_base64_image
 from ._protojson import snake_name
 
-__all__ = ["JSON_DEPTH", "quick_form"]
+__all__ = ["IMAGE_CHARS", "JSON_DEPTH", "quick_form"]
 
 JSON_DEPTH = 8  # levels of a free-form value the quick form reads; deeper ones take the exact route
+IMAGE_CHARS = 16_384  # base64 images the quick form checks; a longer one's copy costs what the route saves
+Formats = dict[str, Callable[[str], bool]]
 _JSON = "#/$defs/"  # local references
 _DEPTH_NAME = "sdcontracts-json-{}"  # the $defs entry reading a value as JSON to that depth
 _JSON_TYPES = ["null", "boolean", "number", "string", "array", "object"]
@@ -39,12 +45,12 @@ _SCALARS = ["null", "boolean", "number", "string"]
 
 
 def quick_form(
-    form: Mapping[str, Any], fragments: Iterable[Mapping[str, Mapping[str, Any]]], *, protojson: bool
-) -> dict[str, Any]:
-    """The quick form of an engine form without aliases (`compile_engine_schema` with
-    ``aliases=False``), with the rules' fragments, exact and ``holds_if`` alike; ``protojson``:
-    the schema is protobuf JSON (its ``x-protojson``)."""
-    quick: dict[str, Any] = _quicken(copy.deepcopy(dict(form)), protojson)
+    schema: Mapping[str, Any], fragments: Iterable[Mapping[str, Mapping[str, Any]]]
+) -> tuple[dict[str, Any], Formats]:
+    """The quick form of a (raw) schema, with the rules' fragments, exact and ``holds_if`` alike,
+    and the format checkers it names."""
+    form, formats = compile_engine_schema(schema, aliases=False, keep=frozenset({"x-image"}))
+    quick: dict[str, Any] = _quicken(form, bool(schema.get("x-protojson", False)), formats)
     for fragment in fragments:
         add_fragments(quick, fragment)
     depths = {_DEPTH_NAME.format(depth): _json_to(depth) for depth in range(JSON_DEPTH + 1)}
@@ -52,7 +58,7 @@ def quick_form(
     if clash:
         raise SchemaError(f"$defs entries named like the quick form's own: {sorted(clash)}")
     quick["$defs"] = quick.get("$defs", {}) | depths
-    return quick
+    return quick, formats
 
 
 def _json_to(depth: int) -> dict[str, Any]:
@@ -63,26 +69,40 @@ def _json_to(depth: int) -> dict[str, Any]:
     return {"type": _JSON_TYPES, "items": inner, "additionalProperties": inner}
 
 
-def _quicken(schema: Any, protojson: bool) -> Any:
-    """``schema`` with every free-form value read as JSON (to `JSON_DEPTH` levels) and, when
-    ``protojson``, every object spelt one way: nothing it accepts is outside the contract."""
+def _quicken(schema: Any, protojson: bool, formats: Formats) -> Any:
+    """``schema`` with every free-form value read as JSON (to `JSON_DEPTH` levels), small images
+    checked and, when ``protojson``, every object spelt one way: nothing it accepts is outside the
+    contract."""
     if schema is True or schema == {}:
         return {"$ref": _JSON + _DEPTH_NAME.format(JSON_DEPTH)}
     if not isinstance(schema, dict) or "$ref" in schema:
         return schema
     for key in ("properties", "$defs"):
         if key in schema:
-            schema[key] = {name: _quicken(subschema, protojson) for name, subschema in schema[key].items()}
+            schema[key] = {name: _quicken(sub, protojson, formats) for name, sub in schema[key].items()}
     if "anyOf" in schema:
-        schema["anyOf"] = [_quicken(branch, protojson) for branch in schema["anyOf"]]
+        schema["anyOf"] = [_quicken(branch, protojson, formats) for branch in schema["anyOf"]]
+    if "x-image" in schema:
+        name = _image_format(ImageLimits.from_schema(schema.pop("x-image")), formats)
+        # the length first: a format is handed a copy of the string
+        schema.setdefault("allOf", []).append(
+            {"if": {"maxLength": IMAGE_CHARS}, "then": {"format": name}, "else": False}
+        )
     kinds = schema.get("type", _JSON_TYPES)
     kinds = [kinds] if isinstance(kinds, str) else kinds
     closed = schema.get("additionalProperties", True) is False
     if "object" in kinds and not closed:
-        schema["additionalProperties"] = _quicken(schema.get("additionalProperties", True), protojson)
+        schema["additionalProperties"] = _quicken(schema.get("additionalProperties", True), protojson, formats)
     if "array" in kinds:
-        schema["items"] = _quicken(schema.get("items", True), protojson)
+        schema["items"] = _quicken(schema.get("items", True), protojson, formats)
     return _one_spelling(schema, closed) if protojson else schema
+
+
+def _image_format(limits: ImageLimits, formats: Formats) -> str:
+    """The name of a format accepting exactly the base64 images within ``limits``, added to ``formats``."""
+    name = f"sdcontracts-image[{limits.max_width},{limits.max_height},{limits.max_bytes},{limits.allow_empty}]"
+    formats[name] = lambda text: check_base64_image(text, limits) is None
+    return name
 
 
 def _one_spelling(schema: dict[str, Any], closed: bool) -> dict[str, Any]:

@@ -4,9 +4,9 @@ Two engines read the same compiled schema. jsonschema-rs decides validity in mic
 only when it says "invalid" (rare on a service's request path) does the Python interpreter
 walk the payload to explain each violation. jsonschema-rs first reads the quick form (`_quick`):
 the schema, every rule JSON Schema states exactly (`rules.Rule.engine`) or a condition under
-which it holds (`rules.Rule.holds_if`), free-form values read as JSON, one spelling per object.
-A payload it accepts needs only its image headers checked, and the rules with neither (none
-but PICPIK's two today). Any other payload takes the exact route: jsonschema-rs on the exact form
+which it holds (`rules.Rule.holds_if`), free-form values read as JSON, small images' headers,
+one spelling per object. A payload it accepts needs nothing more but the rules with neither
+(none but PICPIK's two today). Any other payload takes the exact route: jsonschema-rs on the exact form
 (the schema and the exact rules), then the checks only Python can run (image headers, JSON-ness
 of free-form values) and every rule it does not state exactly; when it rejects, every check runs
 in Python, to explain. Whatever the payload is, the answer is a `Report`: bad input is reported,
@@ -85,10 +85,8 @@ class CompiledSchema:
         self.engine_schema = engine_schema
         self.formats = formats
         self._exact = jsonschema_rs.validator_for(engine_schema, formats=formats, validate_formats=True)
-        plain, _ = compile_engine_schema(self.schema, aliases=False)
-        protojson = bool(self.schema.get("x-protojson", False))
-        self.quick_schema = quick_form(plain, [f for _, f in exact + holds], protojson=protojson)
-        self._quick: Any = jsonschema_rs.validator_for(self.quick_schema, formats=formats, validate_formats=True)
+        self.quick_schema, quick_formats = quick_form(self.schema, [f for _, f in exact + holds])
+        self._quick: Any = jsonschema_rs.validator_for(self.quick_schema, formats=quick_formats, validate_formats=True)
         if not rules_in_engine:
             self._quick = _Rejects()
         self._prepare = rules.prepare.get(name)
@@ -96,10 +94,9 @@ class CompiledSchema:
         # what a payload the exact form accepts still needs: the rules it does not state
         in_engine = {rule for rule, _ in exact}
         self._python_checks = tuple(check for check in self._checks if check[0] not in in_engine)
-        # and one the quick form accepts: the rules it does not state either, then image headers
+        # and one the quick form accepts: the rules it does not state either
         in_quick = in_engine | {rule for rule, _ in holds}
         self._quick_checks = tuple(check for check in self._checks if check[0] not in in_quick)
-        self._quick_done = not self._quick_checks and not self.interpreter.images  # nothing left for Python
         self._valid = Report(provider, name)
 
     def validate(self, payload: Any, strict: bool = False) -> Report:
@@ -107,12 +104,11 @@ class CompiledSchema:
             quick = bool(self._quick.is_valid(payload))
         except Exception:  # what jsonschema-rs cannot read (non-str keys, bytes, sets…): the exact route says
             quick = False
-        if quick and self._quick_done:
+        if quick and not self._quick_checks:
             return self._valid
         readable = exact = True
         found = Findings()  # VIOLATION_LIMIT and one over: telling "exactly the limit" from "more"
         if quick:
-            self.interpreter.image_checks(payload, found)
             checks = self._quick_checks
         else:
             try:
