@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
-from sdcontracts._jsontext import json_bytes
+from sdcontracts._jsontext import tree_json_bytes
 
 __all__ = ["MockRequest", "MockResponse", "json_response", "new_uuid", "url_path"]
 
@@ -60,8 +60,9 @@ _JSON = "application/json; charset=utf-8"
 
 
 def json_response(status: int, document: Any, headers: dict[str, str] | None = None) -> MockResponse:
-    # a lone surrogate a request smuggled in as "\ud800" goes back out as that same escape
-    body = json_bytes(document)
+    # a lone surrogate a request smuggled in as "\ud800" goes back out as that same escape; an answer
+    # is built of literals and parsed JSON, never a cycle
+    body = tree_json_bytes(document)
     return MockResponse(status, body, {"content-type": _JSON, **headers} if headers else {"content-type": _JSON})
 
 

@@ -125,6 +125,8 @@ def _first(value: Any, steps: Steps, start: int = 0) -> Any:
 
 def _int(value: Any) -> int | None:
     """An integer field's value (int64 fields may be strings); None for anything else."""
+    if type(value) is int:  # the usual case, answered before anything is tried
+        return value
     if isinstance(value, bool):
         return None
     try:
@@ -139,20 +141,40 @@ def output_of(provider: str, payload: Any, schema: str = "img2img.request") -> O
     Values of the wrong type are read as not given, so an invalid request still has an answer.
     """
     count, width, height, fmt = 1, None, None, None
-    for role, read in _readers(provider, schema):
+    for role, read in _output_readers(provider, schema):
         value = read(payload)
         if value is None:
             continue
+        if role == "format":
+            if fmt is None and isinstance(value, str):
+                fmt = value
+            continue
         number = _int(value)
-        if role == "count" and number is not None:
-            count *= number
-        elif role == "width" and width is None:
-            width = number
-        elif role == "height" and height is None:
+        if role == "count":
+            if number is not None:
+                count *= number
+        elif role == "width":
+            if width is None:
+                width = number
+        elif height is None:  # the one role left: height
             height = number
-        elif role == "format" and fmt is None and isinstance(value, str):
-            fmt = value
     return Output(count, width, height, fmt)
+
+
+_OUTPUT_ROLES = frozenset({"count", "width", "height", "format"})
+
+
+@cache
+def _output_readers(provider: str, schema: str) -> tuple[tuple[str, Callable[[Any], Any]], ...]:
+    """The readers of the roles `output_of` reads, only: the mock reads them on every submit, and a
+    request id read for nothing (and then tried as an integer) costs as much as the rest."""
+    return tuple((role, read) for role, read in _readers(provider, schema) if role in _OUTPUT_ROLES)
+
+
+@cache
+def _key_reader(provider: str, schema: str) -> Callable[[Any], Any] | None:
+    """The reader of the idempotency key, or None when the provider's requests carry none."""
+    return next((read for role, read in _readers(provider, schema) if role == _KEY), None)
 
 
 def keyed(provider: str, schema: str = "img2img.request") -> bool:
@@ -162,11 +184,11 @@ def keyed(provider: str, schema: str = "img2img.request") -> bool:
 
 def idempotency_key(provider: str, payload: Any, schema: str = "img2img.request") -> str | None:
     """The idempotency key ``payload`` carries (a non-empty string), or None."""
-    for role, read in _readers(provider, schema):
-        if role == _KEY:
-            value = read(payload)
-            return value if isinstance(value, str) and value else None
-    return None
+    read = _key_reader(provider, schema)
+    if read is None:
+        return None
+    value = read(payload)
+    return value if isinstance(value, str) and value else None
 
 
 def with_key(provider: str, payload: Any, schema: str = "img2img.request") -> tuple[Any, str | None]:
