@@ -357,6 +357,11 @@ def put(document: dict[str, Any], pointer: str, value: Any) -> None:
 def _client_bytes(value: Any) -> int:
     """Memory taken by the strings and bytes in ``value`` (and in the lists, tuples and dict values
     it holds): what a client chose, and a task holds."""
+    kind = type(value)  # the usual values first: an id, no key, a number kept
+    if kind is str:
+        return sys.getsizeof(value)
+    if value is None or kind is int:
+        return 0
     if isinstance(value, str | bytes):
         return sys.getsizeof(value)
     if isinstance(value, list | tuple):

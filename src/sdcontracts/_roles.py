@@ -88,6 +88,17 @@ def _getter(steps: Steps) -> Callable[[Any], Any]:
     if any(keys is None or len(keys) > 1 for keys in steps):
         return partial(_first, steps=steps)
     names = tuple(keys[0] for keys in steps if keys is not None)
+    if len(names) == 1:  # most paths are one or two keys: read without a loop (the mock reads them per submit)
+        (only,) = names
+        return lambda value: value.get(only) if isinstance(value, dict) else None
+    if len(names) == 2:
+        outer, inner = names
+
+        def get_two(value: Any) -> Any:
+            value = value.get(outer) if isinstance(value, dict) else None
+            return value.get(inner) if isinstance(value, dict) else None
+
+        return get_two
 
     def get(value: Any) -> Any:
         for name in names:
