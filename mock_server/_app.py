@@ -117,7 +117,10 @@ class Mock(ClientMaker):
     ) -> tuple[Handler, Route, dict[str, str]] | None:
         """The route serving the request's path with its method (or with one of ``methods``); HEAD is
         served wherever GET is."""
-        methods = tuple("GET" if method == "HEAD" else method for method in methods or (request.method,))
+        if methods is None:  # the request's own method, as every request asks: no generator for one item
+            methods = ("GET",) if request.method == "HEAD" else (request.method,)
+        else:
+            methods = tuple("GET" if method == "HEAD" else method for method in methods)
         for method in methods:
             hit = self._static.get((method, request.path))
             if hit is not None:

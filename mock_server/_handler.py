@@ -22,7 +22,7 @@ from sdcontracts import ProviderInvalid, Report, validate
 from sdcontracts._jsontext import parse_json
 from sdcontracts._pointer import parts
 from sdcontracts._registry import get as registered
-from sdcontracts._roles import idempotency_key, output_of
+from sdcontracts._roles import idempotency_key, output_values
 from sdcontracts._validation import compiled
 
 from ._faults import Fault
@@ -305,8 +305,8 @@ class Handler:
         """
         provider = self.provider
         key = idempotency_key(provider, payload)
-        wanted = output_of(provider, payload)
-        width, height = size or (wanted.width or 512, wanted.height or 512)
+        count, wanted_width, wanted_height, wanted_format = output_values(provider, payload)
+        width, height = size or (wanted_width or 512, wanted_height or 512)
         task_id = new_uuid() if task_id is None else task_id
         kept = self.kept(payload, request)
         # what a client chose that the task holds: its id, its key (a str or None), what is kept, extra
@@ -315,8 +315,8 @@ class Handler:
             held += _client_bytes(extra)
         # positional: a submit makes one on every request, and keywords cost more to match
         task = MockTask(
-            provider, task_id, self.clock.now(), kept, min(max(1, wanted.count), _MAX_IMAGES), width, height,
-            wanted.format or self.default_format, _FAILED_BY_FAULT if fault.fail else None, key, held,
+            provider, task_id, self.clock.now(), kept, min(max(1, count), _MAX_IMAGES), width, height,
+            wanted_format or self.default_format, _FAILED_BY_FAULT if fault.fail else None, key, held,
             extra=extra or {},
         )  # fmt: skip
         return self.store.add(task)

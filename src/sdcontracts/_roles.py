@@ -24,7 +24,7 @@ from ._catalogue import raw_schema
 from ._pointer import join
 from ._protojson import snake_name
 
-__all__ = ["Output", "idempotency_key", "keyed", "output_of", "with_fresh_ids", "with_key"]
+__all__ = ["Output", "idempotency_key", "keyed", "output_of", "output_values", "with_fresh_ids", "with_key"]
 
 _KEY = "key"  # the role `_paths` gives a request-id the client fills in: the idempotency key
 
@@ -151,6 +151,14 @@ def output_of(provider: str, payload: Any, schema: str = "img2img.request") -> O
 
     Values of the wrong type are read as not given, so an invalid request still has an answer.
     """
+    return Output(*output_values(provider, payload, schema))
+
+
+def output_values(
+    provider: str, payload: Any, schema: str = "img2img.request"
+) -> tuple[int, int | None, int | None, str | None]:
+    """`output_of` as a plain tuple (count, width, height, format): the mock reads it on every
+    submit, and a frozen Output costs as much to make as the reading."""
     count, width, height, fmt = 1, None, None, None
     for role, read in _output_readers(provider, schema):
         value = read(payload)
@@ -169,7 +177,7 @@ def output_of(provider: str, payload: Any, schema: str = "img2img.request") -> O
                 width = number
         elif height is None:  # the one role left: height
             height = number
-    return Output(count, width, height, fmt)
+    return count, width, height, fmt
 
 
 _OUTPUT_ROLES = frozenset({"count", "width", "height", "format"})
