@@ -24,7 +24,7 @@ from sdcontracts.clients import client_class
 
 from ._clients import ClientMaker
 from ._config import FaultRule, MockConfig
-from ._faults import Fault, FaultError, drift, parse_faults
+from ._faults import NO_FAULT, Fault, FaultError, drift, parse_faults
 from ._handler import Context, Handler, Route
 from ._render import render
 from ._state import JOURNAL_BODY_LIMIT, Clock, Journal, JournalEntry, ManualClock, Store
@@ -117,7 +117,10 @@ class Mock(ClientMaker):
     ) -> tuple[Handler, Route, dict[str, str]] | None:
         """The route serving the request's path with its method (or with one of ``methods``); HEAD is
         served wherever GET is."""
-        methods = tuple("GET" if method == "HEAD" else method for method in methods or (request.method,))
+        if methods is None:  # the request's own method, as every request asks: no generator for one item
+            methods = ("GET",) if request.method == "HEAD" else (request.method,)
+        else:
+            methods = tuple("GET" if method == "HEAD" else method for method in methods)
         for method in methods:
             hit = self._static.get((method, request.path))
             if hit is not None:
@@ -148,7 +151,7 @@ class Mock(ClientMaker):
         if header:
             return parse_faults(header)
         if not self._rules:
-            return Fault()
+            return NO_FAULT
         provider, operation = handler.provider, handler.operation_of(request, operation)
         with self._rules_lock:
             for budget in self._rules:
@@ -159,7 +162,7 @@ class Mock(ClientMaker):
                     continue
                 budget.left -= 1
                 return parse_faults(rule.fault)
-        return Fault()
+        return NO_FAULT
 
     # -- internal endpoints ----------------------------------------------------------------------
 
@@ -205,22 +208,20 @@ class Mock(ClientMaker):
     # -- journal ---------------------------------------------------------------------------------
 
     def _record(self, request: MockRequest, response: MockResponse, fault: Fault | None) -> None:
-        is_json = request.header("content-type").startswith("application/json")
+        # the raw body is kept, not its parsed form (`JournalEntry.body` parses and redacts it when read)
+        headers, body = request.headers, request.body
+        size = len(body)
+        is_json = headers.get("content-type", "").startswith("application/json")
+        kept = body if is_json and size <= JOURNAL_BODY_LIMIT else b""
+        # positional, in the order of JournalEntry's fields: one is made per request
         self.journal.record(
             JournalEntry(
-                time=self.clock.now(),
-                provider=response.provider or "mock",
-                operation=response.operation or "internal",
-                method=request.method,
-                path=request.path,
-                status=response.status,
-                task_id=response.task_id,
-                json_body=request.body if is_json and len(request.body) <= JOURNAL_BODY_LIMIT else b"",
-                body_size=len(request.body),
-                fault=request.header("x-mock-fault") or (repr(fault) if fault else None),
-                warnings=tuple(request.warnings),
+                self.clock.now(), response.provider or "mock", response.operation or "internal", request.method,
+                request.path, response.status, response.task_id, kept,
+                headers.get("x-mock-fault") or (repr(fault) if fault else None), size,
+                tuple(request.warnings) if request.warnings else (),
             )
-        )
+        )  # fmt: skip
 
     def _journal(self, params: dict[str, str]) -> MockResponse:
         """``GET /_mock/journal[?provider=…&operation=…&limit=N]``: the totals (`summary`) and the
@@ -346,6 +347,8 @@ class _Budget:
 
 
 def _apply(fault: Fault, response: MockResponse) -> MockResponse:
+    if fault is NO_FAULT:  # almost every request: nothing to carry out
+        return response
     if fault.latency:
         response.delay = fault.latency
     if fault.drop:

@@ -27,7 +27,7 @@ from typing import Any
 from sdcontracts._jsontext import json_bytes
 from sdcontracts._pointer import parts
 
-__all__ = ["Fault", "FaultError", "drift", "parse_faults"]
+__all__ = ["NO_FAULT", "Fault", "FaultError", "drift", "parse_faults"]
 
 NAMES = frozenset({"latency", "status", "retry-after", "truncate", "malformed", "drop", "fail", "rename", "retype"})
 
@@ -49,7 +49,10 @@ class Fault:
     retype: str | None = None  # JSON Pointer
 
     def __bool__(self) -> bool:
-        return self != Fault()
+        return self is not NO_FAULT and self != NO_FAULT
+
+
+NO_FAULT = Fault()  # what almost every request carries: one shared instance (a Fault is frozen)
 
 
 def parse_faults(value: str) -> Fault:

@@ -22,7 +22,7 @@ from sdcontracts import ProviderInvalid, Report, validate
 from sdcontracts._jsontext import parse_json
 from sdcontracts._pointer import parts
 from sdcontracts._registry import get as registered
-from sdcontracts._roles import idempotency_key, output_of
+from sdcontracts._roles import idempotency_key, output_values
 from sdcontracts._validation import compiled
 
 from ._faults import Fault
@@ -48,6 +48,7 @@ class Context:
 
 
 _MAX_IMAGES = 64  # per task; only a request breaking an unenforced count rule asks for more
+_FAILED_BY_FAULT = "the generation failed (fault injected)"  # the reason a task given the fail fault ends with
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,10 +217,11 @@ class Handler:
         """Validate with sdcontracts.validate; violations become the provider's error, unless
         every one breaks a rule the configuration leaves unenforced. Warnings (what the sources
         dispute) are accepted, as by the provider, and noted on the request, unless the mock is strict."""
-        report = validate(self.provider, payload, schema=schema, strict=self.config.strict)
-        request.warnings.extend(
-            f"[{w.rule}] {w.path or '/'} ({w.dispute.id if w.dispute else ''})" for w in report.warnings
-        )
+        report = validate(self.provider, payload, schema, self.config.strict)
+        if report.warnings:
+            request.warnings.extend(
+                f"[{w.rule}] {w.path or '/'} ({w.dispute.id if w.dispute else ''})" for w in report.warnings
+            )
         if report.ok or report.rules <= self.unenforced:
             return None
         return self.rejected(report, request)
@@ -301,25 +303,22 @@ class Handler:
         what `kept` takes from the request, and counts the bytes of what a client chose (its id and
         key, what is kept, ``extra``) against ``max_task_bytes``.
         """
-        key = idempotency_key(self.provider, payload)
-        wanted = output_of(self.provider, payload)
-        width, height = size or (wanted.width or 512, wanted.height or 512)
+        provider = self.provider
+        key = idempotency_key(provider, payload)
+        count, wanted_width, wanted_height, wanted_format = output_values(provider, payload)
+        width, height = size or (wanted_width or 512, wanted_height or 512)
         task_id = new_uuid() if task_id is None else task_id
         kept = self.kept(payload, request)
+        # what a client chose that the task holds: its id, its key (a str or None), what is kept, extra
+        held = _client_bytes(task_id) + _client_bytes(key) + _client_bytes(kept)
+        if extra:
+            held += _client_bytes(extra)
+        # positional: a submit makes one on every request, and keywords cost more to match
         task = MockTask(
-            provider=self.provider,
-            id=task_id,
-            created=self.clock.now(),
-            kept=kept,
-            images=min(max(1, wanted.count), _MAX_IMAGES),
-            width=width,
-            height=height,
-            format=wanted.format or self.default_format,
-            fail_reason="the generation failed (fault injected)" if fault.fail else None,
-            key=key,
-            held_bytes=_client_bytes((task_id, key, kept, extra)),
+            provider, task_id, self.clock.now(), kept, min(max(1, count), _MAX_IMAGES), width, height,
+            wanted_format or self.default_format, _FAILED_BY_FAULT if fault.fail else None, key, held,
             extra=extra or {},
-        )
+        )  # fmt: skip
         return self.store.add(task)
 
     def kept(self, payload: Any, request: MockRequest) -> Any:
@@ -358,6 +357,11 @@ def put(document: dict[str, Any], pointer: str, value: Any) -> None:
 def _client_bytes(value: Any) -> int:
     """Memory taken by the strings and bytes in ``value`` (and in the lists, tuples and dict values
     it holds): what a client chose, and a task holds."""
+    kind = type(value)  # the usual values first: an id, no key, a number kept
+    if kind is str:
+        return sys.getsizeof(value)
+    if value is None or kind is int:
+        return 0
     if isinstance(value, str | bytes):
         return sys.getsizeof(value)
     if isinstance(value, list | tuple):

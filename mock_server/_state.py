@@ -189,7 +189,9 @@ class Store:
             self._unfinished[task.provider].add(task.sequence)
             self._task_bytes += task.held_bytes
             self._use(key)
-            self._evict()
+            # only the bounds can be passed now: what had outlived task_ttl went a moment ago
+            if len(self._tasks) > self.max_tasks or self._task_bytes > self.max_task_bytes:
+                self._evict()
             return task
 
     def get(self, provider: str, task_id: str) -> MockTask | None:

@@ -65,10 +65,6 @@ class _QuietDrops(logging.Filter):
 logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
 
 
-class _Gone(Exception):
-    """The client disconnected before its body arrived: nobody is left to answer."""
-
-
 class _Deadlines:
     """The requests of one event loop still reading their bodies and when they must be done,
     watched by one timer.
@@ -118,6 +114,7 @@ class BodyReader:
         self.timeout = timeout
         # per event loop: one app may serve several (test servers, ASGI transports in asyncio.run)
         self._deadlines: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Deadlines] = weakref.WeakKeyDictionary()
+        self._last: tuple[weakref.ref[asyncio.AbstractEventLoop], _Deadlines] | None = None
 
     async def read(self, receive: Receive) -> tuple[bytes, bool, bool] | None:
         """``(body, oversized, incomplete)``, or None when the client disconnected first (nobody is
@@ -125,41 +122,46 @@ class BodyReader:
         incomplete one what arrived in time."""
         chunks: list[bytes] = []  # the body as it arrives: what came is kept if the rest does not
         oversized = incomplete = False
-        task = asyncio.current_task()
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task(loop)
         assert task is not None
-        loop = task.get_loop()
-        deadlines = self._deadlines.get(loop)
-        if deadlines is None:
-            deadlines = self._deadlines[loop] = _Deadlines(loop, self.timeout)
+        deadlines = self._deadlines_of(loop)
         deadlines.start(task)  # the whole body, not each read: a trickle is slow too
         try:
-            oversized = await self._chunks(receive, chunks)
+            size, limit = 0, self.limit  # the reading loop inline, not a coroutine of its own: every request runs it
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return None  # nobody is left to answer
+                chunk = message.get("body", b"")
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > limit:
+                    oversized = True  # the rest is not read
+                    break
+                if not message.get("more_body", False):
+                    break
         except asyncio.CancelledError:
             if not deadlines.done(task):
                 raise  # not ours: the server is stopping
             task.uncancel()
             incomplete = True
-        except _Gone:
-            return None
         finally:  # whatever ended the read (done() again is a no-op): no entry outlives its request
             deadlines.done(task)
         body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         return (body[: self.limit] if oversized else body), oversized, incomplete
 
-    async def _chunks(self, receive: Receive, chunks: list[bytes]) -> bool:
-        """Read the request body into ``chunks``; True when it passed ``limit`` (the rest is not read)."""
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                raise _Gone
-            chunk = message.get("body", b"")
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > self.limit:
-                return True
-            if not message.get("more_body", False):
-                return False
+    def _deadlines_of(self, loop: asyncio.AbstractEventLoop) -> _Deadlines:
+        """The loop's watch over its reads; the last loop's is kept at hand (almost always the one
+        asked for: a server runs one loop), behind a weak reference like the rest."""
+        last = self._last
+        if last is not None and last[0]() is loop:
+            return last[1]
+        deadlines = self._deadlines.get(loop)
+        if deadlines is None:
+            deadlines = self._deadlines[loop] = _Deadlines(loop, self.timeout)
+        self._last = (weakref.ref(loop), deadlines)
+        return deadlines
 
 
 async def lifespan(receive: Receive, send: Send, startup: Callable[[], Awaitable[None]] | None = None,

@@ -76,6 +76,16 @@ EQUIVALENTS: tuple[Equivalent, ...] = (
             "if start != 1024 and start * 2 > len(seqs):  # compact, amortised O(1)",
             "if start >= 1024 and start * 2 > len(seqs):  # compact, amortised O(1)"),
            _COMPACTION),
+    *_each("state", "add", "if len(self._tasks) > self.max_tasks or self._task_bytes > self.max_task_bytes:",
+           ("if len(self._tasks) >= self.max_tasks or self._task_bytes > self.max_task_bytes:",
+            "if len(self._tasks) != self.max_tasks or self._task_bytes > self.max_task_bytes:",
+            "if len(self._tasks) is not self.max_tasks or self._task_bytes > self.max_task_bytes:",
+            "if len(self._tasks) > self.max_tasks or self._task_bytes >= self.max_task_bytes:",
+            "if len(self._tasks) > self.max_tasks or self._task_bytes != self.max_task_bytes:",
+            "if len(self._tasks) > self.max_tasks or self._task_bytes is not self.max_task_bytes:"),
+           "the guard only spares a call: _evict changes nothing while both bounds hold (what outlived task_ttl "
+           "went in the call at the top of add, at the same clock reading), so calling it in more cases changes no "
+           "answer"),
     Equivalent("state", "add", "if existing is not None and (task.provider, existing) in self._tasks:",
                "if existing is not None or (task.provider, existing) in self._tasks:",
                "a key is dropped with its task (_forget), so a key found always names a task held; with no key found "

@@ -159,3 +159,25 @@ def test_a_typical_body_is_read_by_orjson(scan_limit: int) -> None:
     ):
         actual = parse_json(body)
     assert {"prompt": "a cat", "steps": 20, "cfg": 7.5, "sdModel": 681693017352010007, "big": 9.2e18} == actual
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXT)
+@example('{"a": [1, 2.5, 1e16, "\\ud800x", "é\\n\\u007f\\u2028"], "b": null, "c": true, "d": NaN}')
+@example('[-Infinity, 123456789012345678901234567890, -0.0, {"\\ud83d\\ude00": "\\udfff"}]')
+def test_an_answer_is_written_by_the_one_encoder_as_json_bytes_writes_it(text: str) -> None:
+    """`tree_json_bytes` (the mock's answers: parsed JSON and literals) writes the bytes `json_bytes`
+    writes, lone surrogates, NaN, wide integers and non-ASCII alike."""
+    document = json.loads(text)
+    assert _jsontext.json_bytes(document) == _jsontext.tree_json_bytes(document)
+    assert _jsontext.json_bytes(text) == _jsontext.tree_json_bytes(text)  # a string is a document too
+
+
+def test_an_answer_that_cannot_be_json_fails_as_json_bytes_fails() -> None:
+    """What JSON cannot hold (bytes, a set) is the same TypeError from either encoder."""
+    for document in ({"a": b"x"}, [{1, 2}]):
+        with pytest.raises(TypeError) as expected:
+            _jsontext.json_bytes(document)
+        with pytest.raises(TypeError) as actual:
+            _jsontext.tree_json_bytes(document)
+        assert str(expected.value) == str(actual.value)

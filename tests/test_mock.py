@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from conftest import b64, png
 from payloads import raw_request
 from sdcontracts.mock import FaultError, FaultRule, ManualClock, Mock, MockConfig, MockRequest, parse_faults
 from sdcontracts.mock._state import NonceStore
+from sdcontracts.mock._wire import new_uuid
 from sdcontracts.mock.asgi import BackgroundServer, create_app
 
 import sdcontracts
@@ -670,3 +672,14 @@ def test_mock_serve_takes_strict_from_the_command_line() -> None:
 
     assert build_config(_parser().parse_args(["--strict"])).strict
     assert not build_config(_parser().parse_args([])).strict
+
+
+def test_task_ids_are_version_4_uuids_with_every_variant_digit() -> None:
+    """The mock's task ids read as uuid.uuid4() gives them: canonical text, version 4, the RFC 4122
+    variant, and the variant digit's two random bits taking all four values."""
+    ids = [new_uuid() for _ in range(400)]
+    parsed = [uuid.UUID(text) for text in ids]
+    assert all(
+        str(u) == text and u.version == 4 and u.variant == uuid.RFC_4122 for u, text in zip(parsed, ids, strict=True)
+    )
+    assert {"8", "9", "a", "b"} == {text[19] for text in ids} and len(set(ids)) == len(ids)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sdcontracts._roles import Output, output_of, with_fresh_ids
+from sdcontracts._roles import Output, output_of, output_values, with_fresh_ids
 
 
 def test_zhiqite_makes_n_iter_times_batch_size_images_of_the_requested_format() -> None:
@@ -25,6 +25,32 @@ def test_tensorart_counts_in_either_protobuf_spelling() -> None:
 def test_values_of_the_wrong_type_read_as_not_given() -> None:
     payload = {"request": {"image_num": "many", "width": True, "height": [1]}, "extra": {"response_image_type": 5}}
     assert Output(1, None, None, None) == output_of("novita", payload)
+
+
+def test_numbers_as_strings_and_integers_read_alike_and_a_bool_is_no_number() -> None:
+    payload = {"request": {"image_num": 2, "width": "640", "height": False}, "extra": {"response_image_type": "jpeg"}}
+    assert Output(2, 640, None, "jpeg") == output_of("novita", payload)
+
+
+def test_a_payload_that_is_no_object_asks_for_one_image_of_unknown_size() -> None:
+    for payload in ([1, 2], "x", None, {"request": [1]}, {"extra": "png"}):
+        assert Output(1, None, None, None) == output_of("novita", payload)
+        assert Output(1, None, None, None) == output_of("aliyun", payload)
+
+
+def test_the_output_values_are_the_fields_of_output_of() -> None:
+    """The mock reads the tuple; conformance reads the Output: the same reading."""
+    payload = {
+        "n_iter": 2,
+        "batch_size": 3,
+        "width": 256,
+        "alwayson_scripts": {"id_task": "t", "output_image_format": "png"},
+    }
+    assert (6, 256, None, "png") == output_values("zhiqite", payload) == tuple(_fields(output_of("zhiqite", payload)))
+
+
+def _fields(output: Output) -> list[object]:
+    return [output.count, output.width, output.height, output.format]
 
 
 def test_fresh_ids_renew_every_request_id_and_leave_the_payload_alone() -> None:

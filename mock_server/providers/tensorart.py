@@ -241,8 +241,9 @@ class TensorArtHandler(Handler):
         size."""
         source: Resource | None = None
         for stage in job.stages:
-            if stage.type == INPUT and stage.get("imageResourceId") is not None:
-                found = self._uploaded(stage.get("imageResourceId"))
+            named = stage.get("imageResourceId") if stage.type == INPUT else None
+            if named is not None:
+                found = self._uploaded(named)
                 if isinstance(found, str):
                     where = f"stages[{stage.index}].inputInitialize.imageResourceId"
                     return self.error("invalid", f"{where}: {found}", request)

@@ -24,7 +24,7 @@ from ._catalogue import raw_schema
 from ._pointer import join
 from ._protojson import snake_name
 
-__all__ = ["Output", "idempotency_key", "keyed", "output_of", "with_fresh_ids", "with_key"]
+__all__ = ["Output", "idempotency_key", "keyed", "output_of", "output_values", "with_fresh_ids", "with_key"]
 
 _KEY = "key"  # the role `_paths` gives a request-id the client fills in: the idempotency key
 
@@ -88,6 +88,17 @@ def _getter(steps: Steps) -> Callable[[Any], Any]:
     if any(keys is None or len(keys) > 1 for keys in steps):
         return partial(_first, steps=steps)
     names = tuple(keys[0] for keys in steps if keys is not None)
+    if len(names) == 1:  # most paths are one or two keys: read without a loop (the mock reads them per submit)
+        (only,) = names
+        return lambda value: value.get(only) if isinstance(value, dict) else None
+    if len(names) == 2:
+        outer, inner = names
+
+        def get_two(value: Any) -> Any:
+            value = value.get(outer) if isinstance(value, dict) else None
+            return value.get(inner) if isinstance(value, dict) else None
+
+        return get_two
 
     def get(value: Any) -> Any:
         for name in names:
@@ -125,6 +136,8 @@ def _first(value: Any, steps: Steps, start: int = 0) -> Any:
 
 def _int(value: Any) -> int | None:
     """An integer field's value (int64 fields may be strings); None for anything else."""
+    if type(value) is int:  # the usual case, answered before anything is tried
+        return value
     if isinstance(value, bool):
         return None
     try:
@@ -138,21 +151,49 @@ def output_of(provider: str, payload: Any, schema: str = "img2img.request") -> O
 
     Values of the wrong type are read as not given, so an invalid request still has an answer.
     """
+    return Output(*output_values(provider, payload, schema))
+
+
+def output_values(
+    provider: str, payload: Any, schema: str = "img2img.request"
+) -> tuple[int, int | None, int | None, str | None]:
+    """`output_of` as a plain tuple (count, width, height, format): the mock reads it on every
+    submit, and a frozen Output costs as much to make as the reading."""
     count, width, height, fmt = 1, None, None, None
-    for role, read in _readers(provider, schema):
+    for role, read in _output_readers(provider, schema):
         value = read(payload)
         if value is None:
             continue
+        if role == "format":
+            if fmt is None and isinstance(value, str):
+                fmt = value
+            continue
         number = _int(value)
-        if role == "count" and number is not None:
-            count *= number
-        elif role == "width" and width is None:
-            width = number
-        elif role == "height" and height is None:
+        if role == "count":
+            if number is not None:
+                count *= number
+        elif role == "width":
+            if width is None:
+                width = number
+        elif height is None:  # the one role left: height
             height = number
-        elif role == "format" and fmt is None and isinstance(value, str):
-            fmt = value
-    return Output(count, width, height, fmt)
+    return count, width, height, fmt
+
+
+_OUTPUT_ROLES = frozenset({"count", "width", "height", "format"})
+
+
+@cache
+def _output_readers(provider: str, schema: str) -> tuple[tuple[str, Callable[[Any], Any]], ...]:
+    """The readers of the roles `output_of` reads, only: the mock reads them on every submit, and a
+    request id read for nothing (and then tried as an integer) costs as much as the rest."""
+    return tuple((role, read) for role, read in _readers(provider, schema) if role in _OUTPUT_ROLES)
+
+
+@cache
+def _key_reader(provider: str, schema: str) -> Callable[[Any], Any] | None:
+    """The reader of the idempotency key, or None when the provider's requests carry none."""
+    return next((read for role, read in _readers(provider, schema) if role == _KEY), None)
 
 
 def keyed(provider: str, schema: str = "img2img.request") -> bool:
@@ -162,11 +203,11 @@ def keyed(provider: str, schema: str = "img2img.request") -> bool:
 
 def idempotency_key(provider: str, payload: Any, schema: str = "img2img.request") -> str | None:
     """The idempotency key ``payload`` carries (a non-empty string), or None."""
-    for role, read in _readers(provider, schema):
-        if role == _KEY:
-            value = read(payload)
-            return value if isinstance(value, str) and value else None
-    return None
+    read = _key_reader(provider, schema)
+    if read is None:
+        return None
+    value = read(payload)
+    return value if isinstance(value, str) and value else None
 
 
 def with_key(provider: str, payload: Any, schema: str = "img2img.request") -> tuple[Any, str | None]:
