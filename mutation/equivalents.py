@@ -222,17 +222,11 @@ EQUIVALENTS: tuple[Equivalent, ...] = (
     Equivalent("engine", "_check", 'add("const", f"must be {show(node.const[0])}, not {show(value, node)}", node.const[0])',
                'add("const", f"must be {show(node.const[0])}, not {show(value, node)}", node.const[ -1])',
                "const is kept as a 1-tuple: its first item is its last"),
-    Equivalent("engine", "_probe", "return", "pass",
-               "after a free node's JSON check nothing else applies to it: FREE has no image, no children, no items "
-               "and no additional schema to walk"),
-    Equivalent("engine", "", "@dataclass(eq=False, slots=True)", "@dataclass(eq=True, slots=True)",
-               "probes are found by identity (id() in the memo), never compared with =="),
-    Equivalent("engine", "", "@dataclass(eq=False, slots=True)", "@dataclass(eq=False, slots=False)", _SLOTS),
-    Equivalent("engine", "_build_probe", "return None", "pass",
-               "a node with no Python-only check below it then gets a probe that finds nothing: the same answers, "
-               "walked for nothing (time only)"),
-    Equivalent("engine", "_build_probe", "return memo[id(node)]", "pass",
-               "a node reached twice (a shared $ref) gets its probe built twice: the same answers, built twice "
+    Equivalent("engine", "_walker", "return None", "pass",
+               "a node with no Python-only check below it is then looked at further, and gets no walk anyway (it has "
+               "no image, is not free, and nothing under it has a walk): the same answers"),
+    Equivalent("engine", "_walker", "return memo[id(node)]", "pass",
+               "a node reached twice (a shared $ref) gets its walk built twice: the same answers, built twice "
                "(time only; recursive references are refused by the compiler, so it ends)"),
     Equivalent("engine", "_json_problems", 'Link = tuple[Any, "str | int"] | None  # (parent link, token)',
                "pass  # (parent link, token)",
