@@ -488,10 +488,10 @@ class Interpreter:
 Walk = Callable[[Any, list[str | int], list[Violation]], None]
 
 
-def _walker(node: Node, memo: dict[int, Walk | None]) -> Walk | None:
+def _walker(node: Node, memo: dict[int, Walk]) -> Walk | None:
     """The walk under ``node`` to its images and free-form values, as nested closures: one per node
-    leading to a check, none for the rest of the schema (None: nothing under ``node`` to check).
-    Closures, not a method walking a tree: a closure reads its node's parts without a lookup."""
+    leading to a check (`Node.python`), none for the rest of the schema (None: nothing under ``node``
+    to check). Closures, not a method walking a tree: a closure reads its node's parts without a lookup."""
     if not node.python:
         return None
     if id(node) in memo:  # a shared $ref (recursive ones are refused by the compiler)
@@ -512,9 +512,6 @@ def _walker(node: Node, memo: dict[int, Walk | None]) -> Walk | None:
     )
     each = _walker(node.items, memo) if node.items is not None else None
     rest = _walker(node.additional, memo) if node.additional is not None else None
-    if image is None and not children and each is None and rest is None:
-        memo[id(node)] = None
-        return None
 
     def walk(value: Any, tokens: list[str | int], out: list[Violation]) -> None:
         if image is not None and isinstance(value, str):

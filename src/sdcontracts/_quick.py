@@ -1,10 +1,11 @@
-"""The quick form: one schema whose acceptance by jsonschema-rs leaves nothing to check but image headers.
+"""The quick form: one schema whose acceptance by jsonschema-rs leaves Python nothing to check.
 
 Validation (`_validation.CompiledSchema`) asks jsonschema-rs about a payload once, against this
 form. It is a sufficient condition, never looser than the contract and sometimes stricter: a
-payload it accepts is valid, with nothing for Python to find but a bad image header; a payload
-it rejects takes the exact route (the exact engine form, the Python-only checks and the rules,
-then the interpreter's explanations), which decides. To the exact form it adds:
+payload it accepts is valid, with nothing for Python to find but what a rule without a condition
+here finds (PICPIK's two); a payload it rejects takes the exact route (the exact engine form, the
+Python-only checks and the rules, then the interpreter's explanations), which decides. To the
+exact form it adds:
 
 - the rules' ``holds_if`` fragments (`rules.Rule.holds_if`): conditions under which a rule JSON
   Schema cannot state (one depending on the order of a list) holds;
