@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 from hypothesis import find
+from test_strategy_edges import DRAWN, SEED, walk_drawn
 
 import sdcontracts
 from sdcontracts._compiler import Node
 from sdcontracts._protojson import snake_name
-from sdcontracts._validation import compiled
 from sdcontracts.conformance._cases import valid_payloads
 from sdcontracts.rules.tensorart import members
 from sdcontracts.strategies import valid_requests
@@ -24,8 +24,6 @@ from sdcontracts.strategies._packed import Reader
 from sdcontracts.strategies._tensorart import WORKFLOWS
 
 SCHEMA = "img2img.request"
-DRAWN = 400  # valid requests per provider, as tests/test_strategy_edges.py draws them
-SEED = 2026
 SPELLING_RATE = 0.2  # each spelling of a two-spelling field: at least this share of its occurrences
 PRESENT_RATE = 0.2  # each optional field: present in at least this share of its object's occurrences
 SIZE_RATE = 0.05  # each end of a list's drawn sizes: at least this share of the list's occurrences
@@ -37,27 +35,6 @@ RULED = {
     ("picpik", "#/$defs/ControlNetParams"): "the ControlNet preset decides a unit's fields",
     ("tensorart", "#/properties/stages"): "the workflow decides the stages",
 }
-
-
-def _walk(provider: str, visit: Any) -> None:
-    """Call ``visit(node, value)`` for every object and list of every drawn request."""
-
-    def walk(node: Node, value: Any) -> None:
-        if node.free:
-            return
-        visit(node, value)
-        if isinstance(value, dict):
-            for key, item in value.items():
-                canonical = node.names.get(key)
-                if canonical is not None:
-                    walk(node.properties[canonical], item)
-        elif isinstance(value, list) and node.items is not None:
-            for item in value:
-                walk(node.items, item)
-
-    root = compiled(provider, SCHEMA).root
-    for payload in valid_payloads(provider, SCHEMA, DRAWN, SEED):
-        walk(root, payload)
 
 
 @pytest.mark.parametrize("provider", sdcontracts.providers())
@@ -84,7 +61,7 @@ def test_optional_fields_and_both_spellings_are_each_drawn_at_a_stated_rate(prov
                 spelt[(node.location, key)] += 1
                 aliased[(node.location, canonical)] = node.spellings[canonical]
 
-    _walk(provider, visit)
+    walk_drawn(provider, visit)
     rare_fields = {
         f"{location} {name}: {present[(location, name)]}/{seen}"
         for location, seen in objects.items()
@@ -121,7 +98,7 @@ def test_lists_are_drawn_at_their_fewest_and_most_items_at_a_stated_rate(provide
         high = node.max_items if node.max_items is not None else max(low, 3)
         ends[node.location] = (low, high)
 
-    _walk(provider, visit)
+    walk_drawn(provider, visit)
     assert sizes, "no list drawn"
     short = {
         f"{location} {size} items: {sizes[location][size]}/{sum(sizes[location].values())}"

@@ -85,13 +85,24 @@ def _shares(provider: str) -> tuple[dict[Edge, tuple[int, int]], dict[Edge, floa
     on_edge: collections.Counter[Edge] = collections.Counter()
     floors: dict[Edge, float] = {}
 
-    def walk(node: Node, value: Any) -> None:
-        if node.free:
-            return
+    def visit(node: Node, value: Any) -> None:
         for name, hit, counted, floor in _edges(node):
             on_edge[(node.location, name)] += hit(value)
             values[(node.location, name)] += counted(value)
             floors[(node.location, name)] = floor
+
+    walk_drawn(provider, visit)
+    return {edge: (on_edge[edge], values[edge]) for edge in floors}, floors
+
+
+def walk_drawn(provider: str, visit: Callable[[Node, Any], None]) -> None:
+    """Call ``visit(node, value)`` for every value (but free-form ones) of the DRAWN valid requests the
+    conformance suite draws with SEED, with the schema node describing it."""
+
+    def walk(node: Node, value: Any) -> None:
+        if node.free:
+            return
+        visit(node, value)
         if isinstance(value, dict):
             for key, item in value.items():
                 canonical = node.names.get(key)
@@ -104,7 +115,6 @@ def _shares(provider: str) -> tuple[dict[Edge, tuple[int, int]], dict[Edge, floa
     root = compiled(provider, SCHEMA).root
     for payload in valid_payloads(provider, SCHEMA, DRAWN, SEED):
         walk(root, payload)
-    return {edge: (on_edge[edge], values[edge]) for edge in floors}, floors
 
 
 @pytest.mark.parametrize("provider", sdcontracts.providers())
