@@ -137,10 +137,13 @@ EQUIVALENTS: tuple[Equivalent, ...] = (
            ('height = _size(diffusion, "height", 513, 1536)', 'height = _size(diffusion, "height", 511, 1536)'),
            "a side below 512 beside one of at most 1536 never makes more than 2,073,600 pixels, so the lower bound "
            "never changes the answer"),
-    Equivalent("tensorart", "",
-               '{"minItems": 1, "prefixItems": [_stage_of(INPUT)], "contains": _stage_of(INPUT), "maxContains": 1}',
-               '{"minItems": 0, "prefixItems": [_stage_of(INPUT)], "contains": _stage_of(INPUT), "maxContains": 1}',
-               "contains (minContains 1 by default) already refuses an empty stage list, so minItems 1 adds nothing"),
+    Equivalent("tensorart", "_input_first", "if first.index != 0:", "if first.index > 0:",
+               "a stage's index is its position in the list, never below 0"),
+    Equivalent("tensorart", "_area",
+               'bound |= {"maximum": allowed[1]} if y_stop is None or allowed[1] < y_stop else {}',
+               'bound |= {"maximum": allowed[1]} if y_stop is None or allowed[ 0] < y_stop else {}',
+               "allowed[1] is capped at y_stop, so where the two differ it equals y_stop, and a maximum of y_stop is "
+               "what y's own schema already says"),
     Equivalent("tensorart", "_area", 'bound = {"minimum": allowed[0]} if allowed[0] > y_start else {}',
                'bound = {"minimum": allowed[0]} if allowed[ 1] > y_start else {}',
                "the two differ only when allowed[0] == y_start < allowed[1], and then add minimum y_start, which y's "
@@ -236,6 +239,24 @@ EQUIVALENTS: tuple[Equivalent, ...] = (
                'above), and of these only "array" is <= "array"'),
     # -- src/sdcontracts/auth.py -----------------------------------------------------------------
     Equivalent("auth", "", "@dataclass(frozen=True, slots=True)", "@dataclass(frozen=True, slots=False)", _SLOTS),
+    Equivalent("engine", "Findings", "limit = VIOLATION_LIMIT + 1", "limit = VIOLATION_LIMIT + 2",
+               "validation keeps VIOLATION_LIMIT violations and says there were more whenever it holds more than "
+               "that: one more held (then dropped) changes no report"),
+    # -- src/sdcontracts/_quick.py ---------------------------------------------------------------
+    Equivalent("quick", "quick_form",
+               "depths = {_DEPTH_NAME.format(depth): _json_to(depth) for depth in range(JSON_DEPTH + 1)}",
+               "depths = {_DEPTH_NAME.format(depth): _json_to(depth) for depth in range(JSON_DEPTH + 2)}",
+               "one more depth entry in $defs, which nothing refers to"),
+    Equivalent("quick", "_quicken", "kinds = [kinds] if isinstance(kinds, str) else kinds", "pass",
+               "`in` on one type's name is then a substring test, which agrees with list membership: no JSON "
+               "type's name lies inside another's"),
+    Equivalent("quick", "_quicken", 'closed = schema.get("additionalProperties", True) is False',
+               'closed = schema.get("additionalProperties", True) == False',
+               "additionalProperties is a schema or a boolean, and no schema equals False"),
+    Equivalent("quick", "_one_spelling", "if all(snake_name(name) == name for name in names):",
+               "if all(snake_name(name) is name for name in names):",
+               "where is says no and == yes (a cached spelling, another str object), an object none of whose "
+               "fields has a second spelling is split into two identical branches: the same verdicts (time only)"),
     # -- src/sdcontracts/canonical/_translate.py -------------------------------------------------
     Equivalent("translate", "_convert", "return _SKIP  # a random seed's value: nothing placed",
                "pass  # a random seed's value: nothing placed",

@@ -13,6 +13,7 @@ import math
 import struct
 from typing import Any
 
+import jsonschema_rs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -249,6 +250,43 @@ def test_the_quick_form_never_drops_a_constraint_of_the_schema() -> None:
     assert quick["required"] == ["a"]
     assert quick["properties"]["b"] == {"$ref": f"#/$defs/sdcontracts-json-{JSON_DEPTH}"}
     assert quick["additionalProperties"] == {"$ref": f"#/$defs/sdcontracts-json-{JSON_DEPTH}"}
+
+
+FREE_REF = {"$ref": f"#/$defs/sdcontracts-json-{JSON_DEPTH}"}
+
+
+def test_free_form_values_are_read_eight_levels_deep_as_documented() -> None:
+    """The CHANGELOG's figure: eight levels of a free-form value in the quick form, the ninth on the exact route."""
+    assert 8 == JSON_DEPTH
+    assert quick_accepts("tensorart", "img2img.request", _with_preprocessor_params({"a": _nested(8)}))
+    assert not quick_accepts("tensorart", "img2img.request", _with_preprocessor_params({"a": _nested(9)}))
+
+
+def test_every_branch_of_an_any_of_and_every_type_list_is_read_as_json() -> None:
+    """A nullable object, array or free value (an anyOf branch, a type list): its free parts are read too."""
+    schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "a": {"anyOf": [{"type": "object"}, {"type": "null"}]},
+            "b": {"type": ["array", "null"]},
+            "c": {"type": ["object", "null"]},
+            "d": {"type": "array", "items": {}},
+            "e": {"anyOf": [{}, {"type": "null"}]},
+        },
+    }
+    quick, _ = quick_form(schema, [])
+    properties = quick["properties"]
+    assert FREE_REF == properties["a"]["anyOf"][0]["additionalProperties"]
+    assert FREE_REF == properties["b"]["items"]
+    assert FREE_REF == properties["c"]["additionalProperties"]
+    assert FREE_REF == properties["d"]["items"]
+    assert FREE_REF == properties["e"]["anyOf"][0]
+    assert "items" not in properties["c"] and "additionalProperties" not in properties["b"]
+    validator = jsonschema_rs.validator_for(quick)
+    assert validator.is_valid({"a": {"x": [1]}, "b": [{"y": None}], "c": None, "d": ["z"], "e": {"k": 1}})
+    for bad in ({"a": {"x": math.nan}}, {"b": [math.inf]}, {"c": {"x": math.nan}}, {"d": [math.nan]}, {"e": math.nan}):
+        assert not validator.is_valid(bad), bad
 
 
 def test_an_open_object_with_aliased_fields_is_a_schema_error() -> None:
