@@ -226,8 +226,8 @@ EQUIVALENTS: tuple[Equivalent, ...] = (
                'add("const", f"must be {show(node.const[0])}, not {show(value, node)}", node.const[ -1])',
                "const is kept as a 1-tuple: its first item is its last"),
     Equivalent("engine", "_walker", "return None", "pass",
-               "a node with no Python-only check below it is then looked at further, and gets no walk anyway (it has "
-               "no image, is not free, and nothing under it has a walk): the same answers"),
+               "a node with no Python-only check below it then gets a walk that finds nothing (it has no image, is "
+               "not free, and nothing under it has a walk): the same answers, walked for nothing (time only)"),
     Equivalent("engine", "_walker", "return memo[id(node)]", "pass",
                "a node reached twice (a shared $ref) gets its walk built twice: the same answers, built twice "
                "(time only; recursive references are refused by the compiler, so it ends)"),
@@ -237,11 +237,11 @@ EQUIVALENTS: tuple[Equivalent, ...] = (
     Equivalent("engine", "_check", 'elif kind == "array":', 'elif kind <= "array":',
                'the kinds that reach this line are null, boolean, array and object (numbers and strings are taken '
                'above), and of these only "array" is <= "array"'),
-    # -- src/sdcontracts/auth.py -----------------------------------------------------------------
-    Equivalent("auth", "", "@dataclass(frozen=True, slots=True)", "@dataclass(frozen=True, slots=False)", _SLOTS),
     Equivalent("engine", "Findings", "limit = VIOLATION_LIMIT + 1", "limit = VIOLATION_LIMIT + 2",
                "validation keeps VIOLATION_LIMIT violations and says there were more whenever it holds more than "
                "that: one more held (then dropped) changes no report"),
+    # -- src/sdcontracts/auth.py -----------------------------------------------------------------
+    Equivalent("auth", "", "@dataclass(frozen=True, slots=True)", "@dataclass(frozen=True, slots=False)", _SLOTS),
     # -- src/sdcontracts/_quick.py ---------------------------------------------------------------
     Equivalent("quick", "quick_form",
                "depths = {_DEPTH_NAME.format(depth): _json_to(depth) for depth in range(JSON_DEPTH + 1)}",

@@ -85,10 +85,10 @@ class CompiledSchema:
         self.engine_schema = engine_schema
         self.formats = formats
         self._exact = jsonschema_rs.validator_for(engine_schema, formats=formats, validate_formats=True)
-        self.quick_schema, quick_formats = quick_form(self.schema, [f for _, f in exact + holds])
-        self._quick: Any = jsonschema_rs.validator_for(self.quick_schema, formats=quick_formats, validate_formats=True)
-        if not rules_in_engine:
-            self._quick = _Rejects()
+        self._quick: Any = _Rejects()
+        if rules_in_engine:
+            quick, quick_formats = quick_form(self.schema, [f for _, f in exact + holds])
+            self._quick = jsonschema_rs.validator_for(quick, formats=quick_formats, validate_formats=True)
         self._prepare = rules.prepare.get(name)
         self._checks = tuple((r.id, r.check, _catalogue.doc_reference(provider, r.doc, r.source)) for r in self.rules)
         # what a payload the exact form accepts still needs: the rules it does not state
