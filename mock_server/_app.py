@@ -72,6 +72,11 @@ class Mock(ClientMaker):
         self._rules = [_Budget(rule, rule.times) for rule in self.config.faults]
         self._rules_lock = threading.Lock()
 
+    @property
+    def faults_configured(self) -> bool:
+        """Whether the configuration injects faults (else only an ``X-Mock-Fault`` header does)."""
+        return bool(self._rules)
+
     # -- the server ------------------------------------------------------------------------------
 
     def handle(self, request: MockRequest) -> MockResponse:
@@ -98,8 +103,13 @@ class Mock(ClientMaker):
         handler, route, params = found
         fault: Fault | None = None
         try:
-            fault = self._fault(request, handler, route.operation)
-            response = _apply(fault, handler.dispatch(route.operation, request, params, fault))
+            # almost every request: no fault header, no configured faults, nothing to carry out
+            if self._rules or "x-mock-fault" in request.headers:
+                fault = self._fault(request, handler, route.operation)
+                response = _apply(fault, handler.dispatch(route.operation, request, params, fault))
+            else:
+                fault = NO_FAULT
+                response = handler.dispatch(route.operation, request, params, NO_FAULT)
         except FaultError as error:
             response = handler.error("invalid", f"X-Mock-Fault: {error}", request)
         except Exception as error:  # a bug in the mock: say so in the provider's words, never a bare 500
@@ -211,14 +221,18 @@ class Mock(ClientMaker):
         # the raw body is kept, not its parsed form (`JournalEntry.body` parses and redacts it when read)
         headers, body = request.headers, request.body
         size = len(body)
-        is_json = headers.get("content-type", "").startswith("application/json")
-        kept = body if is_json and size <= JOURNAL_BODY_LIMIT else b""
+        kept = (
+            body
+            if size <= JOURNAL_BODY_LIMIT and headers.get("content-type", "").startswith("application/json")
+            else b""
+        )
+        # the fault as asked for, else as configured (NO_FAULT, almost always, is looked at no further)
+        faulted = headers.get("x-mock-fault") or (repr(fault) if fault is not NO_FAULT and fault else None)
         # positional, in the order of JournalEntry's fields: one is made per request
         self.journal.record(
             JournalEntry(
                 self.clock.now(), response.provider or "mock", response.operation or "internal", request.method,
-                request.path, response.status, response.task_id, kept,
-                headers.get("x-mock-fault") or (repr(fault) if fault else None), size,
+                request.path, response.status, response.task_id, kept, faulted, size,
                 tuple(request.warnings) if request.warnings else (),
             )
         )  # fmt: skip

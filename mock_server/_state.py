@@ -173,33 +173,38 @@ class Store:
 
     def add(self, task: MockTask) -> MockTask:
         """Store a task; with an idempotency key already used, return the task that has it."""
+        provider = task.provider
+        key = (provider, task.id)
         with self._lock:
-            self._evict()
+            now = self.clock.now()
+            tasks = self._tasks
             if task.key is not None:
-                existing = self._keys.get((task.provider, task.key))
-                if existing is not None and (task.provider, existing) in self._tasks:
-                    self._use((task.provider, existing))
-                    return self._tasks[(task.provider, existing)]
-                self._keys[(task.provider, task.key)] = task.id
-            key = (task.provider, task.id)
-            if key in self._tasks:  # a client-chosen id used again (Zhiqite id_task without its key)
+                self._evict_tasks(now)  # first: a task that outlived task_ttl is not found by its key
+                existing = self._keys.get((provider, task.key))
+                if existing is not None and (provider, existing) in tasks:
+                    self._use((provider, existing), now)
+                    return tasks[(provider, existing)]
+                self._keys[(provider, task.key)] = task.id
+            if key in tasks:  # a client-chosen id used again (Zhiqite id_task without its key)
                 self._forget(key)
-            task.sequence = next(self._sequence)
-            self._tasks[key] = task
-            self._unfinished[task.provider].add(task.sequence)
+            task.sequence = sequence = next(self._sequence)
+            tasks[key] = task
+            self._unfinished[provider].add(sequence)
             self._task_bytes += task.held_bytes
-            self._use(key)
-            # only the bounds can be passed now: what had outlived task_ttl went a moment ago
-            if len(self._tasks) > self.max_tasks or self._task_bytes > self.max_task_bytes:
-                self._evict()
+            self._used[key] = now  # a key not held: it goes last, the most recently used
+            # what outlived task_ttl goes now (never the new task: it was used now; a keyed task's went
+            # above), then what the bounds exceed
+            if task.key is None or len(tasks) > self.max_tasks or self._task_bytes > self.max_task_bytes:
+                self._evict_tasks(now)
             return task
 
     def get(self, provider: str, task_id: str) -> MockTask | None:
         with self._lock:
-            self._evict()
+            now = self.clock.now()
+            self._evict_tasks(now)
             task = self._tasks.get((provider, task_id))
             if task is not None:
-                self._use((provider, task_id))
+                self._use((provider, task_id), now)
             return task
 
     def phase(self, task: MockTask, *, poll: bool = False) -> tuple[str, float]:
@@ -259,41 +264,47 @@ class Store:
         """Bytes of request bodies behind the tasks held now."""
         return self._task_bytes
 
-    def _use(self, key: tuple[str, str]) -> None:
-        self._used[key] = self.clock.now()
+    def _use(self, key: tuple[str, str], now: float) -> None:
+        self._used[key] = now
         self._used.move_to_end(key)
 
     def _forget(self, key: tuple[str, str]) -> None:
         task = self._tasks.pop(key)
         del self._used[key]
-        if not task.done:
-            self._settle(task)
+        if task.final is None:  # not done: off its provider's unfinished list
+            self._unfinished[task.provider].remove(task.sequence)
         self._task_bytes -= task.held_bytes
         if task.key is not None and self._keys.get((task.provider, task.key)) == task.id:
             del self._keys[(task.provider, task.key)]
         self.expired += 1
 
-    def _evict(self) -> None:
-        # amortised O(1): the least recently used entry is always first, and the clock never goes back
-        now = self.clock.now()
-        while self._used:
-            key, used = next(iter(self._used.items()))
+    # Each kind is expired by its own operations (tasks by add and get, upload slots by theirs): amortised
+    # O(1), the least recently used entry is always first, and the clock never goes back.
+
+    def _evict_tasks(self, now: float) -> None:
+        used, tasks, ttl = self._used, self._tasks, self.task_ttl
+        while used:
+            key = next(iter(used))
             if (
-                now - used <= self.task_ttl
-                and len(self._tasks) <= self.max_tasks
-                and (self._task_bytes <= self.max_task_bytes or len(self._tasks) == 1)
+                now - used[key] <= ttl
+                and len(tasks) <= self.max_tasks
+                and (self._task_bytes <= self.max_task_bytes or len(tasks) == 1)
             ):
-                break
+                return
             self._forget(key)
-        while self._resources:
-            resource_id, (resource, used) = next(iter(self._resources.items()))
+
+    def _evict_resources(self, now: float) -> None:
+        resources = self._resources
+        while resources:
+            resource_id = next(iter(resources))
+            resource, used = resources[resource_id]
             if (
                 now - used <= self.task_ttl
-                and len(self._resources) <= self.max_tasks
-                and (self._resource_bytes <= self.max_task_bytes or len(self._resources) == 1)
+                and len(resources) <= self.max_tasks
+                and (self._resource_bytes <= self.max_task_bytes or len(resources) == 1)
             ):
-                break
-            del self._resources[resource_id]
+                return
+            del resources[resource_id]
             self._resource_bytes -= len(resource.data or b"")
 
     # -- resources (Tensor.Art uploads) ----------------------------------------------------------
@@ -303,11 +314,12 @@ class Store:
 
     def resource(self, resource_id: str) -> Resource | None:
         with self._lock:
-            self._evict()
+            now = self.clock.now()
+            self._evict_resources(now)
             found = self._resources.get(resource_id)
             if found is None:
                 return None
-            self._resources[resource_id] = (found[0], self.clock.now())
+            self._resources[resource_id] = (found[0], now)
             self._resources.move_to_end(resource_id)
             return found[0]
 
@@ -316,9 +328,10 @@ class Store:
             old = self._resources.pop(resource.id, None)
             if old is not None:
                 self._resource_bytes -= len(old[0].data or b"")
-            self._resources[resource.id] = (resource, self.clock.now())
+            now = self.clock.now()
+            self._resources[resource.id] = (resource, now)
             self._resource_bytes += len(resource.data or b"")
-            self._evict()
+            self._evict_resources(now)
 
 
 @dataclass(slots=True)
@@ -360,7 +373,10 @@ class JournalEntry:
     def held(self) -> int:
         """Bytes of what the client chose that the entry holds: the body, the path, the fault header,
         the warnings (their pointers name the client's keys)."""
-        return len(self.json_body) + len(self.path) + len(self.fault or "") + sum(map(len, self.warnings))
+        held = len(self.json_body) + len(self.path)
+        if self.fault:
+            held += len(self.fault)
+        return held + sum(map(len, self.warnings)) if self.warnings else held
 
 
 JOURNAL_BODY_LIMIT = 1024 * 1024  # larger bodies (oversized-image cases) are counted, not kept
@@ -376,18 +392,21 @@ class Journal:
     def __init__(self, *, max_bytes: int, max_entries: int = 100_000) -> None:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
-        self._entries: deque[JournalEntry] = deque()
+        self._entries: deque[tuple[JournalEntry, int]] = deque()  # each with the bytes it holds
         self._bytes = 0
-        self._counts: Counter[tuple[str, str, int]] = Counter()
+        self._counts: dict[tuple[str, str, int], int] = {}
         self._lock = threading.Lock()
 
     def record(self, entry: JournalEntry) -> None:
+        held = entry.held  # once: the oldest entries go by what they were counted as
+        key = (entry.provider, entry.operation, entry.status)
         with self._lock:
-            self._entries.append(entry)
-            self._bytes += entry.held
-            while len(self._entries) > self.max_entries or (self._bytes > self.max_bytes and len(self._entries) > 1):
-                self._bytes -= self._entries.popleft().held
-            self._counts[(entry.provider, entry.operation, entry.status)] += 1
+            entries = self._entries
+            entries.append((entry, held))
+            self._bytes += held
+            while len(entries) > self.max_entries or (self._bytes > self.max_bytes and len(entries) > 1):
+                self._bytes -= entries.popleft()[1]
+            self._counts[key] = self._counts.get(key, 0) + 1
 
     @property
     def body_bytes(self) -> int:
@@ -398,7 +417,7 @@ class Journal:
         with self._lock:
             return [
                 e
-                for e in self._entries
+                for e, _ in self._entries
                 if (provider is None or e.provider == provider) and (operation is None or e.operation == operation)
             ]
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
+from random import getrandbits
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
@@ -72,13 +72,16 @@ def json_response(status: int, document: Any, headers: dict[str, str] | None = N
 
 def new_uuid() -> str:
     """A random (version 4) UUID in its usual text form, as ``str(uuid.uuid4())`` gives, at a
-    fraction of its cost: the mock makes one per task."""
-    h = os.urandom(16).hex()
-    # version 4 in the 13th digit; the RFC 4122 variant in the 17th (its top bits 10, the next two random)
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
+    fraction of its cost: the mock makes one per task. Its bits come from `random` (reseeded in a
+    forked child), not the OS: a task id must be unique, not secret, and ``os.urandom`` is a system
+    call per id."""
+    # version 4 in the 13th digit; the RFC 4122 variant (top bits 10) in the 17th
+    h = "%032x" % (getrandbits(128) & _CLEAR | _SET)
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
+_CLEAR = ~((0xF << 76) | (0x3 << 62))  # the version digit, the variant's two top bits
+_SET = (0x4 << 76) | (0x2 << 62)
 
 
 def url_path(decoded: str, raw: bytes) -> str:

@@ -10,8 +10,10 @@ executed request losing its answer to bytes that follow it.
 `MockApp` reads each body up to ``max_body_bytes``, for at most ``body_timeout`` seconds (a longer
 or slower body is answered with the provider's 4xx without waiting for the rest, and the
 connection is closed), calls `Mock.handle`, and carries out the latency and dropped-connection
-faults. A client that sends half a request holds only its own connection: the event loop serves
-everyone else meanwhile.
+faults. Under `MockHttpProtocol`, a request that arrived whole is answered by
+`MockApp.answer_now` without an ASGI task (the protocol's direct path); any other server calls the
+ASGI application, with the same answers. A client that sends half a request holds only its own
+connection: the event loop serves everyone else meanwhile.
 
 It is a bare ASGI callable, not a framework app: the mock routes every request itself (every
 method and path reaches it, even one a route pattern could not match), so a framework's router,
@@ -32,7 +34,7 @@ from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from typing import TYPE_CHECKING, Any
 
 from ._app import Mock
-from ._wire import MockRequest, url_path
+from ._wire import MockRequest, MockResponse, url_path
 
 if TYPE_CHECKING:
     import uvicorn
@@ -196,24 +198,28 @@ class MockApp:
         elif kind == "websocket":
             await send({"type": "websocket.close", "code": 1000})
 
+    def answer_now(self, scope: Scope, body: bytes, *, forwarded: bool = True) -> MockResponse | None:
+        """The answer to a request whose whole body has arrived, given at once without an ASGI task
+        (`MockHttpProtocol` asks for it), or None when it must take the ASGI path: a body over
+        ``max_body_bytes``, a fault that may be asked for (a latency or a dropped connection needs
+        the event loop), or (``forwarded`` False: uvicorn's proxy-headers middleware would rewrite
+        the scope from them) X-Forwarded-For or X-Forwarded-Proto. Header names are lower-case, as
+        uvicorn gives them."""
+        if len(body) > self._bodies.limit or self.mock.faults_configured:
+            return None
+        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+        if "x-mock-fault" in headers or (
+            not forwarded and ("x-forwarded-for" in headers or "x-forwarded-proto" in headers)
+        ):
+            return None
+        return self.mock.handle(_request(scope, headers, body, False, False))
+
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         read = await self._bodies.read(receive)
         if read is None:
             return
         body, oversized, incomplete = read
-        headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
-        answer = self.mock.handle(
-            MockRequest(
-                method=scope["method"],
-                path=url_path(scope["path"], scope.get("raw_path") or b""),
-                query=scope.get("query_string", b"").decode("latin-1"),
-                headers=headers,
-                body=body,
-                base_url=_base_url(scope, headers.get("host")),
-                oversized=oversized,
-                incomplete=incomplete,
-            )
-        )
+        answer = self.mock.handle(_request(scope, _headers(scope), body, oversized, incomplete))
         if answer.delay:
             await asyncio.sleep(answer.delay)
         if answer.drop:  # announce a body, send part of it, stop: the server closes the connection
@@ -228,6 +234,18 @@ class MockApp:
             raw.append((b"connection", b"close"))
         await send({"type": "http.response.start", "status": answer.status, "headers": raw})
         await send({"type": "http.response.body", "body": answer.body})
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    return {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
+
+
+def _request(scope: Scope, headers: dict[str, str], body: bytes, oversized: bool, incomplete: bool) -> MockRequest:
+    return MockRequest(
+        scope["method"], url_path(scope["path"], scope.get("raw_path") or b""),
+        scope.get("query_string", b"").decode("latin-1"), headers, body, _base_url(scope, headers.get("host")),
+        oversized, incomplete,
+    )  # fmt: skip
 
 
 def _base_url(scope: Scope, host: str | None) -> str:

@@ -683,3 +683,20 @@ def test_task_ids_are_version_4_uuids_with_every_variant_digit() -> None:
         str(u) == text and u.version == 4 and u.variant == uuid.RFC_4122 for u, text in zip(parsed, ids, strict=True)
     )
     assert {"8", "9", "a", "b"} == {text[19] for text in ids} and len(set(ids)) == len(ids)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [0, 7, -1, 512, 2**53, -(2**53), 2**53 + 1, -(2**53) - 1, 2**63 - 1, 10**400, 7.9, -0.5, "12", "1e3", "abc", True,
+     None, [1], float("inf"), float("nan")],
+)  # fmt: skip
+def test_a_handlers_number_reads_a_value_as_int_of_float_of_it_or_the_default(value: object) -> None:
+    """The handlers' `number` (widths, seeds, counts) answers int(float(value)), or the default where that fails
+    or the value is no JSON number or numeric string (a bool is none): its shortcut for small ints changes nothing."""
+    from sdcontracts.mock.providers._common import number
+
+    try:
+        expected = -99 if isinstance(value, bool) or not isinstance(value, int | float | str) else int(float(value))
+    except (ValueError, OverflowError):
+        expected = -99
+    assert expected == number(value, -99)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gzip
+import io
 import json
 import logging
 import re
@@ -704,6 +705,29 @@ def test_each_call_is_one_json_log_line_that_never_holds_a_credential(caplog: py
         line["violations"][0]["path"],
     )
     assert key not in record.getMessage() and "REDACTED" in line["violations"][0]["message"]
+
+
+def test_a_log_line_quoting_a_lone_surrogate_is_written_as_ascii_escapes_and_other_text_as_it_is() -> None:
+    """A caller's "\\ud800" in a violation's message cannot be written as UTF-8: that line alone is escaped,
+    so a handler writing UTF-8 keeps it (it dropped it, with a traceback on stderr); a Chinese prompt stays readable."""
+    from sdcontracts.proxy import _log
+
+    stream = io.BytesIO()
+    handler = logging.StreamHandler(io.TextIOWrapper(stream, encoding="utf-8", write_through=True))
+    _log.logger.addHandler(handler)
+    level = _log.logger.level
+    _log.logger.setLevel(logging.INFO)
+    try:
+        _log.event(logging.INFO, message="bad \ud800 value")
+        _log.event(logging.INFO, message="一只猫")
+    finally:
+        _log.logger.removeHandler(handler)
+        _log.logger.setLevel(level)
+    lines = stream.getvalue().decode("utf-8").splitlines()
+    assert (['{"message": "bad \\ud800 value"}', '{"message": "一只猫"}'], "bad \ud800 value") == (
+        lines,
+        json.loads(lines[0])["message"],
+    )
 
 
 # -- Python API and the pytest fixture ----------------------------------------------------------------

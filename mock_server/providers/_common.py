@@ -33,12 +33,18 @@ _STAMP_DIGITS = 20  # a uint64 has 20 digits
 
 def number(value: Any, default: int) -> int:
     """An int from a JSON value that should be one, else the default."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
+    if type(value) is int and -_EXACT <= value <= _EXACT:  # the usual value: int(float(value)) is itself
+        return value
+    if isinstance(value, bool) or not isinstance(value, _NUMERIC):
         return default
     try:
         return int(float(value))
     except (ValueError, OverflowError):  # "abc"; 1e999 and integers beyond a float's range
         return default
+
+
+_EXACT = 2**53  # integers a float holds exactly
+_NUMERIC = (int, float, str)
 
 
 def seed_for(task_id: str, given: Any) -> int:

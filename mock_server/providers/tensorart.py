@@ -32,8 +32,8 @@
 from __future__ import annotations
 
 import functools
-import os
 import time
+from random import getrandbits
 from types import MappingProxyType
 from typing import Any
 
@@ -167,7 +167,7 @@ class TensorArtHandler(Handler):
             return source
         task = self.new_task(
             body, request=request, fault=fault, size=self._size(job, source),
-            task_id=str(10**17 + int.from_bytes(os.urandom(8)) % (9 * 10**17)),  # an 18-digit uint64
+            task_id=str(10**17 + getrandbits(64) % (9 * 10**17)),  # an 18-digit uint64 (unique, not secret)
         )  # fmt: skip
         job_answer = {"id": task.id, "status": "CREATED"} if not task.polls else self._job(task, request, poll=False)
         response = json_response(200, {"job": job_answer})
@@ -240,16 +240,17 @@ class TensorArtHandler(Handler):
         the job names does not exist or was never uploaded, or its mask is not a JPEG of the source's
         size."""
         source: Resource | None = None
-        for stage in job.stages:
-            named = stage.get("imageResourceId") if stage.type == INPUT else None
+        for stage in job.stages:  # the members read directly (not through Stage.get): this runs per job
+            kind, member = stage.type, stage.member
+            named = _field(member, "imageResourceId") if kind == INPUT else None
             if named is not None:
                 found = self._uploaded(named)
                 if isinstance(found, str):
                     where = f"stages[{stage.index}].inputInitialize.imageResourceId"
                     return self.error("invalid", f"{where}: {found}", request)
                 source = found
-            if stage.type == INPAINT and stage.member is not None:
-                mask = self._uploaded(stage.get("maskImageResourceId"))
+            if kind == INPAINT and member is not None:
+                mask = self._uploaded(_field(member, "maskImageResourceId"))
                 where = f"stages[{stage.index}].imageToInpaint.maskImageResourceId"
                 if isinstance(mask, str):
                     return self.error("invalid", f"{where}: {mask}", request)
@@ -275,16 +276,19 @@ class TensorArtHandler(Handler):
         if source is not None and source.width and source.height:
             base = (source.width, source.height)
         for stage in job.stages:
-            diffusion = stage.diffusion
+            member = stage.member
+            if not isinstance(member, dict):  # no diffusion to read, no upscaler settings
+                continue
+            diffusion = member if stage.type == DIFFUSION else _field(member, "diffusion")  # Stage.diffusion
             if isinstance(diffusion, dict):
                 base = (number(_field(diffusion, "width"), 512), number(_field(diffusion, "height"), 512))
-            if stage.type == UPSCALER and isinstance(stage.member, dict):
-                scale = stage.get("hrScale")
+            if stage.type == UPSCALER:
+                scale = _field(member, "hrScale")
                 if scale is not None:
                     width, height = base or (512, 512)
                     base = (width * number(scale, 1), height * number(scale, 1))
-                elif stage.get("hrResizeX") is not None:
-                    base = (number(stage.get("hrResizeX"), 512), number(stage.get("hrResizeY"), 512))
+                elif _field(member, "hrResizeX") is not None:
+                    base = (number(_field(member, "hrResizeX"), 512), number(_field(member, "hrResizeY"), 512))
         return base or (512, 512)
 
     def _job(self, task: MockTask, request: MockRequest, *, poll: bool) -> dict[str, Any]:
@@ -308,6 +312,7 @@ class TensorArtHandler(Handler):
 
 
 def _field(obj: Any, name: str) -> Any:
-    """A field of a diffusion object, in either protobuf JSON spelling."""
+    """A field of a member or diffusion object, in either protobuf JSON spelling (None when absent,
+    or ``obj`` is no object): `Stage.get`, without a Stage."""
     found = field(obj, name, protojson=True)
     return found[1] if found else None

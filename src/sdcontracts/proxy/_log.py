@@ -22,6 +22,15 @@ def enabled(level: int) -> bool:
 
 
 def event(level: int, **fields: Any) -> None:
-    """Log ``fields`` as one JSON object (nothing is built when the level is off)."""
+    """Log ``fields`` as one JSON object (nothing is built when the level is off). Text is kept as
+    it is, unless it holds a lone surrogate (a caller can send one, as ``"\\ud800"``): then the line
+    is all ASCII escapes, which any handler can write (a lone surrogate is not UTF-8, and a handler
+    writing it drops the line with a traceback)."""
     if logger.isEnabledFor(level):
-        logger.log(level, json.dumps(fields, ensure_ascii=False, default=str))
+        line = json.dumps(fields, ensure_ascii=False, default=str)
+        if not line.isascii():
+            try:
+                line.encode("utf-8")
+            except UnicodeEncodeError:
+                line = json.dumps(fields, default=str)
+        logger.log(level, line)
