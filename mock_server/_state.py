@@ -192,10 +192,8 @@ class Store:
             self._unfinished[provider].add(sequence)
             self._task_bytes += task.held_bytes
             self._used[key] = now  # a key not held: it goes last, the most recently used
-            # what outlived task_ttl goes now (never the new task: it was used now; a keyed task's went
-            # above), then what the bounds exceed
-            if task.key is None or len(tasks) > self.max_tasks or self._task_bytes > self.max_task_bytes:
-                self._evict_tasks(now)
+            # what outlived task_ttl goes now (never the new task: it was used now), then what the bounds exceed
+            self._evict_tasks(now)
             return task
 
     def get(self, provider: str, task_id: str) -> MockTask | None:

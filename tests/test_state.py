@@ -531,3 +531,15 @@ def test_the_real_clock_never_goes_back_and_the_manual_one_moves_only_when_told(
     before = manual.now()
     manual.advance(2.5)
     assert (True, 5.0, 7.5) == (second >= first, before, manual.now())
+
+
+def test_adding_a_task_forgets_those_that_outlived_task_ttl_keyed_or_not() -> None:
+    """An unkeyed task added after task_ttl has passed forgets the old ones at once (not at the next query), as a
+    keyed one does: held tasks, their bytes and the expired count say so without a lookup."""
+    clock = ManualClock(start=0.0)
+    s = store(clock, task_ttl=10.0)
+    s.add(task("old", held_bytes=7))
+    s.add(task("old-keyed", key="k", held_bytes=5))
+    clock.advance(10.5)
+    s.add(task("new", held_bytes=3))
+    assert (["new"], 3, 2) == (held(s), s.task_bytes, s.expired)
