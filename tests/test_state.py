@@ -543,3 +543,31 @@ def test_adding_a_task_forgets_those_that_outlived_task_ttl_keyed_or_not() -> No
     clock.advance(10.5)
     s.add(task("new", held_bytes=3))
     assert (["new"], 3, 2) == (held(s), s.task_bytes, s.expired)
+
+
+def test_a_mode_read_at_run_time_works_as_the_literal_does() -> None:
+    """The lifecycle mode compared by value, not identity: "steps" built at run time (as a config file or the
+    command line gives it) moves a task a phase per poll."""
+    s = store(mode="".join(["st", "eps"]))
+    t = s.add(task("a"))
+    assert [("queued", 0.0), ("running", 0.5)] == [s.phase(t, poll=True), s.phase(t, poll=True)]
+
+
+def test_memory_stays_flat_however_many_upload_slots_are_made_and_never_used() -> None:
+    """10,000 uploads of 100 bytes, none ever looked up again, leave the store no bigger than 2,000 did: each
+    upload evicts what the bounds (100 slots, 10,000 bytes) exceed, without waiting for a lookup."""
+    s = store(max_tasks=100)
+
+    def upload(count: int, first: int) -> None:
+        for i in range(first, first + count):
+            s.put_resource(resource(f"r{i}", 100))
+
+    tracemalloc.start()
+    try:
+        upload(2_000, 0)
+        warm = tracemalloc.get_traced_memory()[0]
+        upload(10_000, 2_000)
+        grown = tracemalloc.get_traced_memory()[0] - warm
+    finally:
+        tracemalloc.stop()
+    assert grown < 100_000
