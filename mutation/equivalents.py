@@ -76,23 +76,17 @@ EQUIVALENTS: tuple[Equivalent, ...] = (
             "if start != 1024 and start * 2 > len(seqs):  # compact, amortised O(1)",
             "if start >= 1024 and start * 2 > len(seqs):  # compact, amortised O(1)"),
            _COMPACTION),
-    *_each("state", "add", "if len(self._tasks) > self.max_tasks or self._task_bytes > self.max_task_bytes:",
-           ("if len(self._tasks) >= self.max_tasks or self._task_bytes > self.max_task_bytes:",
-            "if len(self._tasks) != self.max_tasks or self._task_bytes > self.max_task_bytes:",
-            "if len(self._tasks) is not self.max_tasks or self._task_bytes > self.max_task_bytes:",
-            "if len(self._tasks) > self.max_tasks or self._task_bytes >= self.max_task_bytes:",
-            "if len(self._tasks) > self.max_tasks or self._task_bytes != self.max_task_bytes:",
-            "if len(self._tasks) > self.max_tasks or self._task_bytes is not self.max_task_bytes:"),
-           "the guard only spares a call: _evict changes nothing while both bounds hold (what outlived task_ttl "
-           "went in the call at the top of add, at the same clock reading), so calling it in more cases changes no "
-           "answer"),
-    Equivalent("state", "add", "if existing is not None and (task.provider, existing) in self._tasks:",
-               "if existing is not None or (task.provider, existing) in self._tasks:",
+    Equivalent("state", "add", "if existing is not None and (provider, existing) in tasks:",
+               "if existing is not None or (provider, existing) in tasks:",
                "a key is dropped with its task (_forget), so a key found always names a task held; with no key found "
                "the second test is (provider, None), never a task"),
     Equivalent("state", "phase", "return final, 1.0 if final == SUCCEEDED else 0.0",
                "return final, 1.0 if final >= SUCCEEDED else 0.0",
                'of the final phases "succeeded", "failed" and "canceled" only "succeeded" sorts at or after "succeeded"'),
+    Equivalent("state", "phase", "return final, 1.0 if final == SUCCEEDED else 0.0",
+               "return final, 1.0 if final is SUCCEEDED else 0.0",
+               "a final phase is always one of this module's own phase constants (_finish is given them), so is "
+               "and == agree"),
     Equivalent("state", "phase", 'if self.mode == "steps":', 'if self.mode >= "steps":',
                'the mode is "clock" or "steps" (checked in __init__), and only "steps" sorts at or after "steps"'),
     *_each("state", "_forget", "if task.key is not None and self._keys.get((task.provider, task.key)) == task.id:",
@@ -100,9 +94,6 @@ EQUIVALENTS: tuple[Equivalent, ...] = (
             "if task.key is not None and self._keys.get((task.provider, task.key)) >= task.id:"),
            "a keyed task's key always names that task while it is held (a second submit with the key returns the "
            "first task), so the comparison is always equality, and an unkeyed task never has (provider, None) taken"),
-    Equivalent("state", "put_resource", "self._evict()", "pass",
-               "every read of the store (resource, get, add) evicts first, so no caller sees an upload past the bounds; "
-               "it is held until the next request instead of dropped at once (memory, for one request's time)"),
     Equivalent("state", "body", "return None", "pass",
                "an empty body then reaches json.loads(b''), whose ValueError is caught into the same None"),
     Equivalent("state", "_parse", "return None", "pass",
