@@ -15,6 +15,7 @@ method it does not serve is 405 with ``Allow``, as an HTTP server answers before
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,10 +73,10 @@ class Mock(ClientMaker):
         self._rules = [_Budget(rule, rule.times) for rule in self.config.faults]
         self._rules_lock = threading.Lock()
 
-    @property
-    def faults_configured(self) -> bool:
-        """Whether the configuration injects faults (else only an ``X-Mock-Fault`` header does)."""
-        return bool(self._rules)
+    def may_fault(self, headers: Mapping[str, str]) -> bool:
+        """Whether a request with these (lower-case) headers may be given a fault: it names one in
+        ``X-Mock-Fault``, or the configuration injects faults."""
+        return bool(self._rules) or "x-mock-fault" in headers
 
     # -- the server ------------------------------------------------------------------------------
 
@@ -103,13 +104,8 @@ class Mock(ClientMaker):
         handler, route, params = found
         fault: Fault | None = None
         try:
-            # almost every request: no fault header, no configured faults, nothing to carry out
-            if self._rules or "x-mock-fault" in request.headers:
-                fault = self._fault(request, handler, route.operation)
-                response = _apply(fault, handler.dispatch(route.operation, request, params, fault))
-            else:
-                fault = NO_FAULT
-                response = handler.dispatch(route.operation, request, params, NO_FAULT)
+            fault = self._fault(request, handler, route.operation)
+            response = _apply(fault, handler.dispatch(route.operation, request, params, fault))
         except FaultError as error:
             response = handler.error("invalid", f"X-Mock-Fault: {error}", request)
         except Exception as error:  # a bug in the mock: say so in the provider's words, never a bare 500
@@ -226,8 +222,7 @@ class Mock(ClientMaker):
             if size <= JOURNAL_BODY_LIMIT and headers.get("content-type", "").startswith("application/json")
             else b""
         )
-        # the fault as asked for, else as configured (NO_FAULT, almost always, is looked at no further)
-        faulted = headers.get("x-mock-fault") or (repr(fault) if fault is not NO_FAULT and fault else None)
+        faulted = headers.get("x-mock-fault") or (repr(fault) if fault else None)  # as asked for, else as configured
         # positional, in the order of JournalEntry's fields: one is made per request
         self.journal.record(
             JournalEntry(

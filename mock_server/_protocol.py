@@ -29,7 +29,7 @@ messages: the bytes written are those uvicorn writes for the same answer (its st
 and Server headers, then the mock's). With the mock's work stubbed out, the ASGI path served a
 Novita submit at the bare Starlette endpoint's rate and the direct path at twice it (bench/'s
 load); callgrind counts 86,000 instructions for the connection's share without the request cycle,
-111,000 with it, beside the mock's own 160,000. A request takes uvicorn's path, unchanged, when
+111,000 with it, beside the mock's own 164,500. A request takes uvicorn's path, unchanged, when
 its body is still coming at the end of the read (it becomes a request cycle there, with what
 arrived), when it queues behind a request still running, when the application declines it (a body
 over its limit, a fault that needs the event loop, forwarded headers uvicorn's proxy-headers

@@ -371,10 +371,7 @@ class JournalEntry:
     def held(self) -> int:
         """Bytes of what the client chose that the entry holds: the body, the path, the fault header,
         the warnings (their pointers name the client's keys)."""
-        held = len(self.json_body) + len(self.path)
-        if self.fault:
-            held += len(self.fault)
-        return held + sum(map(len, self.warnings)) if self.warnings else held
+        return len(self.json_body) + len(self.path) + len(self.fault or "") + sum(map(len, self.warnings))
 
 
 JOURNAL_BODY_LIMIT = 1024 * 1024  # larger bodies (oversized-image cases) are counted, not kept

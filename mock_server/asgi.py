@@ -203,12 +203,11 @@ class MockApp:
         (`MockHttpProtocol` asks for it), or None when it must take the ASGI path: a body over
         ``max_body_bytes``, a fault that may be asked for (a latency or a dropped connection needs
         the event loop), or (``forwarded`` False: uvicorn's proxy-headers middleware would rewrite
-        the scope from them) X-Forwarded-For or X-Forwarded-Proto. Header names are lower-case, as
-        uvicorn gives them."""
-        if len(body) > self._bodies.limit or self.mock.faults_configured:
+        the scope from them) X-Forwarded-For or X-Forwarded-Proto."""
+        if len(body) > self._bodies.limit:
             return None
-        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
-        if "x-mock-fault" in headers or (
+        headers = _headers(scope)
+        if self.mock.may_fault(headers) or (
             not forwarded and ("x-forwarded-for" in headers or "x-forwarded-proto" in headers)
         ):
             return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import tracemalloc
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -29,6 +30,19 @@ def task(task_id: str, provider: str = "novita", **fields: Any) -> MockTask:
 
 def held(s: Store) -> list[str]:
     return [t.id for t in s.tasks()]
+
+
+def growth(step: Callable[[int, int], None], warm: int, more: int) -> int:
+    """Bytes still allocated after ``step(more, warm)`` beyond what ``step(warm, 0)`` left: ``step(count,
+    first)`` does ``count`` operations numbered from ``first``."""
+    tracemalloc.start()
+    try:
+        step(warm, 0)
+        before = tracemalloc.get_traced_memory()[0]
+        step(more, warm)
+        return tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
 
 
 # -- lifecycle ------------------------------------------------------------------------------------
@@ -241,14 +255,7 @@ def test_memory_stays_flat_however_many_keyed_tasks_come_and_go() -> None:
             s.add(task(f"id{i}", key=f"key{i}", held_bytes=10))
             clock.advance(1.0)
 
-    tracemalloc.start()
-    try:
-        submit(2_000, 0)
-        warm = tracemalloc.get_traced_memory()[0]
-        submit(10_000, 2_000)
-        grown = tracemalloc.get_traced_memory()[0] - warm
-    finally:
-        tracemalloc.stop()
+    grown = growth(submit, 2_000, 10_000)
     assert (True, 11_989) == (grown < 100_000, s.expired)
 
 
@@ -262,14 +269,7 @@ def test_memory_stays_flat_while_thousands_wait_and_the_oldest_are_canceled() ->
             waiting.append(s.add(task(f"n{i}")))
             s.cancel(waiting.popleft())
 
-    tracemalloc.start()
-    try:
-        churn(5_000, 0)
-        warm = tracemalloc.get_traced_memory()[0]
-        churn(15_000, 5_000)
-        grown = tracemalloc.get_traced_memory()[0] - warm
-    finally:
-        tracemalloc.stop()
+    grown = growth(churn, 5_000, 15_000)
     assert (True, 3_000) == (grown < 150_000, s.queue_rank(waiting[-1]) + 1)
 
 
@@ -562,12 +562,4 @@ def test_memory_stays_flat_however_many_upload_slots_are_made_and_never_used() -
         for i in range(first, first + count):
             s.put_resource(resource(f"r{i}", 100))
 
-    tracemalloc.start()
-    try:
-        upload(2_000, 0)
-        warm = tracemalloc.get_traced_memory()[0]
-        upload(10_000, 2_000)
-        grown = tracemalloc.get_traced_memory()[0] - warm
-    finally:
-        tracemalloc.stop()
-    assert grown < 100_000
+    assert growth(upload, 2_000, 10_000) < 100_000

@@ -240,17 +240,15 @@ class TensorArtHandler(Handler):
         the job names does not exist or was never uploaded, or its mask is not a JPEG of the source's
         size."""
         source: Resource | None = None
-        for stage in job.stages:  # the members read directly (not through Stage.get): this runs per job
-            kind, member = stage.type, stage.member
-            named = _field(member, "imageResourceId") if kind == INPUT else None
-            if named is not None:
-                found = self._uploaded(named)
+        for stage in job.stages:
+            if stage.type == INPUT and stage.get("imageResourceId") is not None:
+                found = self._uploaded(stage.get("imageResourceId"))
                 if isinstance(found, str):
                     where = f"stages[{stage.index}].inputInitialize.imageResourceId"
                     return self.error("invalid", f"{where}: {found}", request)
                 source = found
-            if kind == INPAINT and member is not None:
-                mask = self._uploaded(_field(member, "maskImageResourceId"))
+            if stage.type == INPAINT and stage.member is not None:
+                mask = self._uploaded(stage.get("maskImageResourceId"))
                 where = f"stages[{stage.index}].imageToInpaint.maskImageResourceId"
                 if isinstance(mask, str):
                     return self.error("invalid", f"{where}: {mask}", request)
@@ -276,19 +274,16 @@ class TensorArtHandler(Handler):
         if source is not None and source.width and source.height:
             base = (source.width, source.height)
         for stage in job.stages:
-            member = stage.member
-            if not isinstance(member, dict):  # no diffusion to read, no upscaler settings
-                continue
-            diffusion = member if stage.type == DIFFUSION else _field(member, "diffusion")  # Stage.diffusion
+            diffusion = stage.diffusion
             if isinstance(diffusion, dict):
                 base = (number(_field(diffusion, "width"), 512), number(_field(diffusion, "height"), 512))
-            if stage.type == UPSCALER:
-                scale = _field(member, "hrScale")
+            if stage.type == UPSCALER and isinstance(stage.member, dict):
+                scale = stage.get("hrScale")
                 if scale is not None:
                     width, height = base or (512, 512)
                     base = (width * number(scale, 1), height * number(scale, 1))
-                elif _field(member, "hrResizeX") is not None:
-                    base = (number(_field(member, "hrResizeX"), 512), number(_field(member, "hrResizeY"), 512))
+                elif stage.get("hrResizeX") is not None:
+                    base = (number(stage.get("hrResizeX"), 512), number(stage.get("hrResizeY"), 512))
         return base or (512, 512)
 
     def _job(self, task: MockTask, request: MockRequest, *, poll: bool) -> dict[str, Any]:
@@ -312,7 +307,6 @@ class TensorArtHandler(Handler):
 
 
 def _field(obj: Any, name: str) -> Any:
-    """A field of a member or diffusion object, in either protobuf JSON spelling (None when absent,
-    or ``obj`` is no object): `Stage.get`, without a Stage."""
+    """A field of a diffusion object, in either protobuf JSON spelling."""
     found = field(obj, name, protojson=True)
     return found[1] if found else None
