@@ -10,7 +10,9 @@ Tensor.Art job submit.
     export are available (skipped with the reason otherwise).
 
 Servers run on CPU 0 and the load generator on CPU 1 (2 cores here), every run is bounded in
-time, and every server is stopped afterwards. Targets: the HTTP mock at least 1.5x Prism's rate
+time, and every server is stopped afterwards. The HTTP mock, the bare endpoint and Prism are up
+together and take turns round by round (`_interleaved`), so that their ratios are measured under
+the same conditions on a machine whose speed drifts. Targets: the HTTP mock at least 1.5x Prism's rate
 with a p99 at most a third of Prism's, and at least 70 % (Novita) and 60 % (Tensor.Art) of the bare
 endpoint's rate (issue 19).
 """
@@ -179,33 +181,53 @@ def _tensorart_traffic_for_bare() -> Traffic:
 
 def _measure(operation: str, server: str, url: str, traffic: Traffic, seconds: float, rounds: int, *,
              connections: int = 32) -> Result:  # fmt: skip
-    """``rounds`` load runs of ``seconds`` each, from wrk when installed (else from this process),
-    on the other core, over ``connections`` keep-alive connections; each round sends its own share
-    of the bodies."""
-    host, port = url.split("://", 1)[1].split(":")
-    per_round, bad, errors = [], 0, 0
-    for index in range(rounds):
-        bodies = traffic.bodies[index::rounds] or traffic.bodies
+    """``rounds`` load runs of ``seconds`` each on one server (see `_interleaved`)."""
+    return _interleaved(operation, [(server, url, traffic)], seconds, rounds, connections=connections)[0]
+
+
+def _interleaved(operation: str, servers: list[tuple[str, str, Traffic]], seconds: float, rounds: int, *,
+                 connections: int = 32) -> list[Result]:  # fmt: skip
+    """``rounds`` load runs of ``seconds`` each on every server (name, URL, what it is sent), taking
+    turns round by round (A B A B …, not A A … B B …), so that a machine slowing down or speeding up
+    during the run weighs on every server alike and their ratio stays fair, after a warm-up run each
+    that is not counted. Each run is from wrk when installed (else from this process), on the other
+    core, over ``connections`` keep-alive connections, and sends its own share of the bodies (the
+    warm-up, the last thousand: a distinct body, a job, is sent once)."""
+    for _, url, traffic in servers:  # a warm-up run each, not counted: the first requests fill caches
         if wrk_available():
-            answer = wrk_load(url, traffic.path, traffic.headers, bodies, seconds=seconds, connections=connections,
-                              cpu=1)  # fmt: skip
-            per_round.append((answer.rate, answer.p50, answer.p99))
-            bad, errors = bad + answer.bad, errors + answer.errors
-            continue
-        _pin(1)
-        try:
-            requests = traffic.raw(f"{host}:{port}", bodies)
-            result: LoadResult = load(host, int(port), requests, seconds=seconds, connections=connections)
-        finally:
-            with contextlib.suppress(AttributeError, OSError):
-                os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
-        per_round.append((result.rate, result.percentile(0.5), result.percentile(0.99)))
-        bad += sum(n for s, n in result.statuses.items() if s >= 400)
-        errors += result.errors
-    note = f"{bad} non-2xx answers" if bad else ""
-    if errors:
-        note += f" {errors} connection errors"
-    return _summary(operation, server, per_round, note.strip())
+            wrk_load(url, traffic.path, traffic.headers, traffic.bodies[-1000:], seconds=min(1.0, seconds),
+                     connections=connections, cpu=1)  # fmt: skip
+    per_round: dict[str, list[tuple[float, float, float]]] = {name: [] for name, _, _ in servers}
+    bad = dict.fromkeys(per_round, 0)
+    errors = dict.fromkeys(per_round, 0)
+    for index in range(rounds):
+        for name, url, traffic in servers:
+            host, port = url.split("://", 1)[1].split(":")
+            bodies = traffic.bodies[index::rounds] or traffic.bodies
+            if wrk_available():
+                answer = wrk_load(url, traffic.path, traffic.headers, bodies, seconds=seconds,
+                                  connections=connections, cpu=1)  # fmt: skip
+                per_round[name].append((answer.rate, answer.p50, answer.p99))
+                bad[name] += answer.bad
+                errors[name] += answer.errors
+                continue
+            _pin(1)
+            try:
+                requests = traffic.raw(f"{host}:{port}", bodies)
+                result: LoadResult = load(host, int(port), requests, seconds=seconds, connections=connections)
+            finally:
+                with contextlib.suppress(AttributeError, OSError):
+                    os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
+            per_round[name].append((result.rate, result.percentile(0.5), result.percentile(0.99)))
+            bad[name] += sum(n for s, n in result.statuses.items() if s >= 400)
+            errors[name] += result.errors
+    results = []
+    for name in per_round:
+        note = f"{bad[name]} non-2xx answers" if bad[name] else ""
+        if errors[name]:
+            note += f" {errors[name]} connection errors"
+        results.append(_summary(operation, name, per_round[name], note.strip()))
+    return results
 
 
 def _in_process(seconds: float, rounds: int) -> list[Result]:
@@ -245,18 +267,31 @@ def _in_process(seconds: float, rounds: int) -> list[Result]:
     return results
 
 
-def _prism(export: Path, operation: str, traffic: Traffic, seconds: float, rounds: int) -> Result:
+@contextlib.contextmanager
+def _prism(export: Path | None, quick: bool) -> Iterator[tuple[str | None, str]]:
+    """Stoplight Prism mocking our OpenAPI export, on CPU 0: its URL (None when it cannot run) and
+    what to say about it."""
     npx = shutil.which("npx")
-    if npx is None:
-        return Result(operation, "Prism", None, note="skipped: node/npx not installed")
-    port = _free_port()  # at -v warn Prism prints nothing when it is ready: wait for its port
-    command = [npx, "--yes", "@stoplight/prism-cli@5", "mock", "-h", "127.0.0.1", "-p", str(port), "-v", "warn",
-               str(export)]  # fmt: skip
-    try:
-        with _server(command, port=port, timeout=240) as url:
-            return _measure(operation, "Prism (-v warn)", url, traffic, seconds, rounds)
-    except (RuntimeError, OSError) as error:
-        return Result(operation, "Prism", None, note=f"skipped: Prism did not start ({error})")
+    if export is None:
+        yield None, "skipped: no OpenAPI export (sdcontracts.openapi)"
+    elif quick:
+        yield None, "skipped in a quick run"
+    elif npx is None:
+        yield None, "skipped: node/npx not installed"
+    else:
+        port = _free_port()  # at -v warn Prism prints nothing when it is ready: wait for its port
+        command = [npx, "--yes", "@stoplight/prism-cli@5", "mock", "-h", "127.0.0.1", "-p", str(port), "-v", "warn",
+                   str(export)]  # fmt: skip
+        try:
+            server = _server(command, port=port, timeout=240)
+            url = server.__enter__()
+        except (RuntimeError, OSError) as error:
+            yield None, f"skipped: Prism did not start ({error})"
+            return
+        try:
+            yield url, ""
+        finally:
+            server.__exit__(None, None, None)
 
 
 def _export(provider: str, directory: Path) -> Path | None:
@@ -274,25 +309,24 @@ def run(*, quick: bool = False, log: Callable[[str], object] = print) -> list[Re
     log("  mock: in-process")
     results = _in_process(0.5 if quick else 1.0, rounds)
     python = sys.executable
-    log("  mock: HTTP mock")
-    with _server([python, "-m", "sdcontracts", "mock", "serve", "--port", "0", "--lifecycle", "steps"],
-                 "serving ") as url:  # fmt: skip
-        results.append(_measure("novita submit", "HTTP mock", url, _novita_traffic(), seconds, rounds))
+    log("  mock: HTTP mock, bare Starlette and Prism, round by round")
+    with contextlib.ExitStack() as servers:
+        # all served at once (those not being loaded wait, and cost nothing), their rounds alternating
+        url = servers.enter_context(
+            _server([python, "-m", "sdcontracts", "mock", "serve", "--port", "0", "--lifecycle", "steps"], "serving ")
+        )
+        bare = servers.enter_context(_server([python, "-m", "bench._bare"], "serving at "))
+        scratch = servers.enter_context(tempfile.TemporaryDirectory())
+        prism, skipped = servers.enter_context(_prism(_export("novita", Path(scratch)), quick))
+        novita = [("HTTP mock", url, _novita_traffic()), ("bare Starlette", bare, _novita_traffic())]
+        if prism is not None:
+            novita.append(("Prism (-v warn)", prism, _novita_traffic()))
+        results += _interleaved("novita submit", novita, seconds, rounds)
+        if prism is None:
+            results.append(Result("novita submit", "Prism", None, note=skipped))
         jobs = _tensorart_traffic(url, 4_000 if quick else 100_000)  # distinct jobs: more than a run sends
-        results.append(_measure("tensorart job", "HTTP mock", url, jobs, seconds, rounds))
-    log("  mock: bare Starlette")
-    with _server([python, "-m", "bench._bare"], "serving at ") as url:
-        results.append(_measure("novita submit", "bare Starlette", url, _novita_traffic(), seconds, rounds))
-        results.append(_measure("tensorart job", "bare Starlette", url, _tensorart_traffic_for_bare(), seconds, rounds))
-    with tempfile.TemporaryDirectory() as scratch:
-        export = _export("novita", Path(scratch))
-        if export is None:
-            results.append(
-                Result("novita submit", "Prism", None, note="skipped: no OpenAPI export (sdcontracts.openapi)")
-            )
-        elif quick:
-            results.append(Result("novita submit", "Prism", None, note="skipped in a quick run"))
-        else:
-            log("  mock: Prism")
-            results.append(_prism(export, "novita submit", _novita_traffic(), seconds, rounds))
+        results += _interleaved(
+            "tensorart job", [("HTTP mock", url, jobs), ("bare Starlette", bare, _tensorart_traffic_for_bare())],
+            seconds, rounds,
+        )  # fmt: skip
     return results

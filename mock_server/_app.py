@@ -105,7 +105,9 @@ class Mock(ClientMaker):
         fault: Fault | None = None
         try:
             fault = self._fault(request, handler, route.operation)
-            response = _apply(fault, handler.dispatch(route.operation, request, params, fault))
+            response = handler.dispatch(route.operation, request, params, fault)
+            if fault is not NO_FAULT:  # almost every request has none: nothing to apply
+                response = _apply(fault, response)
         except FaultError as error:
             response = handler.error("invalid", f"X-Mock-Fault: {error}", request)
         except Exception as error:  # a bug in the mock: say so in the provider's words, never a bare 500
@@ -153,7 +155,7 @@ class Mock(ClientMaker):
         return response
 
     def _fault(self, request: MockRequest, handler: Handler, operation: str) -> Fault:
-        header = request.header("x-mock-fault")
+        header = request.headers.get("x-mock-fault")  # names are lower-case
         if header:
             return parse_faults(header)
         if not self._rules:
@@ -356,8 +358,7 @@ class _Budget:
 
 
 def _apply(fault: Fault, response: MockResponse) -> MockResponse:
-    if fault is NO_FAULT:  # almost every request: nothing to carry out
-        return response
+    """Carry out ``fault`` (never NO_FAULT: the caller skips it) on ``response``."""
     if fault.latency:
         response.delay = fault.latency
     if fault.drop:

@@ -222,7 +222,7 @@ class Handler:
             request.warnings.extend(
                 f"[{w.rule}] {w.path or '/'} ({w.dispute.id if w.dispute else ''})" for w in report.warnings
             )
-        if report.ok or report.rules <= self.unenforced:
+        if not report.violations or report.rules <= self.unenforced:  # report.ok, read without a property call
             return None
         return self.rejected(report, request)
 
@@ -356,19 +356,24 @@ def put(document: dict[str, Any], pointer: str, value: Any) -> None:
 
 def _client_bytes(value: Any) -> int:
     """Memory taken by the strings and bytes in ``value`` (and in the lists, tuples and dict values
-    it holds): what a client chose, and a task holds."""
-    kind = type(value)  # the usual values first: an id, no key, a number kept
+    it holds): what a client chose, and a task holds. A loop, not recursion: what a handler keeps may
+    nest as deep as JSON allows."""
+    kind = type(value)  # the usual values first, answered at once: an id, no key, a number kept
     if kind is str:
         return sys.getsizeof(value)
     if value is None or kind is int:
         return 0
-    if isinstance(value, str | bytes):
-        return sys.getsizeof(value)
-    if isinstance(value, list | tuple):
-        return sum(_client_bytes(item) for item in value)
-    if isinstance(value, dict):
-        return sum(_client_bytes(item) for item in value.values())
-    return 0
+    total = 0
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str | bytes):
+            total += sys.getsizeof(item)
+        elif isinstance(item, list | tuple):
+            stack += item
+        elif isinstance(item, dict):
+            stack += item.values()
+    return total
 
 
 def read_json(request: MockRequest, max_body_bytes: int, body_timeout: float) -> tuple[Any, str | None]:

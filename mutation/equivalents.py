@@ -76,10 +76,10 @@ EQUIVALENTS: tuple[Equivalent, ...] = (
             "if start != 1024 and start * 2 > len(seqs):  # compact, amortised O(1)",
             "if start >= 1024 and start * 2 > len(seqs):  # compact, amortised O(1)"),
            _COMPACTION),
-    Equivalent("state", "add", "if existing is not None and (provider, existing) in tasks:",
-               "if existing is not None or (provider, existing) in tasks:",
-               "a key is dropped with its task (_forget), so a key found always names a task held; with no key found "
-               "the second test is (provider, None), never a task"),
+    Equivalent("state", "remove",
+               "if start < len(seqs) and seqs[start] == sequence:  # the oldest: no search (a search touches ~14 cold items)",
+               "if start != len(seqs) and seqs[start] == sequence:  # the oldest: no search (a search touches ~14 cold items)",
+               "start never passes len(seqs) (it moves past one item at a time, and compaction moves both back)"),
     Equivalent("state", "phase", "return final, 1.0 if final == SUCCEEDED else 0.0",
                "return final, 1.0 if final >= SUCCEEDED else 0.0",
                'of the final phases "succeeded", "failed" and "canceled" only "succeeded" sorts at or after "succeeded"'),
@@ -117,9 +117,9 @@ EQUIVALENTS: tuple[Equivalent, ...] = (
                'if field(stage.member, "diffusion", protojson=False) is None:', _SAME_SPELLING),
     Equivalent("tensorart", "_diffusions", 'nested = field(stage.member, "diffusion", protojson=True)',
                'nested = field(stage.member, "diffusion", protojson=False)', _SAME_SPELLING),
-    Equivalent("tensorart", "_upscaler_area", 'x = _size(upscaler, "hrResizeX", 128, None)',
-               'x = _size(upscaler, "hrResizeX", 127, None)',
-               "a side counts only as a multiple of 64, and none lies between 127 and 128"),
+    *(Equivalent("tensorart", "_upscaler_area", f'{side} = _size(upscaler, "hrResize{side.upper()}", 128, None)',
+                 f'{side} = _size(upscaler, "hrResize{side.upper()}", 127, None)',
+                 "a side counts only as a multiple of 64, and none lies between 127 and 128") for side in "xy"),
     *_each("tensorart", "_diffusion_area", 'width = _size(diffusion, "width", 512, 1536)',
            ('width = _size(diffusion, "width", 513, 1536)', 'width = _size(diffusion, "width", 511, 1536)'),
            "a side below 512 beside one of at most 1536 never makes more than 2,073,600 pixels, so the lower bound "
@@ -128,17 +128,22 @@ EQUIVALENTS: tuple[Equivalent, ...] = (
            ('height = _size(diffusion, "height", 513, 1536)', 'height = _size(diffusion, "height", 511, 1536)'),
            "a side below 512 beside one of at most 1536 never makes more than 2,073,600 pixels, so the lower bound "
            "never changes the answer"),
+    Equivalent("tensorart", "_upscaler_area", "within = MAX_AREA < x * y <= UPSCALER_AREA.lenient",
+               "within = MAX_AREA <= x * y <= UPSCALER_AREA.lenient",
+               "an area of exactly MAX_AREA is valid and skipped two lines above, so it never reaches this test"),
     Equivalent("tensorart", "_input_first", "if first.index != 0:", "if first.index > 0:",
                "a stage's index is its position in the list, never below 0"),
-    Equivalent("tensorart", "_area",
-               'bound |= {"maximum": allowed[1]} if y_stop is None or allowed[1] < y_stop else {}',
-               'bound |= {"maximum": allowed[1]} if y_stop is None or allowed[ 0] < y_stop else {}',
-               "allowed[1] is capped at y_stop, so where the two differ it equals y_stop, and a maximum of y_stop is "
-               "what y's own schema already says"),
-    Equivalent("tensorart", "_area", 'bound = {"minimum": allowed[0]} if allowed[0] > y_start else {}',
-               'bound = {"minimum": allowed[0]} if allowed[ 1] > y_start else {}',
-               "the two differ only when allowed[0] == y_start < allowed[1], and then add minimum y_start, which y's "
-               "own schema (minimum y_start, in either spelling) already requires"),
+    *_each("tensorart", "_area",
+           'bound |= {"maximum": allowed[1]} if y_stop is None or allowed[1] < y_stop else {}',
+           ('bound |= {"maximum": allowed[1]} if y_stop is None or allowed[ 0] < y_stop else {}',
+            'bound |= {"maximum": allowed[1]} if y_stop is None or allowed[1] <= y_stop else {}'),
+           "allowed[1] is capped at y_stop, so where the two differ it equals y_stop, and a maximum of y_stop is "
+           "what y's own schema already says"),
+    *_each("tensorart", "_area", 'bound = {"minimum": allowed[0]} if allowed[0] > y_start else {}',
+           ('bound = {"minimum": allowed[0]} if allowed[ 1] > y_start else {}',
+            'bound = {"minimum": allowed[0]} if allowed[ -1] > y_start else {}'),  # a pair: [-1] is [1]
+           "the two differ only when allowed[0] == y_start < allowed[1], and then add minimum y_start, which y's "
+           "own schema (minimum y_start, in either spelling) already requires"),
     # -- src/sdcontracts/_compiler.py ------------------------------------------------------------
     Equivalent("compiler", "", "@dataclass(eq=False, slots=True)", "@dataclass(eq=True, slots=True)",
                "nodes are compared by identity everywhere (is, id()), never with =="),

@@ -386,6 +386,19 @@ def test_the_bytes_tasks_hold_are_bounded() -> None:
     assert (True, 5, 5 * held) == (held > len(body), len(list(mock.store.tasks())), mock.store.task_bytes)
 
 
+def test_what_a_task_holds_is_counted_in_its_strings_and_bytes_however_deeply_they_nest() -> None:
+    """Strings and bytes count, in lists, tuples and dict values (not keys, not numbers); a value nested
+    5,000 deep is counted too (a loop, not recursion)."""
+    from sdcontracts.mock._handler import _client_bytes
+
+    deep: Any = "x"
+    for _ in range(5_000):
+        deep = [{"k": deep}]
+    flat = ("id", None, 7, b"ab", {"key": ["v", ("w",)]}, 2.5)
+    expected = sum(sys.getsizeof(value) for value in ("id", b"ab", "v", "w"))
+    assert (expected, sys.getsizeof("x"), 0) == (_client_bytes(flat), _client_bytes(deep), _client_bytes(None))
+
+
 def test_a_task_holds_none_of_a_request_its_answers_do_not_echo() -> None:
     """A Novita task keeps its id and a seed, not its body: 40 submits of 1,000-character prompts hold 40 ids."""
     mock = Mock(MockConfig(providers=("novita",)))

@@ -69,3 +69,14 @@ def test_fresh_ids_keep_the_field_a_case_breaks_on_purpose() -> None:
 def test_fresh_ids_return_a_payload_without_request_ids_as_it_is() -> None:
     payload = {"request": {"prompt": "x"}}
     assert payload is with_fresh_ids("novita", payload)
+
+
+def test_tensorart_counts_the_first_input_stage_with_a_count_and_skips_what_is_no_object() -> None:
+    job = {
+        "stages": ["x", {"type": "DIFFUSION"}, {"input_initialize": {"count": None}}, {"inputInitialize": {"count": 4}}]
+    }
+    assert (4, 1, 1) == (
+        output_of("tensorart", job).count,
+        output_of("tensorart", {"stages": {"inputInitialize": {"count": 4}}}).count,  # no array: not given
+        output_of("tensorart", {"stages": [{"inputInitialize": [{"count": 4}]}]}).count,  # no object on the way
+    )

@@ -754,3 +754,40 @@ def test_the_job_names_its_image_resources_as_spelt_source_first(spell: Any) -> 
     assert [(0, keys[0], "imageResourceId"), (1, keys[1], "maskImageResourceId")] == [
         (stage.index, key, name) for stage, key, name in view.resources()
     ]
+
+
+@pytest.mark.parametrize("spell", [str, snake_name], ids=["lowerCamel", "snake_case"])
+def test_a_stage_reads_its_members_fields_in_either_spelling(spell: Any) -> None:
+    """`Stage.get` (what the mock reads uploads and sizes through): the field as asked for or in its
+    other protobuf spelling; None when absent, null, or the member is no object."""
+    member = {spell("imageResourceId"): "img-9", spell("count"): 2, spell("seed"): None}
+    view = Job.of(
+        {
+            "stages": [
+                {"type": "INPUT_INITIALIZE", spell("inputInitialize"): member},
+                {"type": "DIFFUSION", "diffusion": [1]},
+            ]
+        }
+    )
+    assert view is not None
+    first, second = view.stages
+    assert ("img-9", 2, None, None, None) == (
+        first.get("imageResourceId"),
+        first.get("count"),
+        first.get("seed"),
+        first.get("maskImageResourceId"),
+        second.get("width"),
+    )
+
+
+@pytest.mark.parametrize("kind", ["CONTROLNET", "", "default", "DEFAULTS", "IMAGE_TO_ANIMATE_DIFF", 7])
+def test_a_stage_of_unknown_type_leaves_the_job_view_incomplete_wherever_it_sorts(kind: Any) -> None:
+    """Only the known types and DEFAULT are read; any other (before or after "DEFAULT" in order) is
+    left out, and the view says it is incomplete."""
+    view = Job.of({"stages": [{"type": kind}, {"type": "DEFAULT"}]})
+    assert view is not None
+    assert (False, ["DEFAULT"], [None]) == (
+        view.complete,
+        [stage.type for stage in view.stages],
+        [stage.member_key for stage in view.stages],
+    )

@@ -98,7 +98,7 @@ class TensorArtHandler(Handler):
         return {"TAMS-SHA256-RSA private key": self.private_key()} if self._keys[1] is not None else {}
 
     def authenticate(self, request: MockRequest, body: Any) -> MockResponse | None:
-        header = request.header("authorization")
+        header = request.headers.get("authorization")  # names are lower-case
         if not header:
             return self.error("auth", "missing Authorization header", request)
         if header.startswith("Bearer "):
@@ -241,13 +241,16 @@ class TensorArtHandler(Handler):
         size."""
         source: Resource | None = None
         for stage in job.stages:
-            if stage.type == INPUT and stage.get("imageResourceId") is not None:
-                found = self._uploaded(stage.get("imageResourceId"))
+            if stage.type == INPUT:
+                resource_id = stage.get("imageResourceId")
+                if resource_id is None:
+                    continue
+                found = self._uploaded(resource_id)
                 if isinstance(found, str):
                     where = f"stages[{stage.index}].inputInitialize.imageResourceId"
                     return self.error("invalid", f"{where}: {found}", request)
                 source = found
-            if stage.type == INPAINT and stage.member is not None:
+            elif stage.type == INPAINT and stage.member is not None:
                 mask = self._uploaded(stage.get("maskImageResourceId"))
                 where = f"stages[{stage.index}].imageToInpaint.maskImageResourceId"
                 if isinstance(mask, str):
@@ -308,5 +311,7 @@ class TensorArtHandler(Handler):
 
 def _field(obj: Any, name: str) -> Any:
     """A field of a diffusion object, in either protobuf JSON spelling."""
+    if type(obj) is dict and name in obj:  # the usual case, read at once: the spelling asked for
+        return obj[name]
     found = field(obj, name, protojson=True)
     return found[1] if found else None

@@ -36,24 +36,24 @@ def json_bytes(document: Any) -> bytes:
     return _ENCODE(document).encode("utf-8", "backslashreplace")
 
 
-def _tree_encoder() -> Callable[[Any], str]:
+def _tree_encoder() -> Callable[[Any], bytes]:
     make = json.encoder.c_make_encoder  # type: ignore[attr-defined]
     if make is None:  # pragma: no cover - CPython builds have the C encoder
-        return _ENCODE
+        return json_bytes
     # the arguments JSONEncoder.iterencode gives it, but no circular-reference bookkeeping (markers None)
     encode = make(None, _ENCODER.default, json.encoder.encode_basestring, None, ":", ",", False, False, True)
-    return lambda document: "".join(encode(document, 0))
+
+    def tree_json_bytes(document: Any) -> bytes:
+        """`json_bytes` of a document that holds no cycles (literals and parsed JSON: the mock's
+        answers), by one C encoder made once: `JSONEncoder.encode` makes a new one per call, which
+        costs as much as encoding a small answer. The same bytes; a cycle would recurse until
+        RecursionError rather than be reported as one."""
+        return "".join(encode(document, 0)).encode("utf-8", "backslashreplace")
+
+    return tree_json_bytes
 
 
-_TREE_ENCODE = _tree_encoder()
-
-
-def tree_json_bytes(document: Any) -> bytes:
-    """`json_bytes` of a document that holds no cycles (literals and parsed JSON: the mock's answers),
-    by one C encoder made once: `JSONEncoder.encode` makes a new one per call, which costs as much as
-    encoding a small answer. The same bytes; a cycle would recurse until RecursionError rather than
-    be reported as one."""
-    return _TREE_ENCODE(document).encode("utf-8", "backslashreplace")
+tree_json_bytes = _tree_encoder()
 
 
 def _orjson() -> Callable[[bytes], Any] | None:

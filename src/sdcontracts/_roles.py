@@ -168,7 +168,7 @@ def output_values(
             if fmt is None and isinstance(value, str):
                 fmt = value
             continue
-        number = _int(value)
+        number = value if type(value) is int else _int(value)  # the usual value, without a call
         if role == "count":
             if number is not None:
                 count *= number

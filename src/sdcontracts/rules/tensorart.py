@@ -93,8 +93,12 @@ class Stage:
 
     def get(self, name: str) -> Any:
         """A field of the member, in either spelling (None when absent, or the member is no object)."""
-        found = field(self.member, name, protojson=True)
-        return found[1] if found else None
+        member = self.member  # field(member, name, protojson=True), read inline: the mock reads several per submit
+        if not isinstance(member, dict):
+            return None
+        if name in member:  # the usual case: the spelling asked for
+            return member[name]
+        return member.get(snake_name(name))  # the other spelling (the same name when it has one only)
 
     @property
     def diffusion(self) -> Any:
@@ -137,7 +141,8 @@ class Job:
             stages.append(Stage(index, key, kind, body, member_key, body.get(member_key), diffusions > 0))
             if kind == DIFFUSION:
                 diffusions += 1
-        return cls(join("", key), stages, complete, diffusions, len(value))
+        # "/" + key is join("", key): the key is "stages" in either spelling, nothing in it to escape
+        return cls("/" + key, stages, complete, diffusions, len(value))
 
     def first(self, kind: str) -> Stage | None:
         """The first stage of type ``kind``."""
