@@ -190,37 +190,20 @@ def _interleaved(operation: str, servers: list[tuple[str, str, Traffic]], second
     """``rounds`` load runs of ``seconds`` each on every server (name, URL, what it is sent), taking
     turns round by round (A B A B …, not A A … B B …), so that a machine slowing down or speeding up
     during the run weighs on every server alike and their ratio stays fair, after a warm-up run each
-    that is not counted. Each run is from wrk when installed (else from this process), on the other
-    core, over ``connections`` keep-alive connections, and sends its own share of the bodies (the
-    warm-up, the last thousand: a distinct body, a job, is sent once)."""
-    for _, url, traffic in servers:  # a warm-up run each, not counted: the first requests fill caches
-        if wrk_available():
-            wrk_load(url, traffic.path, traffic.headers, traffic.bodies[-1000:], seconds=min(1.0, seconds),
-                     connections=connections, cpu=1)  # fmt: skip
+    that is not counted. Each round sends its own share of the bodies (the warm-up, the last
+    thousand: a distinct body, a job, is sent once)."""
+    for _, url, traffic in servers:  # not counted: the first requests fill caches
+        _run(url, traffic, traffic.bodies[-1000:], min(1.0, seconds), connections)
     per_round: dict[str, list[tuple[float, float, float]]] = {name: [] for name, _, _ in servers}
     bad = dict.fromkeys(per_round, 0)
     errors = dict.fromkeys(per_round, 0)
     for index in range(rounds):
         for name, url, traffic in servers:
-            host, port = url.split("://", 1)[1].split(":")
-            bodies = traffic.bodies[index::rounds] or traffic.bodies
-            if wrk_available():
-                answer = wrk_load(url, traffic.path, traffic.headers, bodies, seconds=seconds,
-                                  connections=connections, cpu=1)  # fmt: skip
-                per_round[name].append((answer.rate, answer.p50, answer.p99))
-                bad[name] += answer.bad
-                errors[name] += answer.errors
-                continue
-            _pin(1)
-            try:
-                requests = traffic.raw(f"{host}:{port}", bodies)
-                result: LoadResult = load(host, int(port), requests, seconds=seconds, connections=connections)
-            finally:
-                with contextlib.suppress(AttributeError, OSError):
-                    os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
-            per_round[name].append((result.rate, result.percentile(0.5), result.percentile(0.99)))
-            bad[name] += sum(n for s, n in result.statuses.items() if s >= 400)
-            errors[name] += result.errors
+            rate, p50, p99, failed, lost = _run(url, traffic, traffic.bodies[index::rounds] or traffic.bodies, seconds,
+                                                connections)  # fmt: skip
+            per_round[name].append((rate, p50, p99))
+            bad[name] += failed
+            errors[name] += lost
     results = []
     for name in per_round:
         note = f"{bad[name]} non-2xx answers" if bad[name] else ""
@@ -228,6 +211,26 @@ def _interleaved(operation: str, servers: list[tuple[str, str, Traffic]], second
             note += f" {errors[name]} connection errors"
         results.append(_summary(operation, name, per_round[name], note.strip()))
     return results
+
+
+def _run(url: str, traffic: Traffic, bodies: list[bytes], seconds: float,
+         connections: int) -> tuple[float, float, float, int, int]:  # fmt: skip
+    """One load run of ``bodies`` for ``seconds``, from wrk when installed (else from this process), on
+    the other core, over ``connections`` keep-alive connections: rate, p50, p99, non-2xx answers and
+    connection errors."""
+    if wrk_available():
+        answer = wrk_load(url, traffic.path, traffic.headers, bodies, seconds=seconds, connections=connections, cpu=1)
+        return answer.rate, answer.p50, answer.p99, answer.bad, answer.errors
+    host, port = url.split("://", 1)[1].split(":")
+    _pin(1)
+    try:
+        requests = traffic.raw(f"{host}:{port}", bodies)
+        result: LoadResult = load(host, int(port), requests, seconds=seconds, connections=connections)
+    finally:
+        with contextlib.suppress(AttributeError, OSError):
+            os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
+    failed = sum(n for s, n in result.statuses.items() if s >= 400)
+    return result.rate, result.percentile(0.5), result.percentile(0.99), failed, result.errors
 
 
 def _in_process(seconds: float, rounds: int) -> list[Result]:

@@ -40,7 +40,7 @@ from typing import Any
 from sdcontracts import Report
 from sdcontracts._images import read_image
 from sdcontracts.auth import SignatureError, parse_tams_authorization, verify_tams_signature
-from sdcontracts.rules._access import field
+from sdcontracts.rules._access import field, proto_value
 from sdcontracts.rules.tensorart import DIFFUSION, INPAINT, INPUT, UPSCALER, Job
 
 from .._faults import Fault
@@ -210,8 +210,8 @@ class TensorArtHandler(Handler):
         for stage in job.stages:
             if stage.type == DIFFUSION:
                 diffusion = stage.member if isinstance(stage.member, dict) else {}
-                area = number(_field(diffusion, "width"), 512) * number(_field(diffusion, "height"), 512)
-                credits += count * number(_field(diffusion, "steps"), 20) * area / 512**2 / 10
+                area = number(proto_value(diffusion, "width"), 512) * number(proto_value(diffusion, "height"), 512)
+                credits += count * number(proto_value(diffusion, "steps"), 20) * area / 512**2 / 10
             elif stage.type in _PRICED:
                 credits += count
         return json_response(200, {"credits": round(credits, 2)})
@@ -279,7 +279,7 @@ class TensorArtHandler(Handler):
         for stage in job.stages:
             diffusion = stage.diffusion
             if isinstance(diffusion, dict):
-                base = (number(_field(diffusion, "width"), 512), number(_field(diffusion, "height"), 512))
+                base = (number(proto_value(diffusion, "width"), 512), number(proto_value(diffusion, "height"), 512))
             if stage.type == UPSCALER and isinstance(stage.member, dict):
                 scale = stage.get("hrScale")
                 if scale is not None:
@@ -307,11 +307,3 @@ class TensorArtHandler(Handler):
         elif phase == FAILED:
             job["failedInfo"] = {"reason": task.fail_reason or "the job failed"}
         return job
-
-
-def _field(obj: Any, name: str) -> Any:
-    """A field of a diffusion object, in either protobuf JSON spelling."""
-    if type(obj) is dict and name in obj:  # the usual case, read at once: the spelling asked for
-        return obj[name]
-    found = field(obj, name, protojson=True)
-    return found[1] if found else None

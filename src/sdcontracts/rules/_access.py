@@ -7,7 +7,7 @@ from typing import Any
 
 from .._protojson import snake_name
 
-__all__ = ["field", "items", "number"]
+__all__ = ["field", "items", "number", "proto_value"]
 
 
 def field(obj: Any, name: str, *, protojson: bool = False) -> tuple[str, Any] | None:
@@ -22,6 +22,17 @@ def field(obj: Any, name: str, *, protojson: bool = False) -> tuple[str, Any] | 
         if alias in obj:
             return alias, obj[alias]
     return None
+
+
+def proto_value(obj: Any, name: str) -> Any:
+    """The value of a field in a dict in either protobuf JSON spelling (as named, else snake_case);
+    None when ``obj`` is not a dict, lacks the field or holds null there: ``field(obj, name,
+    protojson=True)`` for a reader that wants only the value (the mock reads several a request)."""
+    if not isinstance(obj, dict):
+        return None
+    if name in obj:
+        return obj[name]
+    return obj.get(snake_name(name))  # the other spelling (the same name when it has only one)
 
 
 def items(value: Any) -> Iterator[tuple[int, Any]]:

@@ -30,7 +30,7 @@ from .. import _catalogue
 from .._engine import show
 from .._pointer import join, parts
 from .._protojson import snake_name
-from ._access import field, number
+from ._access import field, number, proto_value
 from ._registry import Finding, RuleSet
 
 __all__ = ["RULES", "Job", "Stage"]
@@ -93,12 +93,7 @@ class Stage:
 
     def get(self, name: str) -> Any:
         """A field of the member, in either spelling (None when absent, or the member is no object)."""
-        member = self.member  # field(member, name, protojson=True), read inline: the mock reads several per submit
-        if not isinstance(member, dict):
-            return None
-        if name in member:  # the usual case: the spelling asked for
-            return member[name]
-        return member.get(snake_name(name))  # the other spelling (the same name when it has one only)
+        return proto_value(self.member, name)
 
     @property
     def diffusion(self) -> Any:
