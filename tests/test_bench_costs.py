@@ -1,0 +1,150 @@
+"""bench/costs.py: callgrind's totals read per call, and each part it leaves out really left out
+(while the request it counts still succeeds), so that a saving it reports is that part's cost."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sdcontracts.mock import _handler
+
+from bench import costs
+from sdcontracts._validation import compiled
+
+
+def test_callgrind_totals_are_read_per_call_with_the_models_cycles() -> None:
+    text = "\n".join(
+        [
+            "events: Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw",
+            "summary: 2000 0 0 10 20 30 1 2 3",
+            "totals: 9 9 9 9 9 9 9 9 9",  # the first of the two lines counts
+        ]
+    )
+    cost = costs.parse_totals(text, calls=10)
+    assert (cost.instructions, cost.l1_misses, cost.ll_misses) == (200.0, 6.0, 0.6)
+    assert cost.cycles == pytest.approx(200 + 10 * 6 + 100 * 0.6)
+
+
+def test_a_run_that_counted_nothing_is_an_error_not_a_zero() -> None:
+    with pytest.raises(RuntimeError, match="counted nothing"):
+        costs.parse_totals("events: Ir\nsummary: 0\n", calls=5)
+
+
+def test_each_part_applies_only_to_the_providers_that_have_it() -> None:
+    assert set(costs.ABLATIONS["uploads"][1]) == {"tensorart"}
+    assert set(costs.ABLATIONS["journal"][1]) == set(costs.PROVIDERS)
+
+
+@pytest.fixture
+def restored(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """What the ablations replace process-wide, put back after the test."""
+    schema = compiled("tensorart", "img2img.request", "wire")
+    for owner, name in [(schema, "_quick"), (schema, "_quick_checks"), (_handler, "json_response")]:
+        monkeypatch.setattr(owner, name, getattr(owner, name))
+    for provider in costs.PROVIDERS:
+        module = importlib.import_module(f"sdcontracts.mock.providers.{provider}")
+        for name in ("json_response", "Job"):
+            if hasattr(module, name):
+                monkeypatch.setattr(module, name, getattr(module, name))
+    yield
+
+
+def _mock(provider: str, without: str | None) -> tuple[Any, list[Any]]:
+    mock, requests = costs._setup(provider, 3)
+    if without is not None:
+        costs.ABLATIONS[without][0](mock, provider, requests)
+    return mock, requests
+
+
+def _with_body(request: Any, body: dict[str, Any]) -> Any:
+    return type(request)(request.method, request.path, "", dict(request.headers), json.dumps(body).encode())
+
+
+@pytest.mark.parametrize("provider", costs.PROVIDERS)
+def test_the_counted_request_is_a_valid_submit_and_the_store_and_journal_stay_full(provider: str) -> None:
+    mock, requests = _mock(provider, None)
+    for request in requests:
+        assert mock.handle(request).status == 200
+    mock.journal.max_entries = 2
+    mock.handle(requests[0])
+    assert len(mock.journal.entries()) == 2
+
+
+@pytest.mark.parametrize(
+    ("provider", "without"),
+    [(provider, part) for part, (_, providers) in costs.ABLATIONS.items() for provider in providers],
+)
+def test_a_request_without_a_part_still_succeeds(provider: str, without: str, restored: None) -> None:
+    mock, requests = _mock(provider, without)
+    assert [mock.handle(request).status for request in requests] == [200, 200, 200]
+
+
+@pytest.mark.parametrize("provider", costs.PROVIDERS)
+def test_without_validation_an_invalid_request_is_accepted(provider: str) -> None:
+    mock, requests = _mock(provider, None)
+    body = {**json.loads(requests[0].body), "unknownField": 1}
+    assert mock.handle(_with_body(requests[0], body)).status == 400
+    costs.ABLATIONS["validation"][0](mock, provider, requests)
+    assert mock.handle(_with_body(requests[1], {**json.loads(requests[1].body), "unknownField": 1})).status == 200
+
+
+def test_without_the_rules_in_the_engine_a_job_breaking_only_a_rule_is_accepted(restored: None) -> None:
+    mock, requests = _mock("tensorart", None)
+    job = json.loads(requests[0].body)
+    job["stages"].insert(0, dict(job["stages"][0]))  # a second INPUT_INITIALIZE: input-initialize-first
+    assert mock.handle(_with_body(requests[0], job)).status == 400
+    costs.ABLATIONS["rules in the engine"][0](mock, "tensorart", requests)
+    job["requestId"] += "-again"
+    assert mock.handle(_with_body(requests[0], job)).status == 200
+
+
+@pytest.mark.parametrize("provider", costs.PROVIDERS)
+def test_without_the_journal_nothing_is_recorded(provider: str) -> None:
+    mock, requests = _mock(provider, "journal")
+    before = mock.journal.count()  # Tensor.Art's uploads were recorded
+    mock.handle(requests[0])
+    assert mock.journal.count() == before
+
+
+@pytest.mark.parametrize("provider", costs.PROVIDERS)
+def test_without_the_body_parse_the_content_type_is_not_read(provider: str) -> None:
+    mock, requests = _mock(provider, None)
+    for request in requests[:2]:
+        request.headers["content-type"] = "text/plain"
+    assert mock.handle(requests[0]).status == 400
+    costs.ABLATIONS["body parse"][0](mock, provider, requests)
+    assert mock.handle(requests[1]).status == 200
+
+
+@pytest.mark.parametrize("provider", costs.PROVIDERS)
+def test_without_the_new_task_nothing_is_stored(provider: str) -> None:
+    mock, requests = _mock(provider, "new task")
+    mock.handle(requests[0])
+    assert list(mock.store.tasks()) == []
+
+
+@pytest.mark.parametrize("provider", costs.PROVIDERS)
+def test_without_the_answer_encoding_every_answer_is_the_first_ones_bytes(provider: str, restored: None) -> None:
+    mock, requests = _mock(provider, "answer encoding")
+    first, second = (mock.handle(request).body for request in requests[:2])
+    assert first == second
+    assert json.loads(first)  # still the provider's JSON
+
+
+def test_without_the_uploads_a_job_naming_unknown_images_is_accepted() -> None:
+    mock, requests = _mock("tensorart", None)
+    job = json.loads(requests[0].body)
+    job["stages"][0]["inputInitialize"]["imageResourceId"] = "no-such-resource"
+    assert mock.handle(_with_body(requests[0], job)).status == 400
+    costs.ABLATIONS["uploads"][0](mock, "tensorart", requests)
+    job["requestId"] += "-again"
+    assert mock.handle(_with_body(requests[0], job)).status == 200
+
+
+def test_without_the_job_view_every_job_reads_as_the_first(restored: None) -> None:
+    module = importlib.import_module("sdcontracts.mock.providers.tensorart")
+    _, requests = _mock("tensorart", "job view")
+    assert module.Job.of({}) is module.Job.of(json.loads(requests[1].body))
