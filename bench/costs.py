@@ -13,7 +13,7 @@ server does (last-level misses are most of it, as they are in the server's own p
     python -m bench.costs                         # both providers, every part (a few minutes)
     python -m bench.costs --provider tensorart --without validation journal
 
-Each part is left out by replacing it with what it returns for these requests (`_ABLATIONS`), so
+Each part is left out by replacing it with what it returns for these requests (`ABLATIONS`), so
 the saving is its share of the request. Needs valgrind (``apt install valgrind``); the measured
 calls run inside ``functools.reduce`` (callgrind collects only there: ``--toggle-collect``).
 """
@@ -33,12 +33,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["ABLATIONS", "Cost", "main", "parse_totals"]
+__all__ = ["ABLATIONS", "PROVIDERS", "Cost", "main", "measure", "parse_totals", "table"]
 
 PROVIDERS = ("tensorart", "novita")
 _FULL = 100  # tasks and journal entries held: the bounds every counted request runs into
 _THRASH = 4 * 1024 * 1024  # bytes touched between requests: twice the simulated last-level cache
 _CACHES = ("--I1=32768,8,64", "--D1=32768,8,64", "--LL=2097152,16,64")  # a core's share of this machine's
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # where `python -m bench.costs` runs
 
 
 @dataclass(frozen=True)
@@ -235,9 +236,6 @@ def measure(provider: str, without: str | None = None, *, calls: int = 150, warm
             return parse_totals(counted.read(), calls)
 
 
-_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
 def table(provider: str, full: Cost, parts: Iterable[tuple[str, Cost]]) -> list[str]:
     """Markdown rows: the whole request, then each part's saving as a share of it."""
     rows = [
@@ -265,8 +263,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="runs at once (default: one per core)")
     parser.add_argument("--child", choices=PROVIDERS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.calls < 1 or args.warm < 0:
-        parser.error("--calls must be at least 1 and --warm at least 0")
+    if args.calls < 1 or args.warm < 0 or args.jobs < 1:
+        parser.error("--calls and --jobs must be at least 1, --warm at least 0")
     if args.child:
         _child(args.child, args.without[0] if args.without else None, args.calls, args.warm)
         return 0
@@ -285,7 +283,14 @@ def main(argv: list[str] | None = None) -> int:
         futures = {run: pool.submit(measure, *run, calls=args.calls, warm=args.warm) for run in runs}
         costs = {}
         for run, future in futures.items():
-            costs[run] = future.result()
+            try:
+                costs[run] = future.result()
+            except RuntimeError as error:  # a failed run: say which and why, not a traceback
+                print(f"python -m bench.costs: {run[0]} {'without ' + run[1] if run[1] else 'whole'}: {error}",
+                      file=sys.stderr)  # fmt: skip
+                for pending in futures.values():
+                    pending.cancel()
+                return 1
             print(f"  {run[0]} {'without ' + run[1] if run[1] else 'whole'}: {costs[run].cycles:,.0f}",
                   file=sys.stderr, flush=True)  # fmt: skip
     print("| provider | left out | instructions | L1 misses | LL misses | model cycles | share |")

@@ -33,6 +33,33 @@ def test_a_run_that_counted_nothing_is_an_error_not_a_zero() -> None:
         costs.parse_totals("events: Ir\nsummary: 0\n", calls=5)
 
 
+def test_without_valgrind_the_tool_says_so_and_exits_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(costs.shutil, "which", lambda name: None)
+    assert costs.main(["--provider", "novita"]) == 2
+    assert "valgrind is not installed" in capsys.readouterr().err
+
+
+def test_a_failed_run_is_reported_by_name_and_exits_1(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def failing(provider: str, without: str | None = None, **options: int) -> costs.Cost:
+        raise RuntimeError("the counted run failed: boom")
+
+    monkeypatch.setattr(costs.shutil, "which", lambda name: "/usr/bin/valgrind")
+    monkeypatch.setattr(costs, "measure", failing)
+    assert costs.main(["--provider", "novita", "--without", "journal", "--jobs", "1"]) == 1
+    assert "novita whole: the counted run failed: boom" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("bad", [["--jobs", "0"], ["--calls", "0"], ["--warm", "-1"]])
+def test_counts_and_jobs_below_their_minimum_are_refused(bad: list[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        costs.main(bad)
+    assert exit_.value.code == 2
+
+
 def test_each_part_applies_only_to_the_providers_that_have_it() -> None:
     assert set(costs.ABLATIONS["uploads"][1]) == {"tensorart"}
     assert set(costs.ABLATIONS["journal"][1]) == set(costs.PROVIDERS)
