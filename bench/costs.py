@@ -7,8 +7,9 @@ callgrind with its cache simulator, the caches thrashed between requests (4 MiB 
 event loop, the kernel and the other connections do to them in a server, where one request costs
 two to three times what it costs in a loop), and the same again with each part of the request
 left out. The figure is a model of cycles, ``instructions + 10 x L1 misses + 100 x last-level
-misses``: not a time, but the same on every run of the same code, and it ranks the parts as the
-server does (last-level misses are most of it, as they are in the server's own profile).
+misses``: not a time, but the same on every run of the same code, and it ranks the parts much as
+py-spy does in the server under load (validation and the new task first, then the uploads, the
+body parse, the journal and the answer).
 
     python -m bench.costs                         # both providers, every part (a few minutes)
     python -m bench.costs --provider tensorart --without validation journal
