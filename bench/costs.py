@@ -80,28 +80,25 @@ def _setup(provider: str, count: int) -> tuple[Any, list[Any]]:
     """A mock with what a valid submit needs (Tensor.Art's uploads), and ``count`` distinct submits.
     Its task store and journal are kept full, as a long-running server's are, so that each request
     also forgets the oldest task and entry (small bounds: the thrash makes every old one cold anyway)."""
-    from sdcontracts.mock import DEFAULT_CREDENTIALS, Mock, MockConfig
+    from sdcontracts.mock import Mock, MockConfig
     from sdcontracts.mock._wire import MockRequest
 
-    from . import payloads
-    from .mock import NOVITA_PATH, TENSORART_PATH, _tensorart_job
+    from .mock import _novita_traffic, _tensorart_images, _tensorart_jobs
 
     mock = Mock(MockConfig(max_tasks=_FULL))
     mock.journal.max_entries = _FULL
-    headers = {"content-type": "application/json", "host": "127.0.0.1:8000", "content-length": "900"}
-    if provider == "tensorart":
-        from sdcontracts.strategies._images import jpeg, png
-
+    if provider == "tensorart":  # what the timed bench sends (bench/mock.py), its images uploaded in-process
         client = mock.client("tensorart")
-        job = _tensorart_job(client.upload_image(png(512, 768)), client.upload_image(jpeg(512, 768)))
-        headers["authorization"] = f"Bearer {DEFAULT_CREDENTIALS['tensorart']['token']}"
-        bodies = [json.dumps({**job, "requestId": f"{job['requestId']}-{i}"}).encode() for i in range(count)]
-        path = TENSORART_PATH
+        source, mask = (client.upload_image(image) for image in _tensorart_images())
+        traffic = _tensorart_jobs(source, mask, count)
+        bodies = traffic.bodies
     else:
-        headers["authorization"] = f"Bearer {DEFAULT_CREDENTIALS['novita']['api_key']}"
-        bodies = [json.dumps(payloads.typical("novita")).encode()] * count
-        path = NOVITA_PATH
-    return mock, [MockRequest("POST", path, "", dict(headers), body) for body in bodies]
+        traffic = _novita_traffic()
+        bodies = traffic.bodies * count
+    headers = {name.lower(): value for name, value in traffic.headers.items()} | {"host": "127.0.0.1:8000"}
+    return mock, [
+        MockRequest("POST", traffic.path, "", {**headers, "content-length": str(len(body))}, body) for body in bodies
+    ]
 
 
 def _without_validation(mock: Any, provider: str, requests: list[Any]) -> None:
@@ -284,16 +281,15 @@ def main(argv: list[str] | None = None) -> int:
         futures = {run: pool.submit(measure, *run, calls=args.calls, warm=args.warm) for run in runs}
         costs = {}
         for run, future in futures.items():
+            label = f"{run[0]} {'without ' + run[1] if run[1] else 'whole'}"
             try:
                 costs[run] = future.result()
             except RuntimeError as error:  # a failed run: say which and why, not a traceback
-                print(f"python -m bench.costs: {run[0]} {'without ' + run[1] if run[1] else 'whole'}: {error}",
-                      file=sys.stderr)  # fmt: skip
+                print(f"python -m bench.costs: {label}: {error}", file=sys.stderr)
                 for pending in futures.values():
                     pending.cancel()
                 return 1
-            print(f"  {run[0]} {'without ' + run[1] if run[1] else 'whole'}: {costs[run].cycles:,.0f}",
-                  file=sys.stderr, flush=True)  # fmt: skip
+            print(f"  {label}: {costs[run].cycles:,.0f}", file=sys.stderr, flush=True)
     print("| provider | left out | instructions | L1 misses | LL misses | model cycles | share |")
     print("|---|---|---:|---:|---:|---:|---:|")
     for provider in args.provider:

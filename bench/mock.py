@@ -163,12 +163,26 @@ def _upload(client: httpx.Client, data: bytes) -> str:
     return str(answer["resourceId"])
 
 
+def _tensorart_images() -> tuple[bytes, bytes]:
+    """The source image and the inpainting mask (a JPEG of the source's size) a job names."""
+    return png(512, 768), jpeg(512, 768)
+
+
 def _tensorart_traffic(url: str, count: int) -> Traffic:
-    """Distinct jobs (each a new requestId: a repeated one is an idempotent replay, not a job)."""
+    """Distinct jobs naming two images uploaded to the mock at ``url`` (see `_tensorart_jobs`)."""
     token = DEFAULT_CREDENTIALS["tensorart"]["token"]
     with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}) as client:
-        source, mask = _upload(client, png(512, 768)), _upload(client, jpeg(512, 768))
-    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+        source, mask = (_upload(client, image) for image in _tensorart_images())
+    return _tensorart_jobs(source, mask, count)
+
+
+def _tensorart_jobs(source: str, mask: str, count: int) -> Traffic:
+    """``count`` distinct jobs (each a new requestId: a repeated one is an idempotent replay, not a
+    job) naming the uploaded resources ``source`` and ``mask``."""
+    headers = {
+        "Content-Type": "application/json",
+        "Authorization": f"Bearer {DEFAULT_CREDENTIALS['tensorart']['token']}",
+    }
     template = json.dumps(_tensorart_job(source, mask))
     job_id = json.loads(template)["requestId"]
     return Traffic(TENSORART_PATH, headers, [template.replace(job_id, f"{job_id}-{i}").encode() for i in range(count)])
