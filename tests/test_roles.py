@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from sdcontracts._roles import Output, output_of, output_values, with_fresh_ids
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sdcontracts._roles import Output, Steps, _getter, output_of, output_values, with_fresh_ids
 
 
 def test_zhiqite_makes_n_iter_times_batch_size_images_of_the_requested_format() -> None:
@@ -80,3 +84,47 @@ def test_tensorart_counts_the_first_input_stage_with_a_count_and_skips_what_is_n
         output_of("tensorart", {"stages": {"inputInitialize": {"count": 4}}}).count,  # no array: not given
         output_of("tensorart", {"stages": [{"inputInitialize": [{"count": 4}]}]}).count,  # no object on the way
     )
+
+
+def _walk(value: Any, steps: Steps, start: int = 0) -> Any:
+    """The reading `_getter` compiles, stated as a plain walk: at an object step the first spelling
+    present (whatever its value), at an array step each item in order until one gives a value."""
+    for index in range(start, len(steps)):
+        keys = steps[index]
+        if keys is None:
+            if not isinstance(value, list):
+                return None
+            return next((found for item in value if (found := _walk(item, steps, index + 1)) is not None), None)
+        if not isinstance(value, dict):
+            return None
+        key = next((key for key in keys if key in value), None)
+        if key is None:
+            return None
+        value = value[key]
+    return value
+
+
+_KEYS = st.sampled_from(["a", "b", "a_b"])
+_STEPS = st.lists(st.one_of(st.none(), st.lists(_KEYS, min_size=1, max_size=2, unique=True).map(tuple)), max_size=4)
+_JSON = st.recursive(
+    st.none() | st.integers(-3, 3) | st.sampled_from(["", "x"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_KEYS, inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(steps=_STEPS, value=_JSON)
+def test_a_compiled_reader_reads_what_a_walk_of_its_steps_finds(steps: list[tuple[str, ...] | None],
+                                                                  value: Any) -> None:  # fmt: skip
+    assert _walk(value, tuple(steps)) == _getter(tuple(steps))(value)
+
+
+def test_a_reader_takes_the_first_spelling_present_even_when_its_value_is_null() -> None:
+    read = _getter((("a", "a_b"), ("c",)))
+    assert (None, 1) == (read({"a": None, "a_b": {"c": 2}}), read({"a_b": {"c": 1}}))
+
+
+def test_a_reader_ending_on_an_array_gives_its_first_item_other_than_null() -> None:
+    read = _getter((("a",), None))
+    assert (0, None, None) == (read({"a": [None, 0, 1]}), read({"a": [None]}), read({"a": {"b": 1}}))

@@ -17,7 +17,7 @@ import copy
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache, partial
+from functools import cache
 from typing import Any
 
 from ._catalogue import raw_schema
@@ -83,55 +83,60 @@ def _readers(provider: str, schema: str) -> tuple[tuple[str, Callable[[Any], Any
 
 
 def _getter(steps: Steps) -> Callable[[Any], Any]:
-    """A function reading the value at ``steps`` (None when absent): plain lookups for a path of
-    keys with one spelling each (most of them), `_first` for the others."""
-    if any(keys is None or len(keys) > 1 for keys in steps):
-        return partial(_first, steps=steps)
-    names = tuple(keys[0] for keys in steps if keys is not None)
-    if len(names) == 1:  # most paths are one or two keys: read without a loop (the mock reads them per submit)
-        (only,) = names
-        return lambda value: value.get(only) if isinstance(value, dict) else None
-    if len(names) == 2:
-        outer, inner = names
+    """A function reading the value at ``steps``: the first value other than None at their end
+    (every array item tried in order), or None. At an object step the first spelling the object
+    has is taken, whatever its value.
 
-        def get_two(value: Any) -> Any:
-            value = value.get(outer) if isinstance(value, dict) else None
-            return value.get(inner) if isinstance(value, dict) else None
-
-        return get_two
-
-    def get(value: Any) -> Any:
-        for name in names:
-            if not isinstance(value, dict):
-                return None
-            value = value.get(name)
-        return value
-
-    return get
+    Compiled once into a chain of closures, one per step, each knowing its own keys: the mock
+    reads these on every submit, and a generic walk of the steps (a loop over them, a recursion
+    per array item) cost as much as all the rest of making a task."""
+    read: Callable[[Any], Any] | None = None  # the steps after this one; None: the value is the answer
+    for keys in reversed(steps):
+        read = _step(keys, read)
+    return read if read is not None else _itself
 
 
-def _first(value: Any, steps: Steps, start: int = 0) -> Any:
-    """The first value other than None at the end of ``steps`` (every array item tried in
-    order), or None."""
-    for index in range(start, len(steps)):
-        keys = steps[index]
-        if keys is None:
+def _itself(value: Any) -> Any:
+    return value
+
+
+def _step(keys: tuple[str, ...] | None, rest: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
+    """One step of a `_getter` chain: into every item of an array (``keys`` None), or into an
+    object's key (its spellings, tried in order), then ``rest``."""
+    if keys is None:
+        then = rest or _itself  # the array the last step: its first item other than None
+
+        def each(value: Any) -> Any:
             if not isinstance(value, list):
                 return None
             for item in value:
-                found = _first(item, steps, index + 1)
+                found = then(item)
                 if found is not None:
                     return found
             return None
+
+        return each
+    if len(keys) == 1:  # one spelling: absent and null alike end the walk
+        (only,) = keys
+        if rest is None:
+            return lambda value: value.get(only) if isinstance(value, dict) else None
+
+        def one(value: Any) -> Any:
+            inner = value.get(only) if isinstance(value, dict) else None
+            return None if inner is None else rest(inner)
+
+        return one
+
+    def spelt(value: Any) -> Any:
         if not isinstance(value, dict):
             return None
         for key in keys:
             if key in value:
-                value = value[key]
-                break
-        else:
-            return None
-    return value
+                inner = value[key]
+                return inner if rest is None or inner is None else rest(inner)
+        return None
+
+    return spelt
 
 
 def _int(value: Any) -> int | None:
