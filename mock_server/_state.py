@@ -168,7 +168,7 @@ class Store:
             _Pending
         )  # provider -> its unfinished tasks' sequences
         self._sequence = itertools.count()
-        self._lock = threading.RLock()
+        self._lock = threading.Lock()  # no method takes it again while holding it: a plain lock is cheaper
         self.finished: Counter[str] = Counter()  # provider -> tasks that reached a terminal phase
         self.succeeded: Counter[str] = Counter()  # provider -> tasks that ended with their images made
         self.expired = 0  # tasks forgotten so far
@@ -261,9 +261,11 @@ class Store:
             return self._unfinished[task.provider].before(task.sequence)
 
     def tasks(self) -> Iterator[MockTask]:
-        """The tasks held, in submission order."""
+        """The tasks held, in submission order: those held when it was called (a snapshot, so that
+        the store is not locked while the caller reads it)."""
         with self._lock:
-            yield from sorted(self._tasks.values(), key=attrgetter("sequence"))
+            held = sorted(self._tasks.values(), key=attrgetter("sequence"))
+        return iter(held)
 
     @property
     def task_bytes(self) -> int:

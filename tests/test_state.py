@@ -7,6 +7,7 @@ test_mock.py holds the same rules seen through the wire."""
 from __future__ import annotations
 
 import json
+import threading
 import tracemalloc
 from collections import deque
 from collections.abc import Callable
@@ -180,6 +181,17 @@ def test_exactly_max_tasks_are_kept_and_one_more_evicts_the_least_recently_used(
     s.get("novita", "a")
     s.add(task("d"))
     assert (["a", "b", "c"], ["a", "c", "d"], 1) == (full, held(s), s.expired)
+
+
+def test_reading_the_tasks_held_leaves_the_store_free_for_other_threads() -> None:
+    s = store()
+    s.add(task("a"))
+    reading = s.tasks()
+    first = next(reading)  # a reader part-way through: it holds no lock
+    adder = threading.Thread(target=lambda: s.add(task("b")), daemon=True)
+    adder.start()
+    adder.join(timeout=5)
+    assert (False, "a", [], ["a", "b"]) == (adder.is_alive(), first.id, list(reading), held(s))
 
 
 def test_tasks_exactly_filling_max_task_bytes_are_all_kept() -> None:
