@@ -21,8 +21,12 @@ async def endpoint(request: Request) -> Response:
     return Response(ANSWER, media_type="application/json")
 
 
+def create() -> Starlette:
+    return Starlette(routes=[Route("/{path:path}", endpoint, methods=["POST"])])
+
+
 def main() -> None:
-    app = Starlette(routes=[Route("/{path:path}", endpoint, methods=["POST"])])
+    app = create()
     listener = socket.create_server(("127.0.0.1", 0))
     host, port = listener.getsockname()[:2]
     print(f"serving at http://{host}:{port}", flush=True)

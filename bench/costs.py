@@ -13,6 +13,12 @@ body parse, the journal and the answer).
 
     python -m bench.costs                         # both providers, every part (a few minutes)
     python -m bench.costs --provider tensorart --without validation journal
+    python -m bench.costs --server                # whole servers: the mock's share of the bare endpoint
+
+``--server`` counts whole server processes instead (`_served`): the HTTP mock and the bare
+endpoint answering what bench/mock.py sends them, everything each process does per request, with a
+last-level cache of ``--cache-kib`` (512 by default) and no thrash: its "share of the bare
+endpoint" is the timed target's, counted.
 
 Each part is left out by replacing it with what it returns for these requests (`ABLATIONS`), so
 the saving is its share of the request. Needs valgrind (``apt install valgrind``); the measured
@@ -33,6 +39,8 @@ import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from . import _served
 
 __all__ = ["ABLATIONS", "PROVIDERS", "Cost", "main", "measure", "parse_totals", "table"]
 
@@ -250,25 +258,79 @@ def table(provider: str, full: Cost, parts: Iterable[tuple[str, Cost]]) -> list[
     return rows
 
 
+def _server_table(costs: dict[tuple[str, str], tuple[float, float, float]], providers: list[str]) -> list[str]:
+    """Markdown rows: each server's counts per request, and the mock's share of the bare endpoint's
+    rate (the bare endpoint's model cycles over the mock's: what bench/mock.py's target reads)."""
+    rows = ["| provider | server | instructions | L1 misses | LL misses | model cycles | mock's share of bare |",
+            "|---|---|---:|---:|---:|---:|---:|"]  # fmt: skip
+    for provider in providers:
+        cycles = {server: Cost(*costs[provider, server]).cycles for server in _served.SERVERS}
+        for server in _served.SERVERS:
+            cost = Cost(*costs[provider, server])
+            share = f"{cycles['bare'] / cycles['mock']:.0%}" if server == "mock" else ""
+            rows.append(f"| {provider} | {server} | {cost.instructions:,.0f} | {cost.l1_misses:,.0f} "
+                        f"| {cost.ll_misses:,.0f} | {cost.cycles:,.0f} | {share} |")  # fmt: skip
+    return rows
+
+
+def _run_servers(args: argparse.Namespace) -> int:
+    runs = [(provider, server) for provider in args.provider for server in _served.SERVERS]
+    calls, warm = args.calls or 800, 12_000 if args.warm is None else args.warm
+    print(f"counting {len(runs)} servers, {calls} requests each after {warm:,} uncounted, under callgrind "
+          f"(last-level cache {args.cache_kib} KiB, {args.jobs} at a time)…", file=sys.stderr, flush=True)  # fmt: skip
+    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+        futures = {
+            run: pool.submit(_served.measure_server, run[1], run[0], calls=calls, warm=warm, cache_kib=args.cache_kib)
+            for run in runs
+        }
+        costs: dict[tuple[str, str], tuple[float, float, float]] = {}
+        for run, future in futures.items():
+            try:
+                costs[run] = future.result()
+            except (RuntimeError, OSError) as error:  # a failed run: say which and why, not a traceback
+                print(f"python -m bench.costs: {run[0]} {run[1]} server: {error}", file=sys.stderr)
+                for pending in futures.values():
+                    pending.cancel()
+                return 1
+            print(f"  {run[0]} {run[1]} server: {Cost(*costs[run]).cycles:,.0f}", file=sys.stderr, flush=True)
+    print("\n".join(_server_table(costs, args.provider)))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.costs", description=__doc__.splitlines()[0])
     parser.add_argument("--provider", nargs="+", choices=PROVIDERS, default=list(PROVIDERS))
     every = ", ".join(ABLATIONS)
     parser.add_argument("--without", nargs="+", choices=list(ABLATIONS), default=None, metavar="PART",
                         help=f"the parts to leave out, one run each (default: all of {every})")  # fmt: skip
-    parser.add_argument("--calls", type=int, default=150, help="requests counted per run (default 150)")
-    parser.add_argument("--warm", type=int, default=200, help="requests run before counting (default 200)")
+    parser.add_argument("--server", action="store_true",
+                        help="count whole server processes: the HTTP mock beside the bare endpoint")  # fmt: skip
+    parser.add_argument("--cache-kib", type=int, default=512,
+                        help="with --server: the simulated last-level cache, in KiB (default 512)")  # fmt: skip
+    parser.add_argument("--calls", type=int, default=None,
+                        help="requests counted per run (default 150; 800 with --server)")  # fmt: skip
+    parser.add_argument("--warm", type=int, default=None,
+                        help="requests run before counting (default 200; 12,000 with --server, "
+                        "which fills the mock's task store)")  # fmt: skip
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="runs at once (default: one per core)")
     parser.add_argument("--child", choices=PROVIDERS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.calls < 1 or args.warm < 0 or args.jobs < 1:
+    if (args.calls is not None and args.calls < 1) or (args.warm is not None and args.warm < 0) or args.jobs < 1:
         parser.error("--calls and --jobs must be at least 1, --warm at least 0")
+    if args.cache_kib < 64 or args.cache_kib & (args.cache_kib - 1):
+        parser.error("--cache-kib must be a power of two, at least 64")
+    if args.server and args.without:
+        parser.error("--without leaves parts out of Mock.handle; --server counts whole servers as they are")
     if args.child:
-        _child(args.child, args.without[0] if args.without else None, args.calls, args.warm)
+        _child(args.child, args.without[0] if args.without else None, args.calls or 150, args.warm or 0)
         return 0
     if shutil.which("valgrind") is None:
         print("python -m bench.costs: valgrind is not installed (apt install valgrind)", file=sys.stderr)
         return 2
+    if args.server:
+        return _run_servers(args)
+    args.calls = args.calls or 150
+    args.warm = 200 if args.warm is None else args.warm
     runs = [
         (provider, part)
         for provider in args.provider

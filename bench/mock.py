@@ -89,12 +89,22 @@ def _server(command: list[str], ready: str | None = None, *, port: int | None = 
     """Start a server process (its own process group) on CPU 0 and yield its URL: the one it
     prints after ``ready``, or ``http://127.0.0.1:port`` once that port accepts connections.
     The server is always stopped, children and all, and it never waits past ``timeout``."""
+    with _process(command, ready, port=port, timeout=timeout) as (_, url):
+        yield url
+
+
+@contextlib.contextmanager
+def _process(command: list[str], ready: str | None = None, *, port: int | None = None, timeout: float = 60.0,
+             env: dict[str, str] | None = None) -> Iterator[tuple[subprocess.Popen[str], str]]:  # fmt: skip
+    """`_server`, yielding the process too (bench.costs --server asks it to dump its counts);
+    ``env``: its environment (default: this one's)."""
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=lambda: _pin(0),
-        start_new_session=True,
+        start_new_session=True, env=env,
     )  # fmt: skip
     lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout or ()], daemon=True).start()
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in process.stdout or ()], daemon=True)
+    reader.start()
     try:
         deadline = time.monotonic() + timeout
         url = None
@@ -111,7 +121,7 @@ def _server(command: list[str], ready: str | None = None, *, port: int | None = 
         if url is None:
             said = "".join(list(lines.queue)[-3:]).strip()
             raise RuntimeError(f"{command[0]} did not start in {timeout:.0f} s (exit {process.poll()}): {said[:200]}")
-        yield url
+        yield process, url
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
@@ -120,6 +130,9 @@ def _server(command: list[str], ready: str | None = None, *, port: int | None = 
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+        reader.join(timeout=5)  # the pipe's end, now that the process group is gone
+        if process.stdout is not None:
+            process.stdout.close()
 
 
 def _free_port() -> int:

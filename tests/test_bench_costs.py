@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import importlib
 import json
+import socket
+import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sdcontracts.mock import _handler
+from sdcontracts.mock import Mock, MockConfig, _handler
+from sdcontracts.mock.asgi import ServerThread, serving
 
-from bench import costs
+from bench import _bare, _served, costs
+from bench import mock as bench_mock
 from sdcontracts._validation import compiled
 
 
@@ -175,3 +179,97 @@ def test_without_the_job_view_every_job_reads_as_the_first(restored: None) -> No
     module = importlib.import_module("sdcontracts.mock.providers.tensorart")
     _, requests = _mock("tensorart", "job view")
     assert module.Job.of({}) is module.Job.of(json.loads(requests[1].body))
+
+
+# -- whole servers (--server): what can be checked without valgrind -------------------------------
+
+
+def test_an_answer_is_read_whole_across_reads_and_what_follows_it_is_kept() -> None:
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        theirs.sendall(b"HTTP/1.1 201 Created\r\nContent-Length: 5\r\nServer: x\r\n\r\nab")
+        threading.Timer(0.05, lambda: theirs.sendall(b"cdeHTTP/1.1 200")).start()
+        status, head, rest = _served.read_answer(ours)
+    assert (201, b"HTTP/1.1 201 Created\r\nContent-Length: 5\r\nServer: x", b"HTTP/1.1 200") == (status, head, rest)
+
+
+@pytest.mark.parametrize(
+    ("sent", "problem"),
+    [(b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc", "middle of an answer"),
+     (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", "without Content-Length"),
+     (b"HTTP/1.1 200", "before answering")],
+)  # fmt: skip
+def test_an_answer_cut_short_or_not_framed_by_its_length_is_an_error(sent: bytes, problem: str) -> None:
+    ours, theirs = socket.socketpair()
+    with ours:
+        theirs.sendall(sent)
+        theirs.close()
+        with pytest.raises(ConnectionError, match=problem):
+            _served.read_answer(ours)
+
+
+@pytest.mark.parametrize("provider", costs.PROVIDERS)
+def test_the_mock_answers_every_request_the_server_count_sends_with_a_2xx(provider: str) -> None:
+    with serving(Mock(MockConfig(lifecycle="steps"))) as server:
+        requests = _served._traffic("mock", provider, server.url, 30)
+        answers = _served.drive(server.url, requests, 30, connections=4)
+        assert (30, 0) == (answers.read, answers.failed)
+        assert 30 == server.mock.journal.count(provider, "img2img", status=200)
+
+
+@pytest.mark.parametrize("provider", costs.PROVIDERS)
+def test_the_bare_endpoint_answers_every_request_the_server_count_sends_with_a_2xx(provider: str) -> None:
+    with ServerThread(_bare.create()) as url:
+        answers = _served.drive(url, _served._traffic("bare", provider, url, 10), 10, connections=3)
+    assert (10, 0) == (answers.read, answers.failed)
+
+
+def test_answers_that_are_not_2xx_are_counted_and_the_first_kept() -> None:
+    with serving(Mock()) as server:
+        traffic = _served._traffic("mock", "novita", server.url, 1)
+        wrong = [request.replace(b"Bearer ", b"Bearer x", 1) for request in traffic]  # a key the mock refuses
+        answers = _served.drive(server.url, wrong, 5, connections=2)
+    assert (5, 5) == (answers.read, answers.failed)
+    assert answers.first_failure.startswith(b"HTTP/1.1 403")  # Novita refuses a wrong key with 403
+
+
+def test_the_server_table_gives_the_mocks_share_of_the_bare_endpoints_rate() -> None:
+    counted = {("novita", "bare"): (400.0, 10.0, 1.0), ("novita", "mock"): (700.0, 20.0, 1.0)}
+    rows = costs._server_table(counted, ["novita"])  # model cycles: bare 600, mock 1,000
+    assert rows[2:] == [
+        "| novita | bare | 400 | 10 | 1 | 600 |  |",
+        "| novita | mock | 700 | 20 | 1 | 1,000 | 60% |",
+    ]
+
+
+@pytest.mark.parametrize("bad", [["--server", "--without", "journal"], ["--cache-kib", "100"], ["--cache-kib", "32"]])
+def test_server_options_that_cannot_work_are_refused(bad: list[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        costs.main(bad)
+    assert exit_.value.code == 2
+
+
+def test_a_failed_server_count_is_reported_by_name_and_exits_1(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def failing(server: str, provider: str, **options: int) -> tuple[float, float, float]:
+        raise RuntimeError("mock answered 3 novita requests with errors (HTTP/1.1 401)")
+
+    monkeypatch.setattr(costs.shutil, "which", lambda name: "/usr/bin/valgrind")
+    monkeypatch.setattr(_served, "measure_server", failing)
+    assert costs.main(["--server", "--provider", "novita", "--jobs", "1"]) == 1
+    assert "novita bare server: mock answered 3 novita requests with errors" in capsys.readouterr().err
+
+
+def test_without_callgrind_control_a_server_count_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_served.shutil, "which", lambda name: None)
+    with pytest.raises(RuntimeError, match="callgrind_control is not installed"):
+        _served.measure_server("mock", "novita", calls=1, warm=0, cache_kib=512)
+
+
+@pytest.mark.parametrize("server", _served.SERVERS)
+def test_each_counted_server_starts_from_its_command_and_answers_at_the_url_it_prints(server: str) -> None:
+    with bench_mock._process(_served._command(server), "serving", timeout=60) as (process, url):
+        answers = _served.drive(url, _served._traffic(server, "novita", url, 2), 2, connections=1)
+        assert (None, 2, 0) == (process.poll(), answers.read, answers.failed)
+    assert process.poll() is not None  # stopped on leaving the block
