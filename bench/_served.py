@@ -8,8 +8,9 @@ Tensor.Art jobs naming two uploaded images) are sent over keep-alive connections
 uncounted (enough to fill the mock's task store, as a long-running server's is), then ``calls``
 counted: the event loop, HTTP parsing, the application and the answer's write, everything the
 process does per request. The cache simulated is a core's L1 and a last-level cache of ``cache_kib``:
-the share at 1 MiB (this machine's L2 per core, held alone) and at 512 KiB (what is left of it
-when the host's other work shares it) bracket what the timed bench finds.
+1 MiB is this machine's L2 per core, held alone; at 512 KiB the mock's working set no longer fits
+it, as on a host whose other work shares the caches. The timed share falls lower still on this
+shared host, and moves from run to run; the counted one does not.
 """
 
 from __future__ import annotations
