@@ -20,7 +20,6 @@ import re
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,12 +30,6 @@ __all__ = ["SERVERS", "Answers", "drive", "measure_server", "read_answer"]
 SERVERS = ("bare", "mock")
 _LENGTH = re.compile(rb"^content-length:[ \t]*([0-9]+)[ \t]*\r?$", re.IGNORECASE | re.MULTILINE)
 _START_TIMEOUT = 300.0  # seconds: Python under valgrind starts in tens of seconds
-
-
-def _command(server: str) -> list[str]:
-    if server == "bare":
-        return [sys.executable, "-m", "bench._bare"]
-    return [sys.executable, "-m", "sdcontracts", "mock", "serve", "--port", "0", "--lifecycle", "steps"]
 
 
 @dataclass
@@ -101,7 +94,7 @@ def drive(url: str, requests: list[bytes], count: int, *, connections: int = 8, 
 def _counted_server(server: str, out: str, cache_kib: int) -> Iterator[tuple[int, str]]:
     """The server under callgrind (instrumentation off until asked): its pid and URL."""
     from .costs import _CACHES
-    from .mock import _process
+    from .mock import _command, _process
 
     caches = [*_CACHES[:2], f"--LL={cache_kib * 1024},8,64"]
     command = ["valgrind", "--tool=callgrind", "--cache-sim=yes", *caches, "--instr-atstart=no",
@@ -119,15 +112,10 @@ def _control(pid: int, *arguments: str) -> None:
 
 
 def _traffic(server: str, provider: str, url: str, total: int) -> list[bytes]:
-    """The raw requests bench/mock.py sends this server (Tensor.Art: its images uploaded first)."""
-    from . import mock
+    """The raw requests bench/mock.py sends this server (Tensor.Art's images uploaded first)."""
+    from .mock import _traffic_for
 
-    if provider == "novita":
-        traffic = mock._novita_traffic()
-    elif server == "mock":
-        traffic = mock._tensorart_traffic(url, total)  # distinct jobs: a repeated requestId is a replay
-    else:
-        traffic = mock._tensorart_traffic_for_bare()
+    traffic = _traffic_for(server, provider, url, total)
     return traffic.raw(url.split("://", 1)[1], traffic.bodies)
 
 

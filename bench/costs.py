@@ -275,7 +275,7 @@ def _server_table(costs: dict[tuple[str, str], tuple[float, float, float]], prov
 
 def _run_servers(args: argparse.Namespace) -> int:
     runs = [(provider, server) for provider in args.provider for server in _served.SERVERS]
-    calls, warm = args.calls or 800, 12_000 if args.warm is None else args.warm
+    calls, warm = args.calls, args.warm
     print(f"counting {len(runs)} servers, {calls} requests each after {warm:,} uncounted, under callgrind "
           f"(last-level cache {args.cache_kib} KiB, {args.jobs} at a time)…", file=sys.stderr, flush=True)  # fmt: skip
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
@@ -321,16 +321,18 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--cache-kib must be a power of two, at least 64")
     if args.server and args.without:
         parser.error("--without leaves parts out of Mock.handle; --server counts whole servers as they are")
+    if args.calls is None:
+        args.calls = 800 if args.server else 150
+    if args.warm is None:
+        args.warm = 12_000 if args.server else 200  # with --server: the mock's task store full
     if args.child:
-        _child(args.child, args.without[0] if args.without else None, args.calls or 150, args.warm or 0)
+        _child(args.child, args.without[0] if args.without else None, args.calls, args.warm)
         return 0
     if shutil.which("valgrind") is None:
         print("python -m bench.costs: valgrind is not installed (apt install valgrind)", file=sys.stderr)
         return 2
     if args.server:
         return _run_servers(args)
-    args.calls = args.calls or 150
-    args.warm = 200 if args.warm is None else args.warm
     runs = [
         (provider, part)
         for provider in args.provider

@@ -206,6 +206,23 @@ def _tensorart_traffic_for_bare() -> Traffic:
     return Traffic(TENSORART_PATH, {"Content-Type": "application/json"}, [body])
 
 
+def _traffic_for(server: str, provider: str, url: str, count: int) -> Traffic:
+    """What ``server`` ("mock" or "bare", at ``url``) is sent for ``provider``: a Novita submit to
+    either; for Tensor.Art, ``count`` distinct jobs naming images uploaded to the mock, and to the
+    bare endpoint (which stores nothing) one job."""
+    if provider == "novita":
+        return _novita_traffic()
+    return _tensorart_traffic(url, count) if server == "mock" else _tensorart_traffic_for_bare()
+
+
+def _command(server: str) -> list[str]:
+    """How the bench starts ``server``: "mock" is `sdcontracts mock serve` (steps lifecycle),
+    "bare" the bare endpoint (`bench._bare`)."""
+    if server == "bare":
+        return [sys.executable, "-m", "bench._bare"]
+    return [sys.executable, "-m", "sdcontracts", "mock", "serve", "--port", "0", "--lifecycle", "steps"]
+
+
 def _measure(operation: str, server: str, url: str, traffic: Traffic, seconds: float, rounds: int, *,
              connections: int = 32) -> Result:  # fmt: skip
     """``rounds`` load runs of ``seconds`` each on one server (see `_interleaved`)."""
@@ -338,14 +355,11 @@ def run(*, quick: bool = False, log: Callable[[str], object] = print) -> list[Re
     seconds, rounds = (1.0, 1) if quick else (3.0, 5)
     log("  mock: in-process")
     results = _in_process(0.5 if quick else 1.0, rounds)
-    python = sys.executable
     log("  mock: HTTP mock, bare Starlette and Prism, round by round")
     with contextlib.ExitStack() as servers:
         # all served at once (those not being loaded wait, and cost nothing), their rounds alternating
-        url = servers.enter_context(
-            _server([python, "-m", "sdcontracts", "mock", "serve", "--port", "0", "--lifecycle", "steps"], "serving ")
-        )
-        bare = servers.enter_context(_server([python, "-m", "bench._bare"], "serving at "))
+        url = servers.enter_context(_server(_command("mock"), "serving "))
+        bare = servers.enter_context(_server(_command("bare"), "serving at "))
         scratch = servers.enter_context(tempfile.TemporaryDirectory())
         prism, skipped = servers.enter_context(_prism(_export("novita", Path(scratch)), quick))
         novita = [("HTTP mock", url, _novita_traffic()), ("bare Starlette", bare, _novita_traffic())]
@@ -354,9 +368,10 @@ def run(*, quick: bool = False, log: Callable[[str], object] = print) -> list[Re
         results += _interleaved("novita submit", novita, seconds, rounds)
         if prism is None:
             results.append(Result("novita submit", "Prism", None, note=skipped))
-        jobs = _tensorart_traffic(url, 4_000 if quick else 100_000)  # distinct jobs: more than a run sends
+        jobs = _traffic_for("mock", "tensorart", url, 4_000 if quick else 100_000)  # more than a run sends
         results += _interleaved(
-            "tensorart job", [("HTTP mock", url, jobs), ("bare Starlette", bare, _tensorart_traffic_for_bare())],
+            "tensorart job",
+            [("HTTP mock", url, jobs), ("bare Starlette", bare, _traffic_for("bare", "tensorart", bare, 1))],
             seconds, rounds,
         )  # fmt: skip
     return results

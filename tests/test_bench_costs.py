@@ -269,7 +269,7 @@ def test_without_callgrind_control_a_server_count_says_so(monkeypatch: pytest.Mo
 
 @pytest.mark.parametrize("server", _served.SERVERS)
 def test_each_counted_server_starts_from_its_command_and_answers_at_the_url_it_prints(server: str) -> None:
-    with bench_mock._process(_served._command(server), "serving", timeout=60) as (process, url):
+    with bench_mock._process(bench_mock._command(server), "serving", timeout=60) as (process, url):
         answers = _served.drive(url, _served._traffic(server, "novita", url, 2), 2, connections=1)
         assert (None, 2, 0) == (process.poll(), answers.read, answers.failed)
     assert process.poll() is not None  # stopped on leaving the block

@@ -104,7 +104,7 @@ def _step(keys: tuple[str, ...] | None, rest: Callable[[Any], Any] | None) -> Ca
     """One step of a `_getter` chain: into every item of an array (``keys`` None), or into an
     object's key (its spellings, tried in order), then ``rest``."""
     if keys is None:
-        then = rest or _itself  # the array the last step: its first item other than None
+        then = rest or _itself  # the array is the last step: its first item other than None
 
         def each(value: Any) -> Any:
             if not isinstance(value, list):
